@@ -1,0 +1,39 @@
+"""The FastAPI application: routers, error handling, body limits, and the services' lifetime."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.limits import BodySizeLimit
+from api.routers import documents, dossiers, search, web
+from sohoa.services import Services, build_services
+from sohoa.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services: Services = build_services(settings)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            services.close()
+
+    app = FastAPI(title="sohoa", version="0.1.0", lifespan=lifespan,
+                  description="Số hoá hồ sơ, giấy tờ, kết quả giải quyết TTHC — digitization and archive API")
+    errors.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    for module in (dossiers, documents, search, web):
+        app.include_router(module.router)
+
+    @app.get("/healthz", tags=["ops"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import ServicesDep
+from api.schemas import HitOut, SearchOut, document_links
+from search import InvalidQuery, SearchQuery
+from sohoa.errors import bad_request
+
+router = APIRouter(prefix="/api/v1/search", tags=["search"])
+
+
+@router.get("", response_model=SearchOut)
+async def search(
+    services: ServicesDep,
+    q: Annotated[str, Query(max_length=500, description="Words, with or without diacritics; \"quotes\" for a phrase")] = "",
+    owner: Annotated[str | None, Query(max_length=12)] = None,
+    document_type: Annotated[str | None, Query(max_length=32)] = None,
+    procedure: Annotated[str | None, Query(max_length=32)] = None,
+    dossier: Annotated[str | None, Query(max_length=40)] = None,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    sort: Literal["relevance", "date"] = "relevance",
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> SearchOut:
+    query = SearchQuery(text=q, owner=owner, document_type=document_type, procedure=procedure, dossier=dossier,
+                        status=status, date_from=date_from, date_to=date_to, sort=sort, offset=offset, limit=limit)
+    try:
+        results = await run_in_threadpool(services.index.search, query)
+    except InvalidQuery as exc:
+        raise bad_request("invalid_query", f"Câu tìm kiếm không hợp lệ: {exc}") from exc
+    return SearchOut(
+        total=results.total, took_ms=results.took_ms, facets=results.facets,
+        hits=[HitOut(id=h.id, score=h.score, title=h.title, document_type=h.document_type, owner_ids=h.owner_ids,
+                     created_at=h.created_at, highlights=h.highlights, links=document_links(h.id))
+              for h in results.hits],
+    )

@@ -1,0 +1,175 @@
+"""API shapes. Field names are the English domain words of DESIGN.md."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from catalog.models import Channel, Document, Dossier, Owner
+
+
+class OwnerIn(BaseModel):
+    personal_id: str | None = Field(None, description="Số định danh cá nhân, 12 digits")
+    social_insurance_code: str | None = Field(None, description="Mã số BHXH, 10 digits")
+    full_name: str | None = Field(None, max_length=200)
+
+
+class DossierCreate(BaseModel):
+    procedure_code: str = Field(..., max_length=32)
+    owner: OwnerIn
+    channel: Channel = Channel.counter
+
+
+class OwnerOut(BaseModel):
+    personal_id: str | None
+    social_insurance_code: str | None
+    full_name: str | None
+
+    @classmethod
+    def of(cls, owner: Owner | None) -> OwnerOut | None:
+        if owner is None:
+            return None
+        return cls(personal_id=owner.personal_id, social_insurance_code=owner.social_insurance_code,
+                   full_name=owner.full_name)
+
+
+class Progress(BaseModel):
+    pages_done: int
+    page_count: int
+    percent: int
+
+
+class ErrorOut(BaseModel):
+    code: str
+    message: str
+
+
+class DocumentSummary(BaseModel):
+    id: str
+    filename: str
+    status: str
+    page_count: int
+    progress: Progress
+    links: dict[str, str]
+
+    @classmethod
+    def of(cls, d: Document) -> DocumentSummary:
+        return cls(id=d.id, filename=d.filename, status=d.status, page_count=d.page_count,
+                   progress=progress(d), links=document_links(d.id))
+
+
+class ComponentOut(BaseModel):
+    id: int
+    component_code: str | None
+    reused: bool
+    document: DocumentSummary
+
+
+class DossierOut(BaseModel):
+    code: str
+    procedure_code: str
+    procedure_name: str
+    channel: str
+    status: str
+    received_at: datetime
+    due_at: datetime | None
+    owner: OwnerOut | None
+    components: list[ComponentOut]
+
+    @classmethod
+    def of(cls, d: Dossier) -> DossierOut:
+        return cls(
+            code=d.code, procedure_code=d.procedure_code, procedure_name=d.procedure.name, channel=d.channel,
+            status=d.status, received_at=d.received_at, due_at=d.due_at, owner=OwnerOut.of(d.owner),
+            components=[ComponentOut(id=c.id, component_code=c.component_code, reused=c.reused,
+                                     document=DocumentSummary.of(c.document)) for c in d.components],
+        )
+
+
+class AcceptedOut(BaseModel):
+    id: str
+    filename: str
+    status: str
+    duplicate: bool = Field(description="The same bytes were already digitized for this owner")
+    page_count: int
+    links: dict[str, str]
+
+
+class UploadOut(BaseModel):
+    dossier_code: str
+    documents: list[AcceptedOut]
+
+
+class PageOut(BaseModel):
+    number: int
+    confidence: float | None
+    source: str
+    rotation: int
+    skew: float
+
+
+class DocumentOut(BaseModel):
+    id: str
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    status: str
+    error: ErrorOut | None
+    progress: Progress
+    page_count: int
+    mean_confidence: float | None
+    document_type_code: str | None
+    owner: OwnerOut | None
+    dossier_codes: list[str]
+    pages: list[PageOut]
+    text: str | None
+    created_at: datetime
+    updated_at: datetime
+    links: dict[str, str]
+
+    @classmethod
+    def of(cls, d: Document) -> DocumentOut:
+        ready = d.status == "ready"
+        return cls(
+            id=d.id, filename=d.filename, media_type=d.media_type, size=d.size, sha256=d.sha256, status=d.status,
+            error=ErrorOut(code=d.error_code, message=d.error_message or "") if d.error_code else None,
+            progress=progress(d), page_count=d.page_count, mean_confidence=d.mean_confidence,
+            document_type_code=d.document_type_code, owner=OwnerOut.of(d.owner),
+            dossier_codes=sorted({c.dossier.code for c in d.components}),
+            pages=[PageOut(number=p.number, confidence=p.confidence, source=p.source, rotation=p.rotation,
+                           skew=p.skew) for p in d.pages] if ready else [],
+            text="\n\f\n".join(p.text for p in d.pages) if ready else None,
+            created_at=d.created_at, updated_at=d.updated_at, links=document_links(d.id),
+        )
+
+
+class HitOut(BaseModel):
+    id: str
+    score: float
+    title: str
+    document_type: str | None
+    owner_ids: list[str]
+    created_at: datetime
+    highlights: list[str]
+    links: dict[str, str]
+
+
+class SearchOut(BaseModel):
+    total: int
+    took_ms: float
+    hits: list[HitOut]
+    facets: dict[str, dict[str, int]]
+
+
+def progress(d: Document) -> Progress:
+    total = d.page_count or 0
+    done = total if d.status == "ready" else min(d.pages_done, total)
+    return Progress(pages_done=done, page_count=total, percent=100 if d.status == "ready" else
+                    (done * 100 // total if total else 0))
+
+
+def document_links(document_id: str) -> dict[str, str]:
+    base = f"/api/v1/documents/{document_id}"
+    return {"self": base, "original": f"{base}/file?variant=original", "pdf": f"{base}/file?variant=pdf",
+            "text": f"{base}/file?variant=text"}

@@ -1,0 +1,68 @@
+"""Dossiers (hồ sơ): opening one allocates its code ``AGENCY-yymmdd-NNNN`` and its due date."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from catalog.models import Channel, Counter, Dossier, Owner, Procedure, utcnow
+from catalog.reference import code_patterns
+from sohoa.errors import bad_request, not_found
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def next_counter(session: Session, name: str) -> int:
+    """Atomically increment a named counter (one upsert statement: safe under concurrent intake)."""
+    dialect = {"sqlite": sqlite, "postgresql": postgresql}[session.bind.dialect.name]
+    stmt = dialect.insert(Counter).values(name=name, value=1)
+    stmt = stmt.on_conflict_do_update(index_elements=[Counter.name], set_={"value": Counter.value + 1})
+    return session.execute(stmt.returning(Counter.value)).scalar_one()
+
+
+def add_working_days(start: date, days: int) -> date:
+    """Processing times are in working days (Mon–Fri). Public holidays are not yet modelled."""
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def open_dossier(session: Session, agency: str, procedure_code: str, owner: Owner, channel: str,
+                 now: datetime | None = None) -> Dossier:
+    if not code_patterns().valid("procedure", procedure_code):
+        raise bad_request("invalid_procedure_code", f"Mã thủ tục '{procedure_code}' không đúng định dạng.")
+    procedure = session.get(Procedure, procedure_code)
+    if procedure is None:
+        raise bad_request("unknown_procedure", f"Không có thủ tục mã '{procedure_code}' trong danh mục.")
+    if channel not in Channel.__members__:
+        raise bad_request("invalid_channel", f"Kênh tiếp nhận '{channel}' không hợp lệ.")
+    now = now or utcnow()
+    local_day = now.astimezone(LOCAL_TZ).date()
+    prefix = f"{agency}-{local_day:%y%m%d}"
+    number = next_counter(session, prefix)
+    due_day = add_working_days(local_day, procedure.processing_days)
+    due_at = datetime.combine(due_day, datetime.max.time().replace(microsecond=0), LOCAL_TZ)
+    dossier = Dossier(
+        code=f"{prefix}-{number:04d}",
+        procedure_code=procedure_code,
+        owner_id=owner.id,
+        channel=channel,
+        received_at=now,
+        due_at=due_at.astimezone(timezone.utc),
+    )
+    session.add(dossier)
+    session.flush()
+    return dossier
+
+
+def get_dossier(session: Session, code: str) -> Dossier:
+    dossier = session.scalars(select(Dossier).where(Dossier.code == code)).first()
+    if dossier is None:
+        raise not_found("dossier_not_found", f"Không tìm thấy hồ sơ '{code}'.")
+    return dossier

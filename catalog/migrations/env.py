@@ -1,0 +1,21 @@
+from alembic import context
+
+from catalog.models import Base
+
+config = context.config
+connection = config.attributes.get("connection")
+if connection is None:  # pragma: no cover - only for `alembic` run by hand
+    from sqlalchemy import create_engine
+
+    from sohoa.settings import get_settings
+
+    connection = create_engine(get_settings().resolved_database_url()).connect()
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,63 @@
+"""Owners (chủ sở hữu): found by personal ID and/or social-insurance code, never duplicated."""
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from catalog.models import Owner
+from catalog.reference import code_patterns
+from sohoa.errors import bad_request
+
+
+def validate_owner_codes(personal_id: str | None, social_insurance_code: str | None) -> None:
+    patterns = code_patterns()
+    if not personal_id and not social_insurance_code:
+        raise bad_request(
+            "owner_required", "Cần số định danh cá nhân (12 số) hoặc mã số BHXH (10 số) của người nộp hồ sơ."
+        )
+    if personal_id and not patterns.valid("personal_id", personal_id):
+        raise bad_request("invalid_personal_id", "Số định danh cá nhân phải gồm đúng 12 chữ số.")
+    if social_insurance_code and not patterns.valid("social_insurance_code", social_insurance_code):
+        raise bad_request("invalid_social_insurance_code", "Mã số BHXH phải gồm đúng 10 chữ số.")
+
+
+def find_owner(session: Session, code: str) -> Owner | None:
+    """Exact lookup by either identifier."""
+    return session.scalars(
+        select(Owner).where(or_(Owner.personal_id == code, Owner.social_insurance_code == code))
+    ).first()
+
+
+def get_or_create_owner(
+    session: Session,
+    personal_id: str | None = None,
+    social_insurance_code: str | None = None,
+    full_name: str | None = None,
+) -> Owner:
+    """Return the owner known by either code, filling in the code it did not have yet."""
+    validate_owner_codes(personal_id, social_insurance_code)
+    clauses = []
+    if personal_id:
+        clauses.append(Owner.personal_id == personal_id)
+    if social_insurance_code:
+        clauses.append(Owner.social_insurance_code == social_insurance_code)
+    matches = list(session.scalars(select(Owner).where(or_(*clauses))))
+    if len(matches) > 1:
+        raise bad_request(
+            "owner_conflict",
+            "Số định danh và mã số BHXH đang thuộc hai người khác nhau trong hệ thống. "
+            "Cần cán bộ lưu trữ kiểm tra và hợp nhất.",
+        )
+    if matches:
+        owner = matches[0]
+        if personal_id and owner.personal_id is None:
+            owner.personal_id = personal_id
+        if social_insurance_code and owner.social_insurance_code is None:
+            owner.social_insurance_code = social_insurance_code
+        if full_name and not owner.full_name:
+            owner.full_name = full_name
+        return owner
+    owner = Owner(personal_id=personal_id, social_insurance_code=social_insurance_code, full_name=full_name)
+    session.add(owner)
+    session.flush()
+    return owner

@@ -1,0 +1,83 @@
+"""The document pipeline a worker runs: original → OCR → searchable PDF + text → catalog → index.
+
+Every step is idempotent (derived objects have fixed keys, the index upserts, the catalog write
+replaces pages), so a document interrupted anywhere is simply run again from the top.
+"""
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from catalog import documents as docs
+from catalog.indexing import load_indexed
+from ocr import OcrResult, digitize
+from ocr.errors import UnreadableDocument
+from sohoa.services import Services
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAY_S = 5.0
+PROGRESS_INTERVAL_S = 0.5
+
+
+def process(services: Services, document_id: str) -> None:
+    with services.db.session() as s:
+        document = docs.claim(s, document_id)
+        if document is None:
+            return
+        job = (document.original_key, document.media_type, document.pdf_key, document.text_key)
+    original_key, media_type, pdf_key, text_key = job
+    try:
+        with tempfile.TemporaryDirectory(dir=services.tmp_dir, prefix=f"doc-{document_id}-") as tmp:
+            source = Path(tmp) / "original"
+            services.store.download(original_key, source)
+            searchable = Path(tmp) / "searchable.pdf"
+            result = digitize(source, media_type, searchable, services.pool,
+                              progress=_progress_writer(services, document_id))
+            services.store.put_file(pdf_key, searchable, content_type="application/pdf")
+        services.store.put_bytes(text_key, result.text.encode("utf-8"), content_type="text/plain; charset=utf-8")
+        _finish(services, document_id, result)
+    except UnreadableDocument as exc:
+        with services.db.session() as s:
+            docs.fail(s, document_id, exc.code, exc.message)
+    except Exception:
+        log.exception("processing %s failed; it will be retried", document_id)
+        with services.db.session() as s:
+            document = s.get(docs.Document, document_id)
+            retry = document is not None and document.attempts < docs.MAX_ATTEMPTS
+            if document is not None and not retry:
+                docs.fail(s, document_id, "processing_error",
+                          "Lỗi hệ thống khi xử lý tài liệu; quản trị viên đã được ghi nhận lỗi.")
+        if retry:
+            services.queue.submit(document_id, delay=RETRY_DELAY_S)
+
+
+def _finish(services: Services, document_id: str, result: OcrResult) -> None:
+    pages = [docs.PageRecord(p.number, p.text, p.confidence, p.source, p.rotation, p.skew)
+             for p in result.pages]
+    # Index before the catalog says "ready": a crash in between re-runs the document, and the
+    # upsert makes the second indexing harmless; the reverse order could leave a ready,
+    # unsearchable document.
+    with services.db.session() as s:
+        indexed = load_indexed(s, document_id)
+    services.index.upsert([replace(indexed, text=result.text, status="ready")])
+    with services.db.session() as s:
+        docs.complete(s, document_id, pages, result.mean_confidence)
+
+
+def _progress_writer(services: Services, document_id: str) -> Callable[[int, int], None]:
+    last = 0.0
+
+    def write(done: int, total: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if done == total or now - last >= PROGRESS_INTERVAL_S:
+            last = now
+            with services.db.session() as s:
+                docs.record_progress(s, document_id, done, total)
+
+    return write

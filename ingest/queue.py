@@ -1,0 +1,74 @@
+"""Task queues for document processing. The embedded default runs in-process threads; the
+threads only orchestrate, the CPU work happens in the OCR page pool's processes."""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+class TaskQueue(Protocol):
+    def submit(self, document_id: str, *, delay: float = 0.0) -> None: ...
+    def wait_idle(self, timeout: float | None = None) -> bool: ...
+    def close(self) -> None: ...
+
+
+class LocalQueue:
+    """In-process worker pool. Nothing is lost if the process dies: the catalog row stays
+    pending/processing and start-up recovery submits it again."""
+
+    def __init__(self, handler: Callable[[str], None], workers: int) -> None:
+        self._handler = handler
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="document")
+        self._lock = threading.Condition()
+        self._in_flight = 0
+        self._timers: set[threading.Timer] = set()
+        self._closed = False
+
+    def submit(self, document_id: str, *, delay: float = 0.0) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._in_flight += 1
+        if delay <= 0:
+            self._start(document_id)
+            return
+        timer = threading.Timer(delay, lambda: self._start(document_id, timer))
+        timer.daemon = True
+        with self._lock:
+            self._timers.add(timer)
+        timer.start()
+
+    def _start(self, document_id: str, timer: threading.Timer | None = None) -> None:
+        if timer is not None:
+            with self._lock:
+                self._timers.discard(timer)
+        try:
+            future = self._executor.submit(self._handler, document_id)
+        except RuntimeError:  # executor shut down while a retry timer was pending
+            self._done(None)
+            return
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future | None) -> None:
+        if future is not None and not future.cancelled() and future.exception() is not None:
+            log.error("document task crashed", exc_info=future.exception())
+        with self._lock:
+            self._in_flight -= 1
+            self._lock.notify_all()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until no document is queued or running (used by the CLI and tests)."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self._in_flight == 0, timeout)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for timer in self._timers:
+                timer.cancel()
+        self._executor.shutdown(wait=True, cancel_futures=True)

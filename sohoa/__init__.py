@@ -1,0 +1,1 @@
+"""sohoa: digitization and archive service for one-stop counters."""

@@ -1,0 +1,151 @@
+"""The ``sohoa`` command: serve, ingest, search, ocr, reindex."""
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+from sohoa.errors import Rejected
+from sohoa.settings import get_settings
+
+
+@click.group()
+def main() -> None:
+    """sohoa — số hoá hồ sơ, giấy tờ (digitization and archive service)."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Start the web service on embedded defaults (or the backends the SOHOA_* variables name)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--owner", required=True, help="Owner's personal ID (12 digits) or social-insurance code (10 digits)")
+def ingest(files: tuple[Path, ...], owner: str) -> None:
+    """Digitize FILES for an owner and wait until they are searchable."""
+    from tqdm import tqdm
+
+    from catalog.documents import get_document
+    from catalog.owners import get_or_create_owner
+    from ingest.intake import Upload, accept
+    from sohoa.services import build_services
+
+    services = build_services(get_settings())
+    try:
+        with services.db.session() as s:
+            is_pid = len(owner) == 12
+            owner_row = get_or_create_owner(s, owner if is_pid else None, None if is_pid else owner)
+            owner_id = owner_row.id
+        accepted = []
+        for path in files:
+            try:
+                with path.open("rb") as stream:
+                    accepted += accept(services, [Upload(stream, path.name)], owner_id)
+            except Rejected as exc:
+                click.echo(f"{path}: {exc.code}: {exc.message}", err=True)
+        total = sum(a.page_count for a in accepted)
+        with tqdm(total=total, unit="page", desc="OCR") as bar:
+            while True:
+                with services.db.session() as s:
+                    rows = [get_document(s, a.document_id) for a in accepted]
+                    done = sum(r.page_count if r.status in ("ready", "failed") else r.pages_done for r in rows)
+                    finished = all(r.status in ("ready", "failed") for r in rows)
+                    states = [(r.id, r.filename, r.status, r.error_message) for r in rows]
+                bar.update(done - bar.n)
+                if finished:
+                    break
+                time.sleep(0.3)
+        for doc_id, name, status, error in states:
+            click.echo(f"{doc_id}  {status:<6}  {name}" + (f"  ({error})" if error else ""))
+        if any(status == "failed" for *_, status, _ in states) or len(accepted) < len(files):
+            sys.exit(1)
+    finally:
+        services.close()
+
+
+@main.command()
+@click.argument("query")
+@click.option("--owner", default=None)
+@click.option("--limit", default=10, show_default=True)
+def search(query: str, owner: str | None, limit: int) -> None:
+    """Search digitized documents (with or without diacritics)."""
+    from search import SearchQuery, open_index
+
+    settings = get_settings()
+    index = open_index(settings.search_url, default_dir=settings.data_dir / "index")
+    try:
+        results = index.search(SearchQuery(text=query, owner=owner, limit=limit))
+    finally:
+        index.close()
+    click.echo(f"{results.total} results ({results.took_ms:.1f} ms)")
+    for hit in results.hits:
+        click.echo(f"{hit.id}  {hit.score:6.2f}  {hit.title}")
+        for snippet in hit.highlights[:1]:
+            click.echo(f"    {snippet}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with pages, text and confidence")
+@click.option("--pdf", "pdf_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the searchable PDF here")
+def ocr(file: Path, as_json: bool, pdf_out: Path | None) -> None:
+    """OCR one file with the same code the service runs, and print its text."""
+    from ingest.validate import Limits, receive
+    from ocr import PagePool, digitize
+    from ocr.errors import UnreadableDocument
+
+    settings = get_settings()
+    limits = Limits.of(settings)
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            with file.open("rb") as stream:
+                checked = receive(stream, file.name, limits, Path(tmp))
+        except Rejected as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+        out = pdf_out or Path(tmp) / "searchable.pdf"
+        with PagePool(settings.ocr_workers, lang=settings.ocr_lang, dpi=settings.ocr_dpi,
+                      max_image_pixels=settings.max_image_pixels) as pool:
+            try:
+                result = digitize(checked.path, checked.media_type, out, pool)
+            except UnreadableDocument as exc:
+                raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        click.echo(result.text)
+
+
+@main.command()
+def reindex() -> None:
+    """Rebuild the search index from the catalog (the catalog is the source of truth)."""
+    from catalog.indexing import iter_ready
+    from sohoa.services import build_services
+
+    services = build_services(get_settings(), start_workers=False)
+    try:
+        services.index.clear()
+        count = 0
+        with services.db.session() as s:
+            for batch in iter_ready(s):
+                services.index.upsert(batch)
+                count += len(batch)
+        click.echo(f"reindexed {count} documents")
+    finally:
+        services.close()
+
+
+if __name__ == "__main__":
+    main()

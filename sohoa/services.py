@@ -1,0 +1,73 @@
+"""The running system's parts, built from settings. This is the one place where each backend is
+chosen: every ``open_*`` factory below picks its implementation from the URL's scheme."""
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+from catalog.db import Database
+from catalog.reference import seed_procedures
+from ingest.queue import LocalQueue, TaskQueue
+from ocr import PagePool
+from search import SearchIndex, open_index
+from sohoa.settings import Settings
+from storage import ObjectStore, open_storage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    store: ObjectStore
+    index: SearchIndex
+    pool: PagePool
+    queue: TaskQueue = field(init=False)
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.settings.data_dir / "tmp"
+
+    def close(self) -> None:
+        self.queue.close()
+        self.pool.close()
+        self.index.close()
+        self.db.dispose()
+
+
+def build_services(settings: Settings, *, start_workers: bool = True) -> Services:
+    """Open every backend, migrate the catalog, recover interrupted work, start the workers."""
+    from ingest import pipeline, recovery  # late: they import Services for typing
+
+    data_dir = settings.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
+    db = Database(settings.resolved_database_url())
+    db.migrate()
+    with db.session() as s:
+        seed_procedures(s)
+    services = Services(
+        settings=settings,
+        db=db,
+        store=open_storage(settings.storage_url, default_dir=data_dir / "objects"),
+        index=open_index(settings.search_url, default_dir=data_dir / "index"),
+        pool=PagePool(settings.ocr_workers, lang=settings.ocr_lang, dpi=settings.ocr_dpi,
+                      max_image_pixels=settings.max_image_pixels),
+    )
+    shutil.rmtree(services.tmp_dir, ignore_errors=True)
+    services.tmp_dir.mkdir(parents=True)
+    services.store.cleanup_temp()
+    services.queue = LocalQueue(lambda doc_id: pipeline.process(services, doc_id),
+                                workers=settings.document_workers)
+    requeue = recovery.recover(services)
+    if start_workers:
+        for document_id in requeue:
+            services.queue.submit(document_id)
+    if requeue:
+        log.info("re-queued %d unfinished documents", len(requeue))
+    return services

@@ -1,0 +1,47 @@
+"""The one settings object. Every knob is an environment variable prefixed ``SOHOA_``.
+
+Backends are chosen by the scheme of their URL (see DESIGN.md's configuration table);
+an empty URL means the embedded default under ``data_dir``.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOHOA_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    storage_url: str = ""
+    search_url: str = ""
+    broker_url: str = ""
+
+    agency_code: str = Field("BHXH", pattern=r"^[A-Z0-9]{2,12}$")
+    """Prefix of dossier codes ``AGENCY-yymmdd-NNNN``."""
+
+    max_upload_bytes: int = 50 * 1024 * 1024
+    max_files_per_upload: int = 20
+    max_request_bytes: int = 200 * 1024 * 1024
+    max_pages: int = 300
+    max_image_pixels: int = 120_000_000
+    """Pillow's decompression-bomb limit: an A3 page at 600 dpi is ~70 Mpx."""
+
+    ocr_lang: str = "vie"
+    ocr_dpi: int = 300
+    ocr_workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
+    document_workers: int = 2
+    """Documents processed at once by the in-process queue; their pages share the OCR pool."""
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'catalog.sqlite3').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
