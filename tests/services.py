@@ -15,9 +15,9 @@ Typical use is a session-scoped fixture:
             yield service.url
 
 A missing binary raises ServiceUnavailable saying what to install: tests that
-need a service fail loudly instead of skipping. To add a service, write a
-`start_x()` from the pieces below: `free_port`, `spawn`, `wait_until`,
-`require_binary`, `stopper`.
+need a service fail loudly instead of skipping. To add a service that is one
+foreground process, call `serve_process`; otherwise build `start_x()` from the
+pieces below (`free_port`, `make_workdir`, `spawn`, `wait_until`, `stopper`).
 """
 
 from __future__ import annotations
@@ -155,13 +155,30 @@ def port_open(port: int) -> bool:
         return False
 
 
-def _started(start: Callable[[], RunningService], stop: Callable[[], None]) -> RunningService:
-    """Run the start step; if it fails, clean up what was begun and re-raise."""
+def serve_process(
+    name: str,
+    command: Callable[[Path, int], Sequence[str | os.PathLike[str]]],
+    answers: Callable[[int], bool],
+    url_template: str,
+) -> RunningService:
+    """Run command(workdir, port) as a child process until answers(port); url_template gets {port}."""
+    workdir = make_workdir(name)
+    port = free_port()
+    log = workdir / f"{name}.log"
+    proc: subprocess.Popen | None = None
+
+    def end_process() -> None:
+        if proc is not None:
+            terminate(proc)
+
+    stop = stopper(end_process, lambda: shutil.rmtree(workdir, ignore_errors=True))
     try:
-        return start()
+        proc = spawn(command(workdir, port), workdir, log.name)
+        wait_until(lambda: answers(port), name, log=log, proc=proc)
     except BaseException:
         stop()
         raise
+    return RunningService(url_template.format(port=port), stop)
 
 
 # ---------------------------------------------------------------- S3 (moto)
@@ -173,20 +190,12 @@ def start_s3_server() -> RunningService:
     Any access key/secret is accepted. A separate process keeps the uploaded
     objects out of the test process's memory.
     """
-    workdir = make_workdir("s3")
-    port = free_port()
-    proc = spawn(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        workdir,
-        "moto.log",
+    return serve_process(
+        "moto",
+        lambda workdir, port: [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        port_open,
+        "http://127.0.0.1:{port}",
     )
-    stop = stopper(lambda: terminate(proc), lambda: shutil.rmtree(workdir, ignore_errors=True))
-
-    def start() -> RunningService:
-        wait_until(lambda: port_open(port), "moto S3 server", log=workdir / "moto.log", proc=proc)
-        return RunningService(f"http://127.0.0.1:{port}", stop)
-
-    return _started(start, stop)
 
 
 # ---------------------------------------------------------------- Redis
@@ -204,21 +213,15 @@ def _redis_answers(port: int) -> bool:
 def start_redis() -> RunningService:
     """A private redis-server without persistence; url is redis://127.0.0.1:PORT/0."""
     binary = require_binary(REDIS_SERVER, "install the Debian package redis-server (make deps)")
-    workdir = make_workdir("redis")
-    port = free_port()
-    proc = spawn(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--daemonize", "no", "--dir", workdir],
-        workdir,
-        "redis.log",
+    return serve_process(
+        "redis",
+        lambda workdir, port: [
+            binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--daemonize", "no", "--dir", workdir,
+        ],
+        _redis_answers,
+        "redis://127.0.0.1:{port}/0",
     )
-    stop = stopper(lambda: terminate(proc), lambda: shutil.rmtree(workdir, ignore_errors=True))
-
-    def start() -> RunningService:
-        wait_until(lambda: _redis_answers(port), "redis-server", log=workdir / "redis.log", proc=proc)
-        return RunningService(f"redis://127.0.0.1:{port}/0", stop)
-
-    return _started(start, stop)
 
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -274,8 +277,7 @@ def start_postgres() -> RunningService:
             _run_pg_tool([*prefix, pg_ctl, "-D", data, "-m", "fast", "-w", "stop"], workdir, "pg_ctl stop")
 
     stop = stopper(stop_server, lambda: shutil.rmtree(workdir, ignore_errors=True))
-
-    def start() -> RunningService:
+    try:
         _run_pg_tool(
             [*prefix, initdb, "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
              "--locale=C", "--no-sync"],
@@ -289,6 +291,7 @@ def start_postgres() -> RunningService:
             "pg_ctl start",
         )
         wait_until(lambda: port_open(port), "postgres", log=workdir / "postgres.log")
-        return RunningService(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", stop)
-
-    return _started(start, stop)
+    except BaseException:
+        stop()
+        raise
+    return RunningService(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", stop)

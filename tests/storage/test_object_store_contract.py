@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import tracemalloc
-from pathlib import Path
 
 import pytest
 
