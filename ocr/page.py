@@ -1,0 +1,129 @@
+"""The life of one page that needs OCR; runs inside a :class:`ocr.PagePool` worker.
+
+    load → deskew → recognise once → (only if that looks wrong: OSD, turn, recognise again)
+    → encode the page image if it changed or came from an image file
+
+A page goes to Tesseract exactly once on the normal path. Orientation detection
+costs about half a recognition, so it runs only when the first recognition has
+low confidence, which is what a sideways or upside-down page produces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from PIL import Image
+
+from ocr import raster, tesseract
+from ocr.model import PageText
+from ocr.skew import estimate_skew, needs_straightening, straighten
+
+LOW_CONFIDENCE = 60.0  # upright text scores 80-96 even on noisy scans; turned pages ~40
+MIN_OSD_CONFIDENCE = 2.0
+
+
+@dataclass(frozen=True)
+class PageJob:
+    source: str
+    kind: Literal["pdf", "image"]
+    index: int  # 0-based page (PDF) or frame (image file)
+    lang: str
+    dpi: int
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    page: PageText
+    text_pdf: bytes  # Tesseract's one-page text-only PDF
+    image_pdf: bytes | None  # one-page PDF of the processed image; None: keep the original PDF page
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """One recognition of the page as turned by ``rotation`` and straightened by ``skew``."""
+
+    rotation: int
+    skew: float
+    result: tesseract.Recognition
+
+    @property
+    def score(self) -> float:
+        return -1.0 if self.result.confidence is None else self.result.confidence
+
+
+def ocr_page(job: PageJob) -> PageOutcome:
+    source, dpi, exif_turn, jpeg = _load(job)
+    gray = source if source.mode == "L" else source.convert("L")
+    best = _recognise(gray, 0, job, dpi)
+    if best.score < LOW_CONFIDENCE:
+        best = _try_orientation(gray, best, job, dpi)
+
+    rotation = (exif_turn + best.rotation) % 360
+    page = PageText(
+        number=job.index + 1,
+        text=best.result.text,
+        confidence=best.result.confidence,
+        source="ocr",
+        rotation=rotation,
+        skew=best.skew,
+        words=best.result.words,
+    )
+    changed = best.rotation != 0 or best.skew != 0.0
+    if job.kind == "pdf" and not changed:
+        image_pdf = None
+    elif not changed:
+        image_pdf = raster.image_page_pdf(source, dpi, jpeg)
+    else:
+        if job.kind == "pdf":
+            source = _pdf_page_for_output(job, dpi)
+        image_pdf = raster.image_page_pdf(_upright(source, best.rotation, best.skew), dpi)
+    return PageOutcome(page, best.result.pdf, image_pdf)
+
+
+def _load(job: PageJob) -> tuple[Image.Image, int, int, bytes | None]:
+    """The page image, its dpi, the EXIF turn already applied, and a JPEG to pass through."""
+    if job.kind == "pdf":
+        dpi = raster.fit_dpi(*raster.pdf_page_size(job.source, job.index), job.dpi)
+        return raster.render_pdf_page(job.source, job.index, dpi), dpi, 0, None
+    frame = raster.load_frame(job.source, job.index)
+    return frame.image, frame.dpi, frame.rotation, frame.jpeg
+
+
+def _recognise(gray: Image.Image, rotation: int, job: PageJob, dpi: int) -> _Attempt:
+    skew = estimate_skew(gray)
+    if needs_straightening(skew):
+        gray = straighten(gray, skew)
+    else:
+        skew = 0.0
+    return _Attempt(rotation, skew, tesseract.recognize(gray, lang=job.lang, dpi=dpi))
+
+
+def _try_orientation(gray: Image.Image, first: _Attempt, job: PageJob, dpi: int) -> _Attempt:
+    """Ask OSD whether the page is turned; if so, recognise it upright and keep the better reading."""
+    osd = tesseract.detect_orientation(gray, dpi=dpi)
+    if osd is None or osd.rotate == 0 or osd.confidence < MIN_OSD_CONFIDENCE:
+        return first
+    second = _recognise(_turn(gray, osd.rotate), osd.rotate, job, dpi)
+    return second if second.score > first.score else first
+
+
+def _turn(image: Image.Image, clockwise: int) -> Image.Image:
+    transpose = {
+        90: Image.Transpose.ROTATE_270,
+        180: Image.Transpose.ROTATE_180,
+        270: Image.Transpose.ROTATE_90,
+    }
+    return image.transpose(transpose[clockwise]) if clockwise else image
+
+
+def _upright(image: Image.Image, rotation: int, skew: float) -> Image.Image:
+    image = _turn(image, rotation)
+    return straighten(image, skew) if skew else image
+
+
+def _pdf_page_for_output(job: PageJob, dpi: int) -> Image.Image:
+    """The page in colour if it has any, for re-encoding after rotation or deskew."""
+    color = raster.render_pdf_page(job.source, job.index, dpi, color=True)
+    return color.convert("L") if raster.is_grayish(color) else color
+

@@ -1,0 +1,108 @@
+"""The process pool that OCRs pages."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import warnings
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from PIL import Image
+
+T = TypeVar("T")
+
+DEFAULT_MAX_IMAGE_PIXELS = 80_000_000
+"""~A3 at 600 dpi. A bigger bitmap is refused as a decompression bomb."""
+
+
+def _init_worker(max_image_pixels: int) -> None:
+    """Runs once in each worker process.
+
+    One OpenMP thread per Tesseract: with one process per core, Tesseract's own
+    threads only fight each other (3x slower on 2 cores). Pillow's bomb limit
+    is set here, and its warning turned into an error, because this is the
+    process that decodes untrusted images.
+    """
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    Image.MAX_IMAGE_PIXELS = max_image_pixels
+    warnings.simplefilter("error", Image.DecompressionBombWarning)
+
+
+class PagePool:
+    """Process pool for page OCR: one process per core, each Tesseract limited to one thread.
+
+    Workers come from a 'forkserver' context: the API server that owns the pool is
+    multi-threaded, and forking a threaded process can deadlock the child. The
+    pool starts lazily on first use, is shared by any number of documents and
+    threads at once (``submit`` is thread-safe), and replaces its processes if
+    one dies (e.g. killed for memory): the document whose page was running then
+    fails with :class:`ocr.errors.OcrFailed`, later documents get a fresh pool.
+    ``close()`` shuts it down; it is also a context manager.
+    """
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        lang: str = "vie",
+        dpi: int = 300,
+        max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+    ) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self.lang = lang
+        self.dpi = dpi
+        self.max_image_pixels = max_image_pixels
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, fn: Callable[..., T], /, *args: Any) -> Future[T]:
+        """Run ``fn(*args)`` in a worker; ``fn`` and its arguments must be picklable."""
+        executor = self._ensure_executor()
+        try:
+            return executor.submit(fn, *args)
+        except BrokenProcessPool:
+            return self._ensure_executor(broken=executor).submit(fn, *args)
+
+    def start(self) -> None:
+        """Start every worker now (otherwise they start with the first pages)."""
+        futures = [self.submit(os.getpid) for _ in range(self.workers * 2)]
+        for future in futures:
+            future.result()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> PagePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _ensure_executor(self, *, broken: ProcessPoolExecutor | None = None) -> ProcessPoolExecutor:
+        """The live executor, started if need be; ``broken`` is replaced (once, whoever asks first)."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("PagePool is closed")
+            if broken is not None and self._executor is broken:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+            if self._executor is None:
+                context = multiprocessing.get_context("forkserver")
+                # The fork server imports the page code once; each worker forks from it warm.
+                context.set_forkserver_preload(["ocr.page"])
+                self._executor = ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    mp_context=context,
+                    initializer=_init_worker,
+                    initargs=(self.max_image_pixels,),
+                )
+            return self._executor

@@ -1,0 +1,169 @@
+"""Page images in and out: rasterize PDF pages, decode image files, encode image pages.
+
+PDF pages are rendered with pypdfium2 straight into an 8-bit gray bitmap
+(~25 ms for A4 at 300 dpi; pdftoppm takes ~10x longer, pdfium's own
+``grayscale`` flag ~4x). Colour is rendered only for pages we must re-encode.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import img2pdf
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image, ImageOps
+
+from ocr.errors import CorruptDocument, ImageTooLarge
+
+A4_INCHES = (8.27, 11.69)
+JPEG_QUALITY = 80
+_EXIF_ORIENTATION = 0x0112
+_EXIF_ROTATION = {3: 180, 4: 180, 5: 90, 6: 90, 7: 270, 8: 270}  # clockwise turn it undoes
+
+# What Pillow raises for undecodable input (SyntaxError: broken PNG chunks).
+DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError, TypeError, pdfium.PdfiumError)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded image-file frame, normalised for OCR and output."""
+
+    image: Image.Image  # mode "1", "L" or "RGB", upright per EXIF
+    dpi: int
+    rotation: int  # clockwise degrees applied from EXIF orientation
+    jpeg: bytes | None  # the original JPEG when it can go into the PDF untouched
+
+
+def max_pixels() -> int:
+    """The bomb limit in force (set by the pool's worker initializer)."""
+    return int(Image.MAX_IMAGE_PIXELS or 0) or 2**62
+
+
+def check_size(width: int, height: int) -> None:
+    if width <= 0 or height <= 0:
+        raise CorruptDocument(f"image has size {width}x{height}")
+    if width * height > max_pixels():
+        raise ImageTooLarge(f"{width}x{height} px is over the limit of {max_pixels()} px")
+
+
+def fit_dpi(width_pt: float, height_pt: float, dpi: int) -> int:
+    """``dpi``, lowered for oversized pages so the bitmap stays within the bomb limit."""
+    square_inches = max(width_pt * height_pt / 72**2, 1e-6)
+    return max(1, min(dpi, int(math.sqrt(max_pixels() / square_inches))))
+
+
+@contextmanager
+def _pdf_page(path: str, index: int) -> Iterator[pdfium.PdfPage]:
+    doc = None
+    try:
+        doc = pdfium.PdfDocument(path)
+        yield doc[index]
+    except pdfium.PdfiumError as exc:
+        raise CorruptDocument(f"page {index + 1}: {exc}") from exc
+    finally:
+        if doc is not None:
+            doc.close()
+
+
+def render_pdf_page(path: str, index: int, dpi: int, *, color: bool = False) -> Image.Image:
+    """Render one PDF page (its crop box, /Rotate applied) at ``dpi``: mode "L", or "RGB" with ``color``."""
+    with _pdf_page(path, index) as page:
+        fmt = pdfium_c.FPDFBitmap_BGR if color else pdfium_c.FPDFBitmap_Gray
+        image = page.render(scale=dpi / 72, force_bitmap_format=fmt, rev_byteorder=color).to_pil()
+        return image.convert("RGB") if color and image.mode != "RGB" else image
+
+
+def pdf_page_size(path: str, index: int) -> tuple[float, float]:
+    """Width and height in points as displayed (crop box, /Rotate applied)."""
+    with _pdf_page(path, index) as page:
+        return page.get_size()
+
+
+def load_frame(path: str, index: int) -> Frame:
+    """Decode frame ``index`` of an image file (multi-page TIFF: one frame per page)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(path) as im:
+                im.seek(index)
+                check_size(*im.size)
+                im.load()
+                orientation = im.getexif().get(_EXIF_ORIENTATION, 1)
+                upright = im if orientation == 1 else ImageOps.exif_transpose(im)
+                passthrough = im.format == "JPEG" and orientation == 1 and im.mode in ("L", "RGB", "CMYK")
+                jpeg = _read_bytes(path) if passthrough else None
+                return Frame(_normalise(upright), image_dpi(im), _EXIF_ROTATION.get(orientation, 0), jpeg)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ImageTooLarge(str(exc)) from exc
+        except DECODE_ERRORS as exc:
+            raise CorruptDocument(f"frame {index + 1}: {exc}") from exc
+
+
+def image_dpi(image: Image.Image) -> int:
+    """The resolution recorded in the file if plausible, else the one that fits the page on A4.
+
+    Phone photos say 72 dpi (or nothing) for a 3000x4000 px picture of a paper:
+    taken literally, that is a 1.4 m page with text Tesseract thinks is huge.
+    """
+    recorded = image.info.get("dpi", (0, 0))[0]
+    try:
+        recorded = float(recorded)
+    except (TypeError, ValueError):
+        recorded = 0.0
+    if 100 <= recorded <= 1200:
+        return round(recorded)
+    long_side, short_side = max(image.size), min(image.size)
+    return max(70, round(max(long_side / A4_INCHES[1], short_side / A4_INCHES[0])))
+
+
+def is_grayish(image: Image.Image) -> bool:
+    """True if an RGB image is really gray (a scanned black-and-white paper)."""
+    thumb = np.asarray(image.reduce(max(1, image.width // 300)), dtype=np.int16)
+    return bool(np.abs(thumb - thumb.mean(axis=2, keepdims=True)).max() < 24)
+
+
+def image_page_pdf(image: Image.Image, dpi: int, jpeg: bytes | None = None) -> bytes:
+    """A one-page PDF showing ``image`` at ``dpi``.
+
+    An untouched JPEG goes in as-is (no recompression); bilevel images as CCITT G4;
+    everything else as JPEG at :data:`JPEG_QUALITY`, which keeps a 300 dpi A4 scan
+    at a few hundred KB.
+    """
+    if jpeg is not None:
+        data = jpeg
+    else:
+        buf = io.BytesIO()
+        if image.mode == "1":
+            image.save(buf, "TIFF", compression="group4")
+        else:
+            image.save(buf, "JPEG", quality=JPEG_QUALITY)
+        data = buf.getvalue()
+    layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
+    return img2pdf.convert(data, layout_fun=layout, rotation=img2pdf.Rotation.ifvalid)
+
+
+def _normalise(image: Image.Image) -> Image.Image:
+    if image.mode in ("1", "L", "RGB"):
+        return image
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        pixels = np.asarray(image, dtype=np.float64)
+        top = float(pixels.max()) or 1.0
+        return Image.fromarray((pixels * (255.0 / top)).astype(np.uint8), "L")
+    if image.mode in ("LA", "RGBA", "PA", "La", "RGBa") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        flat = Image.alpha_composite(background, rgba).convert("RGB")
+        return flat.convert("L") if image.mode.startswith("L") else flat
+    return image.convert("RGB")
+
+
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
