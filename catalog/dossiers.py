@@ -34,7 +34,7 @@ def add_working_days(start: date, days: int) -> date:
 
 
 def open_dossier(session: Session, agency: str, procedure_code: str, owner: Owner, channel: str,
-                 now: datetime | None = None) -> Dossier:
+                 office_code: str | None = None, now: datetime | None = None) -> Dossier:
     if not code_patterns().valid("procedure", procedure_code):
         raise bad_request("invalid_procedure_code", f"Mã thủ tục '{procedure_code}' không đúng định dạng.")
     procedure = session.get(Procedure, procedure_code)
@@ -53,6 +53,7 @@ def open_dossier(session: Session, agency: str, procedure_code: str, owner: Owne
         procedure_code=procedure_code,
         owner_id=owner.id,
         channel=channel,
+        office_code=office_code,
         received_at=now,
         due_at=due_at.astimezone(timezone.utc),
     )

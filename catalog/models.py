@@ -107,6 +107,7 @@ class Dossier(Base):
     procedure_code: Mapped[str] = mapped_column(ForeignKey("procedure.code"))
     owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id"), index=True)
     channel: Mapped[str] = mapped_column(String(32))
+    office_code: Mapped[str | None] = mapped_column(ForeignKey("office.code"), index=True)
     status: Mapped[str] = mapped_column(String(32), default="received")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

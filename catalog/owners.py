@@ -21,6 +21,13 @@ def validate_owner_codes(personal_id: str | None, social_insurance_code: str | N
         raise bad_request("invalid_social_insurance_code", "Mã số BHXH phải gồm đúng 10 chữ số.")
 
 
+def owner_ref(owner: Owner | None) -> str | None:
+    """How the audit log names an owner: personal ID, else social-insurance code."""
+    if owner is None:
+        return None
+    return owner.personal_id or owner.social_insurance_code
+
+
 def find_owner(session: Session, code: str) -> Owner | None:
     """Exact lookup by either identifier."""
     return session.scalars(

@@ -16,7 +16,9 @@ from typing import BinaryIO
 from sqlalchemy import select, update
 
 from catalog import documents as docs
-from catalog.models import Component, Document, DocumentStatus
+from catalog.audit import Actor, record
+from catalog.models import Component, Document, DocumentStatus, Owner
+from catalog.owners import owner_ref
 from ingest.validate import Limits, ValidatedFile, receive
 from sohoa.services import Services
 from storage import content_key
@@ -39,20 +41,20 @@ class Accepted:
 
 
 def accept(services: Services, uploads: Iterable[Upload], owner_id: int | None,
-           dossier_id: int | None = None, component_code: str | None = None) -> list[Accepted]:
+           dossier_id: int | None = None, component_code: str | None = None, *, actor: Actor) -> list[Accepted]:
     """Validate every file first (all or nothing), then journal, store and accept them."""
     received: list[ValidatedFile] = []
     try:
         for upload in uploads:
             received.append(receive(upload.stream, upload.filename, Limits.of(services.settings), services.tmp_dir))
-        return _store(services, received, owner_id, dossier_id, component_code)
+        return _store(services, received, owner_id, dossier_id, component_code, actor)
     finally:
         for f in received:
             f.discard()
 
 
 def _store(services: Services, files: Sequence[ValidatedFile], owner_id: int | None,
-           dossier_id: int | None, component_code: str | None) -> list[Accepted]:
+           dossier_id: int | None, component_code: str | None, actor: Actor) -> list[Accepted]:
     plan: list[tuple[ValidatedFile, str, bool]] = []  # (file, document id, duplicate?)
     created: dict[str, str] = {}  # sha256 -> id of a document created in this batch
     with services.db.session() as s:
@@ -84,6 +86,10 @@ def _store(services: Services, files: Sequence[ValidatedFile], owner_id: int | N
                 _attach(s, dossier_id, [doc_id for _, doc_id, _ in plan], component_code)
             statuses = dict(s.execute(select(Document.id, Document.status)
                                       .where(Document.id.in_([d for _, d, _ in plan]))).all())
+            ref = owner_ref(s.get(Owner, owner_id)) if owner_id is not None else None
+            for f, doc_id, dup in plan:
+                record(s, actor, "document.reuse_same_bytes" if dup else "document.create", "document", doc_id,
+                       ref, filename=f.filename, sha256=f.sha256, dossier_id=dossier_id)
     except BaseException:
         undo_receipts(services, new_ids)
         raise

@@ -52,7 +52,7 @@ def ingest(files: tuple[Path, ...], owner: str) -> None:
         for path in files:
             try:
                 with path.open("rb") as stream:
-                    accepted += accept(services, [Upload(stream, path.name)], owner_id)
+                    accepted += accept(services, [Upload(stream, path.name)], owner_id, actor=cli_actor())
             except Rejected as exc:
                 click.echo(f"{path}: {exc.code}: {exc.message}", err=True)
         total = sum(a.page_count for a in accepted)
@@ -73,6 +73,15 @@ def ingest(files: tuple[Path, ...], owner: str) -> None:
             sys.exit(1)
     finally:
         services.close()
+
+
+def cli_actor():
+    """The audit log names command-line work after the operating-system account that ran it."""
+    import getpass
+
+    from catalog.audit import Actor
+
+    return Actor(f"cli:{getpass.getuser()}", "admin", None, "local")
 
 
 @main.command()
@@ -126,6 +135,37 @@ def ocr(file: Path, as_json: bool, pdf_out: Path | None) -> None:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
     else:
         click.echo(result.text)
+
+
+@main.group()
+def users() -> None:
+    """Manage user accounts."""
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["counter", "handler", "archivist", "admin"]))
+@click.option("--office", "office_code", required=True, help="Office (đơn vị) code, e.g. PT01")
+@click.option("--full-name", default=None)
+@click.password_option(help="Asked for when not given (at least 10 characters)")
+def create_user_command(username: str, role: str, office_code: str, full_name: str | None, password: str) -> None:
+    """Create a user; the first admin is bootstrapped this way."""
+    from catalog.audit import record
+    from catalog.db import Database
+    from catalog.users import Role, create_user
+
+    settings = get_settings()
+    db = Database(settings.resolved_database_url())
+    db.migrate()
+    try:
+        with db.session() as s:
+            user = create_user(s, username, password, Role(role), office_code, full_name)
+            record(s, cli_actor(), "user.create", "user", user.username, role=role, office=office_code)
+    except Rejected as exc:
+        raise click.ClickException(exc.message) from exc
+    finally:
+        db.dispose()
+    click.echo(f"created {role} '{username}' in office {office_code}")
 
 
 @main.command()

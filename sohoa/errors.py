@@ -5,8 +5,10 @@ from __future__ import annotations
 class Rejected(Exception):
     """A request refused before anything was stored. Maps to a 4xx JSON error {code, message}."""
 
-    def __init__(self, status: int, code: str, message: str, *, filename: str | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, *, filename: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(f"{code}: {message}")
+        self.headers = headers
         self.status = status
         self.code = code
         self.message = message

@@ -27,6 +27,7 @@ class Services:
     store: ObjectStore
     index: SearchIndex
     pool: PagePool
+    secret_key: str
     queue: TaskQueue = field(init=False)
 
     @property
@@ -58,6 +59,7 @@ def build_services(settings: Settings, *, start_workers: bool = True) -> Service
         index=open_index(settings.search_url, default_dir=data_dir / "index"),
         pool=PagePool(settings.ocr_workers, lang=settings.ocr_lang, dpi=settings.ocr_dpi,
                       max_image_pixels=settings.max_image_pixels),
+        secret_key=settings.resolved_secret_key(),
     )
     shutil.rmtree(services.tmp_dir, ignore_errors=True)
     services.tmp_dir.mkdir(parents=True)

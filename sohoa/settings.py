@@ -6,6 +6,7 @@ an empty URL means the embedded default under ``data_dir``.
 from __future__ import annotations
 
 import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,6 +38,22 @@ class Settings(BaseSettings):
     ocr_workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
     document_workers: int = 2
     """Documents processed at once by the in-process queue; their pages share the OCR pool."""
+
+    secret_key: str = ""
+    """Signs access tokens. Empty: a random key kept in ``data_dir/secret.key`` (one node only;
+    set it explicitly when several API processes share the catalog)."""
+    token_minutes: int = 30
+
+    def resolved_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'catalog.sqlite3').resolve()}"

@@ -20,12 +20,29 @@ def settings(tmp_path: Path) -> Settings:
                     max_upload_bytes=5 * 1024 * 1024, max_request_bytes=12 * 1024 * 1024, max_pages=20)
 
 
+PASSWORD = "mat-khau-thu-nghiem"
+ROLES = ("counter", "handler", "archivist", "admin")
+
+
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
+    """A running app with one user per role (``<role>1`` in office ``PT01``); it acts as counter."""
     from api.app import create_app
+    from catalog.users import Role, create_user
 
     with TestClient(create_app(settings)) as c:
+        with c.app.state.services.db.session() as s:
+            for role in ROLES:
+                create_user(s, f"{role}1", PASSWORD, Role(role), "PT01")
+            create_user(s, "handler2", PASSWORD, Role.handler, "PT02")
+        c.headers["Authorization"] = auth_header(c, "counter1")["Authorization"]
         yield c
+
+
+def auth_header(client: TestClient, username: str) -> dict[str, str]:
+    r = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def open_dossier(client: TestClient, owner: str = OWNER_ID, procedure: str = PROCEDURE, **owner_fields) -> dict:

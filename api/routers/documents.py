@@ -1,30 +1,43 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
-from sqlalchemy.orm import selectinload
 
+from api.auth import require
 from api.deps import ServicesDep, SessionDep
 from api.schemas import DocumentOut
+from catalog.audit import Actor, record
 from catalog.documents import get_document
+from catalog.models import Document
+from catalog.owners import owner_ref
+from catalog.users import Role
 from sohoa.errors import Rejected
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
+Reader = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist)]
 CHUNK = 256 * 1024
 
 
+def _audit_read(session, actor: Actor, document: Document, action: str, **details) -> None:
+    offices = {c.dossier.office_code for c in document.components}
+    record(session, actor, action, "document", document.id, owner_ref(document.owner),
+           cross_office=bool(offices) and actor.office_code not in offices, **details)
+
+
 @router.get("/{document_id}", response_model=DocumentOut)
-def read_document(document_id: str, session: SessionDep) -> DocumentOut:
-    return DocumentOut.of(get_document(session, document_id))
+def read_document(document_id: str, actor: Reader, session: SessionDep) -> DocumentOut:
+    document = get_document(session, document_id)
+    _audit_read(session, actor, document, "document.read")
+    return DocumentOut.of(document)
 
 
 @router.get("/{document_id}/file", response_class=StreamingResponse,
             responses={200: {"content": {"application/pdf": {}, "image/*": {}, "text/plain": {}}}})
-def download(document_id: str, services: ServicesDep, session: SessionDep,
+def download(document_id: str, actor: Reader, services: ServicesDep, session: SessionDep,
              variant: Literal["original", "pdf", "text"] = "original") -> StreamingResponse:
     document = get_document(session, document_id)
     if variant != "original" and document.status != "ready":
@@ -35,6 +48,7 @@ def download(document_id: str, services: ServicesDep, session: SessionDep,
         "text": (document.text_key, "text/plain; charset=utf-8", _stem(document.filename) + ".txt"),
     }[variant]
     size = services.store.size(key)
+    _audit_read(session, actor, document, "document.download", variant=variant)
 
     def body():
         with services.store.open(key) as f:

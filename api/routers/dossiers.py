@@ -5,41 +5,51 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import require
 from api.deps import ServicesDep, SessionDep
 from api.schemas import AcceptedOut, DossierCreate, DossierOut, UploadOut, document_links
+from catalog.audit import Actor, record
 from catalog.dossiers import get_dossier, open_dossier
-from catalog.owners import get_or_create_owner
+from catalog.owners import get_or_create_owner, owner_ref
+from catalog.users import Role
 from ingest.intake import Upload, accept
 from sohoa.errors import bad_request
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
 
+Intake = Annotated[Actor, require(Role.counter, Role.handler)]
+Reader = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist)]
+
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=DossierOut)
-def create_dossier(body: DossierCreate, services: ServicesDep, session: SessionDep) -> DossierOut:
+def create_dossier(body: DossierCreate, actor: Intake, services: ServicesDep, session: SessionDep) -> DossierOut:
     owner = get_or_create_owner(session, body.owner.personal_id, body.owner.social_insurance_code,
                                 body.owner.full_name)
     dossier = open_dossier(session, services.settings.agency_code, body.procedure_code, owner,
-                           body.channel.value)
+                           body.channel.value, office_code=actor.office_code)
+    record(session, actor, "dossier.create", "dossier", dossier.code, owner_ref(owner),
+           procedure=body.procedure_code, channel=body.channel.value)
     session.refresh(dossier)
     return DossierOut.of(dossier)
 
 
 @router.get("/{code}", response_model=DossierOut)
-def read_dossier(code: str, session: SessionDep) -> DossierOut:
-    return DossierOut.of(get_dossier(session, code))
+def read_dossier(code: str, actor: Reader, session: SessionDep) -> DossierOut:
+    dossier = get_dossier(session, code)
+    record(session, actor, "dossier.read", "dossier", code, owner_ref(dossier.owner),
+           cross_office=dossier.office_code != actor.office_code)
+    return DossierOut.of(dossier)
 
 
 @router.post("/{code}/components", status_code=status.HTTP_202_ACCEPTED, response_model=UploadOut)
 async def upload_components(
     code: str,
+    actor: Intake,
     services: ServicesDep,
     files: Annotated[list[UploadFile], File(description="PDF, JPEG, PNG or TIFF scans")],
     component_code: Annotated[str | None, Form(max_length=32)] = None,
 ) -> UploadOut:
     """Accept scans at once (202); OCR and indexing run in the background."""
-    if not files:
-        raise bad_request("no_files", "Chưa chọn tệp nào để tải lên.")
     if len(files) > services.settings.max_files_per_upload:
         raise bad_request("too_many_files",
                           f"Mỗi lần tải tối đa {services.settings.max_files_per_upload} tệp.")
@@ -48,7 +58,8 @@ async def upload_components(
         with services.db.session() as s:
             dossier = get_dossier(s, code)
             owner_id, dossier_id = dossier.owner_id, dossier.id
-        return accept(services, [Upload(f.file, f.filename) for f in files], owner_id, dossier_id, component_code)
+        return accept(services, [Upload(f.file, f.filename) for f in files], owner_id, dossier_id,
+                      component_code, actor=actor)
 
     accepted = await run_in_threadpool(_accept)
     return UploadOut(dossier_code=code, documents=[

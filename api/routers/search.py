@@ -6,7 +6,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import require
 from api.deps import ServicesDep
+from catalog.audit import Actor, record
+from catalog.users import Role
 from api.schemas import HitOut, SearchOut, document_links
 from search import InvalidQuery, SearchQuery
 from sohoa.errors import bad_request
@@ -16,6 +19,7 @@ router = APIRouter(prefix="/api/v1/search", tags=["search"])
 
 @router.get("", response_model=SearchOut)
 async def search(
+    actor: Annotated[Actor, require(Role.counter, Role.handler, Role.archivist)],
     services: ServicesDep,
     q: Annotated[str, Query(max_length=500, description="Words, with or without diacritics; \"quotes\" for a phrase")] = "",
     owner: Annotated[str | None, Query(max_length=12)] = None,
@@ -35,9 +39,18 @@ async def search(
         results = await run_in_threadpool(services.index.search, query)
     except InvalidQuery as exc:
         raise bad_request("invalid_query", f"Câu tìm kiếm không hợp lệ: {exc}") from exc
+    await run_in_threadpool(_audit, services, actor, query, results)
     return SearchOut(
         total=results.total, took_ms=results.took_ms, facets=results.facets,
         hits=[HitOut(id=h.id, score=h.score, title=h.title, document_type=h.document_type, owner_ids=h.owner_ids,
                      created_at=h.created_at, highlights=h.highlights, links=document_links(h.id))
               for h in results.hits],
     )
+
+
+def _audit(services, actor: Actor, query: SearchQuery, results) -> None:
+    """A search shows personal records: who looked for what, and which documents came back."""
+    with services.db.session() as s:
+        record(s, actor, "search", "document", None, query.owner, q=query.text, total=results.total,
+               document_type=query.document_type, procedure=query.procedure, dossier=query.dossier,
+               shown=[h.id for h in results.hits])

@@ -1,5 +1,7 @@
 from alembic import context
 
+import catalog.audit  # noqa: F401  (registers its tables)
+import catalog.users  # noqa: F401
 from catalog.models import Base
 
 config = context.config

@@ -1,0 +1,125 @@
+"""Users, roles, offices and API keys: who may touch personal records."""
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from catalog.models import Base, UTCDateTime, utcnow
+from sohoa.errors import bad_request
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+API_KEY_PREFIX = "sohoa"
+
+
+class Role(str, enum.Enum):
+    counter = "counter"        # Bộ phận Một cửa: opens dossiers, uploads scans
+    handler = "handler"        # cán bộ xử lý: searches, reads, attaches results
+    archivist = "archivist"    # lưu trữ: catalogs, retention, holds, disposal, audit
+    admin = "admin"            # quản trị: users, approvals; may do everything
+
+
+class Office(Base):
+    __tablename__ = "office"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    office_code: Mapped[str] = mapped_column(ForeignKey("office.code"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    office: Mapped[Office] = relationship()
+
+
+class ApiKey(Base):
+    """A machine client's key. Only a SHA-256 of the secret part is kept: keys are random
+    and long, so a slow password hash buys nothing and would slow every request."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+def ensure_office(session: Session, code: str, name: str | None = None) -> Office:
+    office = session.get(Office, code)
+    if office is None:
+        office = Office(code=code, name=name or code)
+        session.add(office)
+        session.flush()
+    return office
+
+
+def create_user(session: Session, username: str, password: str, role: Role, office_code: str,
+                full_name: str | None = None) -> User:
+    if len(password) < 10:
+        raise bad_request("weak_password", "Mật khẩu phải có ít nhất 10 ký tự.")
+    if session.scalars(select(User).where(User.username == username)).first() is not None:
+        raise bad_request("user_exists", f"Tên đăng nhập '{username}' đã tồn tại.")
+    ensure_office(session, office_code)
+    user = User(username=username, full_name=full_name, password_hash=_hasher.hash(password), role=role.value,
+                office_code=office_code)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None or not user.active:
+        _hasher.hash(password)  # same cost whether or not the user exists
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def issue_api_key(session: Session, user: User, name: str) -> str:
+    """Create a key and return it in full; it is never shown again."""
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    session.add(ApiKey(user_id=user.id, prefix=prefix, secret_hash=_sha(secret), name=name))
+    session.flush()
+    return f"{API_KEY_PREFIX}_{prefix}_{secret}"
+
+
+def user_for_api_key(session: Session, key: str) -> User | None:
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
+        return None
+    row = session.scalars(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
+    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.secret_hash, _sha(parts[2])):
+        return None
+    return row.user if row.user.active else None
+
+
+def _sha(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()

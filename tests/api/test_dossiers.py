@@ -1,0 +1,54 @@
+"""Opening dossiers: codes, owners, validation."""
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.conftest import OWNER_ID, PROCEDURE, open_dossier
+
+
+def test_open_dossier_allocates_code_and_due_date(client):
+    body = open_dossier(client, full_name="Nguyễn Văn Đức")
+    assert re.fullmatch(r"BHXH-\d{6}-0001", body["code"])
+    assert body["procedure_code"] == PROCEDURE and body["procedure_name"]
+    assert body["owner"] == {"personal_id": OWNER_ID, "social_insurance_code": None, "full_name": "Nguyễn Văn Đức"}
+    assert body["due_at"] > body["received_at"]
+    again = client.get(f"/api/v1/dossiers/{body['code']}").json()
+    assert again["code"] == body["code"] and again["components"] == []
+
+
+def test_dossier_codes_are_unique_under_concurrent_intake(client):
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda _: open_dossier(client)["code"], range(24)))
+    assert len(set(codes)) == 24
+    numbers = sorted(int(c.rsplit("-", 1)[1]) for c in codes)
+    assert numbers == list(range(1, 25))
+
+
+def test_second_code_links_to_the_same_owner(client):
+    open_dossier(client)
+    r = client.post("/api/v1/dossiers", json={"procedure_code": PROCEDURE,
+                                              "owner": {"personal_id": OWNER_ID, "social_insurance_code": "0123456789"}})
+    assert r.status_code == 201
+    r = client.post("/api/v1/dossiers", json={"procedure_code": PROCEDURE, "owner": {"social_insurance_code": "0123456789"}})
+    assert r.json()["owner"]["personal_id"] == OWNER_ID
+
+
+def test_bad_dossier_requests_get_clear_errors(client):
+    cases = [
+        ({"procedure_code": PROCEDURE, "owner": {"personal_id": "12345"}}, 400, "invalid_personal_id"),
+        ({"procedure_code": PROCEDURE, "owner": {}}, 400, "owner_required"),
+        ({"procedure_code": "1.999999", "owner": {"personal_id": OWNER_ID}}, 400, "unknown_procedure"),
+        ({"procedure_code": "abc", "owner": {"personal_id": OWNER_ID}}, 400, "invalid_procedure_code"),
+        ({"procedure_code": PROCEDURE, "owner": {"personal_id": OWNER_ID}, "channel": "fax"}, 422, "invalid_request"),
+        ({"owner": {"personal_id": OWNER_ID}}, 422, "invalid_request"),
+    ]
+    for body, status, code in cases:
+        r = client.post("/api/v1/dossiers", json=body)
+        assert (r.status_code, r.json()["code"]) == (status, code), body
+        assert r.json()["message"]
+
+
+def test_unknown_dossier_is_404_json(client):
+    r = client.get("/api/v1/dossiers/BHXH-000000-0001")
+    assert r.status_code == 404 and r.json()["code"] == "dossier_not_found"
