@@ -5,7 +5,8 @@
 
 A page goes to Tesseract exactly once on the normal path. Orientation detection
 costs about half a recognition, so it runs only when the first recognition has
-low confidence, which is what a sideways or upside-down page produces.
+low confidence, which is what a sideways or upside-down page produces, or when
+the word boxes stand upright (a sideways page Tesseract read along vertical lines).
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from typing import Literal
 from PIL import Image
 
 from ocr import raster, tesseract
-from ocr.model import PageText
+from ocr.model import PageText, Word
 from ocr.skew import estimate_skew, needs_straightening, straighten
 
 LOW_CONFIDENCE = 60.0  # upright text scores 80-96 even on noisy scans; turned pages ~40
 MIN_OSD_CONFIDENCE = 2.0
+WORSE_BY = 5.0  # confidence points
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ def ocr_page(job: PageJob) -> PageOutcome:
     source, dpi, exif_turn, jpeg = _load(job)
     gray = source if source.mode == "L" else source.convert("L")
     best = _recognise(gray, 0, job, dpi)
-    if best.score < LOW_CONFIDENCE:
+    if best.score < LOW_CONFIDENCE or _sideways(best.result.words):
         best = _try_orientation(gray, best, job, dpi)
 
     rotation = (exif_turn + best.rotation) % 360
@@ -99,13 +101,21 @@ def _recognise(gray: Image.Image, rotation: int, job: PageJob, dpi: int) -> _Att
     return _Attempt(rotation, skew, tesseract.recognize(gray, lang=job.lang, dpi=dpi))
 
 
+def _sideways(words: tuple[Word, ...]) -> bool:
+    """Tesseract reads some sideways pages well (vertical text lines), leaving the image sideways:
+    their word boxes are taller than wide."""
+    long_words = [w for w in words if len(w.text) >= 4]
+    return len(long_words) >= 3 and sum(w.height > w.width for w in long_words) > len(long_words) / 2
+
+
 def _try_orientation(gray: Image.Image, first: _Attempt, job: PageJob, dpi: int) -> _Attempt:
     """Ask OSD whether the page is turned; if so, recognise it upright and keep the better reading."""
     osd = tesseract.detect_orientation(gray, dpi=dpi)
     if osd is None or osd.rotate == 0 or osd.confidence < MIN_OSD_CONFIDENCE:
         return first
     second = _recognise(_turn(gray, osd.rotate), osd.rotate, job, dpi)
-    return second if second.score > first.score else first
+    # OSD says the page is turned: believe it unless the upright reading is clearly worse.
+    return first if second.score < first.score - WORSE_BY else second
 
 
 def _turn(image: Image.Image, clockwise: int) -> Image.Image:

@@ -66,7 +66,9 @@ def triage(source: Path, media_type: str, *, max_image_pixels: int) -> Document:
 def _pdf_text_layers(source: Path) -> list[str | None]:
     _check_not_truncated(source)
     try:
-        pikepdf.open(source).close()
+        with pikepdf.open(source) as pdf:
+            if len(pdf.pages) == 0:
+                raise EmptyDocument("PDF has no pages")
         doc = pdfium.PdfDocument(str(source))
     except pikepdf.PasswordError as exc:
         raise EncryptedDocument(str(exc)) from exc
