@@ -1,0 +1,393 @@
+"""Search scale benchmark: the embedded engine against a naive tantivy index.
+
+Generates N synthetic Vietnamese administrative documents (~2 KB each: a
+personal header with a Vietnamese name and IDs, then sentences from an order-2
+Markov chain trained on the seed documents), indexes them with the embedded
+engine and with a naive baseline (plain tantivy: default tokenizer, default
+query parser, Count + TopDocs), and prints index throughput, index size and
+latency percentiles per query kind, with the ratio baseline / engine.
+
+    .venv/bin/python bench/search_scale.py --docs 100000
+
+Prints numbers; it is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from search import IndexedDocument, SearchQuery, open_index  # noqa: E402
+
+SEED_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+SURNAMES = "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trịnh Đoàn Lâm".split()
+MIDDLE = "Văn Thị Hữu Đức Minh Thanh Ngọc Quốc Xuân Thu Hoàng Gia Bảo Công Đình Kim Mạnh Thế".split()
+GIVEN = (
+    "Anh Bình Cường Dũng Đức Dục Giang Hà Hải Hạnh Hiếu Hòa Hùng Hương Huy Khánh Lan Linh Long Mai "
+    "Minh Nam Nga Ngọc Nhung Phong Phúc Phương Quân Quang Sơn Tâm Thảo Thắng Thủy Trang Trung Tuấn "
+    "Tùng Vân Việt Yến Đạt Đông Điệp Duyên Hằng Khoa Lộc Nhân Oanh Quyên Thịnh Toàn Uyên Vinh"
+).split()
+PLACES = (
+    "Việt Trì|Phú Thọ|Thanh Sơn|Lâm Thao|Hạ Hòa|Cẩm Khê|Đoan Hùng|Tam Nông|Thanh Thủy|Yên Lập|"
+    "Hưng Hóa|Phong Châu|Bạch Hạc|Nông Trang|Gia Cẩm|Tiên Cát|Thọ Sơn|Vân Phú|Dữu Lâu|Minh Phương"
+).split("|")
+DOC_TYPES = [  # (synthetic code, title); weights roughly Zipf
+    ("TK1-TS", "Tờ khai tham gia, điều chỉnh thông tin BHXH, BHYT"),
+    ("CCCD", "Căn cước công dân"),
+    ("GKS", "Giấy khai sinh"),
+    ("SO-BHXH", "Sổ bảo hiểm xã hội"),
+    ("GCN-NV", "Giấy chứng nhận nghỉ việc hưởng chế độ BHXH"),
+    ("QD-HUU", "Quyết định hưởng lương hưu"),
+    ("GRV", "Giấy ra viện"),
+    ("HDLD", "Hợp đồng lao động"),
+    ("QD-TC", "Quyết định hưởng trợ cấp một lần"),
+    ("DDN-BHTN", "Đơn đề nghị hưởng trợ cấp thất nghiệp"),
+    ("GCT", "Giấy chứng tử"),
+    ("GCN-KH", "Giấy chứng nhận kết hôn"),
+    ("BB-TNLD", "Biên bản điều tra tai nạn lao động"),
+    ("GXN-KT", "Giấy xác nhận khuyết tật"),
+    ("UQ", "Giấy ủy quyền"),
+]
+PROCEDURES = ["1.000027", "1.000028", "1.000041", "1.000043", "1.001801", "1.002013", "2.000190", "2.001955"]
+ISSUERS = [
+    "BẢO HIỂM XÃ HỘI VIỆT NAM",
+    "BẢO HIỂM XÃ HỘI TỈNH PHÚ THỌ",
+    "ỦY BAN NHÂN DÂN XÃ",
+    "BỆNH VIỆN ĐA KHOA TỈNH",
+    "CÔNG TY CỔ PHẦN MAY PHÚ THỌ",
+    "SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI",
+]
+COMMON_PHRASES = ["bảo hiểm xã hội", "thủ tục hành chính", "hồ sơ", "giải quyết", "kết quả giải quyết"]
+
+
+# ---------------------------------------------------------------- corpus
+
+
+@dataclass
+class Owner:
+    name: str
+    personal_id: str
+    insurance_code: str
+
+
+class Corpus:
+    """Deterministic generator of synthetic catalog documents."""
+
+    def __init__(self, n_docs: int, seed: int = 7):
+        self.n_docs = n_docs
+        self.rng = random.Random(seed)
+        self.sentences = self._markov_sentences(20_000)
+        self.owners = [self._owner() for _ in range(max(1, n_docs // 5))]
+        self.type_weights = [1.0 / (i + 1) for i in range(len(DOC_TYPES))]
+        self.start = datetime(2022, 1, 1, tzinfo=timezone.utc)
+
+    def _markov_sentences(self, count: int) -> list[str]:
+        words: list[str] = []
+        for path in sorted(SEED_DIR.glob("*.txt")):
+            words.extend(path.read_text(encoding="utf-8").split())
+        chain: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for a, b, c in zip(words, words[1:], words[2:]):
+            chain[(a, b)].append(c)
+        keys = list(chain)
+        rng = self.rng
+        out = []
+        for _ in range(count):
+            a, b = rng.choice(keys)
+            sentence = [a, b]
+            for _ in range(rng.randint(12, 40)):
+                nxt = chain.get((a, b))
+                if not nxt:
+                    break
+                a, b = b, rng.choice(nxt)
+                sentence.append(b)
+            out.append(" ".join(sentence))
+        return out
+
+    def _owner(self) -> Owner:
+        rng = self.rng
+        name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+        return Owner(name, f"{rng.randrange(10**11, 10**12):012d}", f"{rng.randrange(10**9, 10**10):010d}")
+
+    def documents(self):
+        rng = self.rng
+        for i in range(self.n_docs):
+            owner = self.owners[rng.randrange(len(self.owners))]
+            code, title = rng.choices(DOC_TYPES, weights=self.type_weights)[0]
+            created = self.start + timedelta(seconds=rng.randrange(3 * 365 * 86400))
+            place = rng.choice(PLACES)
+            head = (
+                f"{rng.choice(ISSUERS)}    CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+                "Độc lập - Tự do - Hạnh phúc\n"
+                f"{title.upper()}\n"
+                f"Họ và tên: {owner.name}\n"
+                f"Số định danh cá nhân: {owner.personal_id}  Mã số BHXH: {owner.insurance_code}\n"
+                f"Ngày sinh: {rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(1950, 2005)}\n"
+                f"Địa chỉ: xã {rng.choice(PLACES)}, huyện {place}, tỉnh Phú Thọ\n"
+            )
+            body = []
+            size = len(head)
+            while size < 1900:
+                s = self.sentences[rng.randrange(len(self.sentences))]
+                body.append(s)
+                size += len(s) + 1
+            text = head + "\n".join(body) + f"\n{place}, ngày {created:%d} tháng {created:%m} năm {created:%Y}\n{owner.name}"
+            dossier = f"BHXH-PT-{created:%y%m%d}-{i % 10000:04d}"
+            yield IndexedDocument(
+                id=str(uuid.UUID(int=rng.getrandbits(128))),
+                text=text,
+                title=title,
+                filename=f"scan_{i:07d}.pdf",
+                owner_ids=[owner.personal_id, owner.insurance_code],
+                owner_name=owner.name,
+                document_type=code,
+                procedure_codes=[rng.choice(PROCEDURES)],
+                dossier_codes=[dossier],
+                status="ready" if rng.random() < 0.95 else "pending",
+                created_at=created,
+            )
+
+
+# ---------------------------------------------------------------- queries
+
+
+@dataclass
+class Probe:
+    kind: str
+    query: SearchQuery
+
+
+def probes(sample: list[IndexedDocument], per_kind: int, seed: int = 11) -> list[Probe]:
+    """A query mix drawn from indexed documents, so that queries match something."""
+    from search.text import fold
+
+    rng = random.Random(seed)
+    words_of = lambda d: re.findall(r"[^\W\d_]+", d.text)  # noqa: E731
+    out: list[Probe] = []
+    for _ in range(per_kind):
+        doc = rng.choice(sample)
+        out.append(Probe("owner", SearchQuery(owner=doc.owner_ids[0])))
+
+        doc = rng.choice(sample)
+        if rng.random() < 0.5 and doc.owner_name:
+            parts = doc.owner_name.split()
+            two = f"{parts[0]} {parts[-1]}"
+        else:
+            ws = words_of(doc)
+            two = f"{rng.choice(ws)} {rng.choice(ws)}"
+        out.append(Probe("two words", SearchQuery(text=two.lower())))
+        out.append(Probe("two words, no diacritics", SearchQuery(text=fold(two))))
+
+        if rng.random() < 0.3:
+            phrase = rng.choice(COMMON_PHRASES)
+        else:
+            ws = words_of(rng.choice(sample))
+            n = rng.randint(2, 4)
+            start = rng.randrange(max(1, len(ws) - n))
+            phrase = " ".join(ws[start : start + n])
+        out.append(Probe("phrase", SearchQuery(text=f'"{phrase.lower()}"')))
+
+        doc = rng.choice(sample)
+        day = doc.created_at.date()
+        out.append(
+            Probe(
+                "filtered",
+                SearchQuery(
+                    text=rng.choice(words_of(doc)).lower(),
+                    document_type=doc.document_type,
+                    status="ready",
+                    date_from=day - timedelta(days=90),
+                    date_to=day + timedelta(days=90),
+                ),
+            )
+        )
+    rng.shuffle(out)
+    return out
+
+
+# ---------------------------------------------------------------- naive baseline
+
+
+class NaiveIndex:
+    """What a first attempt looks like: default tokenizer, default query parser, count everything."""
+
+    def __init__(self, path: Path):
+        import tantivy
+
+        self.t = tantivy
+        sb = tantivy.SchemaBuilder()
+        sb.add_text_field("id", stored=True, tokenizer_name="raw")
+        sb.add_text_field("body", stored=True)
+        sb.add_text_field("owner", stored=True, tokenizer_name="raw")
+        sb.add_text_field("document_type", stored=True, tokenizer_name="raw", fast=True)
+        sb.add_text_field("status", tokenizer_name="raw")
+        sb.add_date_field("created_at", stored=True, indexed=True, fast=True)
+        self.schema = sb.build()
+        self.index = tantivy.Index(self.schema, path=str(path))
+
+    def add(self, docs) -> None:
+        writer = self.index.writer(heap_size=512_000_000, num_threads=2)
+        for d in docs:
+            doc = self.t.Document(
+                id=d.id,
+                body=f"{d.title}\n{d.owner_name}\n{d.text}",
+                owner=d.owner_ids,
+                document_type=d.document_type,
+                status=d.status,
+            )
+            doc.add_date("created_at", d.created_at)
+            writer.add_document(doc)
+        writer.commit()
+        writer.wait_merging_threads()
+        self.index.reload()
+
+    def search(self, q: SearchQuery) -> int:
+        parts = [q.text] if q.text else []
+        if q.owner:
+            parts.append(f'+owner:"{q.owner}"')
+        if q.document_type:
+            parts.append(f'+document_type:"{q.document_type}"')
+        if q.status:
+            parts.append(f'+status:"{q.status}"')
+        if q.date_from:
+            parts.append(f"+created_at:[{q.date_from}T00:00:00Z TO {q.date_to}T23:59:59Z]")
+        searcher = self.index.searcher()
+        query = self.index.parse_query(" ".join(parts) or "*", ["body"])
+        result = searcher.search(query, q.limit, count=True)
+        searcher.aggregate(query, {"t": {"terms": {"field": "document_type", "size": 500}}})
+        snippets = self.t.SnippetGenerator.create(searcher, query, self.schema, "body")
+        for _score, address in result.hits:
+            snippets.snippet_from_doc(searcher.doc(address)).to_html()
+        return result.count
+
+
+# ---------------------------------------------------------------- running
+
+
+class Timed:
+    """Wraps an iterator and adds up the time spent producing items (the generator's, not the index's)."""
+
+    def __init__(self, it):
+        self.it = iter(it)
+        self.spent = 0.0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        t = time.perf_counter()
+        try:
+            return next(self.it)
+        finally:
+            self.spent += time.perf_counter() - t
+
+
+def dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def percentiles(ms: list[float]) -> tuple[float, float, float]:
+    q = statistics.quantiles(ms, n=100, method="inclusive")
+    return q[49], q[94], q[98]
+
+
+def measure(run, probes_: list[Probe]) -> dict[str, list[float]]:
+    for p in probes_[:20]:  # warm the OS cache and the searcher
+        run(p.query)
+    times: dict[str, list[float]] = defaultdict(list)
+    for p in probes_:
+        t = time.perf_counter()
+        run(p.query)
+        ms = (time.perf_counter() - t) * 1000
+        times[p.kind].append(ms)
+        times["mix"].append(ms)
+    return times
+
+
+def index_both(corpus_size: int, workdir: Path, skip_baseline: bool, reuse: bool):
+    sample: list[IndexedDocument] = []
+
+    def keep_sample(docs):
+        for i, d in enumerate(docs):
+            if i % max(1, corpus_size // 3000) == 0:
+                sample.append(d)
+            yield d
+
+    engine_dir, naive_dir = workdir / "engine", workdir / "naive"
+    if reuse and engine_dir.exists():
+        engine = open_index(str(engine_dir), default_dir=engine_dir)
+        for _ in keep_sample(Corpus(corpus_size).documents()):
+            pass
+        naive = NaiveIndex(naive_dir) if naive_dir.exists() and not skip_baseline else None
+        print(f"reusing indexes in {workdir}: engine {engine.count():,} docs", flush=True)
+        return engine, naive, sample
+    engine = open_index(str(engine_dir), default_dir=engine_dir)
+    gen = Timed(keep_sample(Corpus(corpus_size).documents()))
+    t = time.perf_counter()
+    engine.upsert(gen)
+    engine_s = time.perf_counter() - t - gen.spent
+    print(f"generated {corpus_size} docs in {gen.spent:.1f}s (not counted below)", flush=True)
+    print(f"engine: indexed in {engine_s:.1f}s = {corpus_size / engine_s:,.0f} docs/s, "
+          f"size {dir_size(engine_dir) / 2**20:,.0f} MiB", flush=True)
+    naive = None
+    if not skip_baseline:
+        naive_dir.mkdir()
+        naive = NaiveIndex(naive_dir)
+        gen = Timed(Corpus(corpus_size).documents())
+        t = time.perf_counter()
+        naive.add(gen)
+        naive_s = time.perf_counter() - t - gen.spent
+        print(f"naive:  indexed in {naive_s:.1f}s = {corpus_size / naive_s:,.0f} docs/s, "
+              f"size {dir_size(naive_dir) / 2**20:,.0f} MiB", flush=True)
+    return engine, naive, sample
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=100_000)
+    ap.add_argument("--queries", type=int, default=100, help="queries per kind")
+    ap.add_argument("--dir", type=Path, help="work directory (kept); default: a temporary one (removed)")
+    ap.add_argument("--skip-baseline", action="store_true")
+    ap.add_argument("--reuse", action="store_true", help="query the indexes already in --dir")
+    args = ap.parse_args()
+    workdir = args.dir or Path(tempfile.mkdtemp(prefix="sohoa-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        engine, naive, sample = index_both(args.docs, workdir, args.skip_baseline, args.reuse)
+        mix = probes(sample, args.queries)
+        results = {"engine": measure(engine.search, mix)}
+        if naive:
+            results["naive"] = measure(naive.search, mix)
+        print(f"\nlatency ms at N={args.docs:,} ({args.queries} queries per kind)")
+        print(f"{'kind':26s} {'engine p50/p95/p99':>24s}   {'naive p50/p95/p99':>24s}   p95 ratio")
+        for kind in ["owner", "two words", "two words, no diacritics", "phrase", "filtered", "mix"]:
+            e = percentiles(results["engine"][kind])
+            line = f"{kind:26s} {e[0]:7.1f} {e[1]:7.1f} {e[2]:7.1f}"
+            if naive:
+                n = percentiles(results["naive"][kind])
+                line += f"   {n[0]:7.1f} {n[1]:7.1f} {n[2]:7.1f}   {n[1] / e[1]:6.1f}x"
+            print(line)
+        slow = sorted(zip(results["engine"]["mix"], mix), key=lambda x: -x[0])[:5]
+        print("\nslowest engine queries:")
+        for ms, p in slow:
+            print(f"  {ms:7.1f} ms  {p.kind}: {p.query.text or p.query.owner!r}")
+    finally:
+        if not args.dir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

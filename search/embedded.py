@@ -1,0 +1,456 @@
+"""The embedded search engine: a tantivy index in a local directory.
+
+Fields (see `_schema`):
+  body    the searchable content (title, owner name, OCR text), lowercased and
+          ASCII-folded (đ → d), with positions; stored, for highlights
+  exact   the same content lowercased only, no positions: a boost for documents
+          whose words carry the diacritics the user typed
+  pairs   each pair of consecutive folded words as one token ("xa_hoi"), no
+          positions: a phrase of common words becomes a few term look-ups
+          instead of a position check in nearly every document
+  id, owner, document_type, procedure, dossier, status: exact, untokenized
+  created_at: date, indexed and fast (range filter, sort)
+
+Query planning (see `_Planner`) is where the speed at a million documents comes
+from; bench/search_scale.py measures it against a naive index.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, time as dtime, timedelta, timezone
+from itertools import islice
+from pathlib import Path
+
+import tantivy
+
+from search import text as textmod
+from search.types import IndexedDocument, SearchHit, SearchQuery, SearchResults
+
+SCHEMA_VERSION = 1
+FOLD = "sohoa_fold"
+LOWER = "sohoa_lower"
+PAIRS = "sohoa_pairs"
+PAIR_JOIN = "_"  # never inside a folded token: the simple tokenizer splits on it
+MAX_TOKEN_CHARS = 60
+EXACT_BOOST = 1.0  # added per word typed with the document's own diacritics
+PAIR_BOOST = 0.5  # added when unquoted words stand next to each other in the document
+# A phrase of 3+ words whose rarest word pair is in more documents than this is
+# matched as "every consecutive pair present" (no position check): checking
+# positions in hundreds of thousands of documents is what made phrases slow.
+POSITION_CHECK_MAX_DOCS = 50_000
+SNIPPET_CHARS = 180
+FACET_SIZE = 500
+LOCK_TIMEOUT_S = 60.0
+BATCH_DOCS = 5_000
+BULK_COMMIT_DOCS = 200_000
+
+
+class IndexLockTimeout(RuntimeError):
+    """Another process held the index writer lock for longer than the timeout."""
+
+
+def _analyzer(fold: bool) -> tantivy.TextAnalyzer:
+    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(
+        tantivy.Filter.remove_long(MAX_TOKEN_CHARS)
+    )
+    builder = builder.filter(tantivy.Filter.lowercase())
+    if fold:
+        builder = builder.filter(tantivy.Filter.ascii_fold())
+    return builder.build()
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw")
+    sb.add_text_field("body", stored=True, tokenizer_name=FOLD)
+    sb.add_text_field("exact", tokenizer_name=LOWER, index_option="freq")
+    sb.add_text_field("pairs", tokenizer_name=PAIRS, index_option="freq")
+    sb.add_text_field("title", stored=True, tokenizer_name="raw")
+    sb.add_text_field("owner", stored=True, tokenizer_name="raw")
+    sb.add_text_field("document_type", stored=True, tokenizer_name="raw", fast=True)
+    sb.add_text_field("procedure", tokenizer_name="raw")
+    sb.add_text_field("dossier", tokenizer_name="raw")
+    sb.add_text_field("status", tokenizer_name="raw")
+    sb.add_date_field("created_at", stored=True, indexed=True, fast=True)
+    return sb.build()
+
+
+def _content(doc: IndexedDocument) -> str:
+    head = [doc.title]
+    if doc.owner_name:
+        head.append(doc.owner_name)
+    return textmod.nfc("\n".join([*head, doc.text]))
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("created_at must be timezone-aware (UTC)")
+    return value.astimezone(timezone.utc)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, dtime.min, tzinfo=timezone.utc)
+
+
+class TantivyIndex:
+    """SearchIndex over a tantivy directory; safe for threads and for several processes."""
+
+    def __init__(self, path: Path | str, *, lock_timeout: float = LOCK_TIMEOUT_S, cache_size: int = 256):
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self._write_lock = threading.Lock()
+        self._fold = _analyzer(fold=True)
+        self._schema = _schema()
+        self._index = self._open()
+        self._counts = _CountCache(cache_size)
+        self._meta_stamp = self._stamp()
+
+    # ------------------------------------------------------------ opening
+
+    def _open(self) -> tantivy.Index:
+        self.path.mkdir(parents=True, exist_ok=True)
+        marker = self.path / "sohoa-index.json"
+        if tantivy.Index.exists(str(self.path)):
+            found = json.loads(marker.read_text()) if marker.exists() else {}
+            if found.get("schema_version") != SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"search index at {self.path} has schema version {found.get('schema_version')}, "
+                    f"this code needs {SCHEMA_VERSION}: delete the directory and reindex"
+                )
+            index = tantivy.Index.open(str(self.path))
+        else:
+            index = tantivy.Index(self._schema, path=str(self.path), reuse=False)
+            marker.write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
+        index.register_tokenizer(FOLD, self._fold)
+        index.register_tokenizer(LOWER, _analyzer(fold=False))
+        index.register_tokenizer(PAIRS, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+        return index
+
+    def _stamp(self) -> tuple[int, int]:
+        try:
+            st = (self.path / "meta.json").stat()
+        except FileNotFoundError:
+            return (0, 0)
+        return (st.st_mtime_ns, st.st_size)
+
+    def _searcher(self) -> tuple[tantivy.Searcher, tuple[int, int]]:
+        """The current searcher, reloaded at once when any process committed since the last call."""
+        stamp = self._stamp()
+        if stamp != self._meta_stamp:
+            self._index.reload()
+            self._meta_stamp = stamp
+        return self._index.searcher(), stamp
+
+    # ------------------------------------------------------------ writing
+
+    def _writer(self, bulk: bool) -> tantivy.IndexWriter:
+        """Take the index writer lock, waiting a bounded time for another process to release it."""
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.02
+        while True:
+            try:
+                if bulk:
+                    return self._index.writer(heap_size=512_000_000, num_threads=2)
+                return self._index.writer(heap_size=64_000_000, num_threads=1)
+            except ValueError as exc:
+                if "LockBusy" not in str(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise IndexLockTimeout(
+                        f"search index {self.path} is locked by another writer for over {self.lock_timeout:.0f}s"
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+
+    def _write(self, batches: Iterator[list], apply, bulk: bool = False) -> None:
+        with self._write_lock:
+            first = next(batches, None)
+            if first is None:
+                return
+            writer = self._writer(bulk or len(first) >= BATCH_DOCS)
+            try:
+                pending = 0
+                for batch in _chain(first, batches):
+                    apply(writer, batch)
+                    pending += len(batch)
+                    if pending >= BULK_COMMIT_DOCS:
+                        writer.commit()
+                        pending = 0
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()  # also releases the lock
+            self._index.reload()
+            self._meta_stamp = self._stamp()
+            self._counts.clear()
+
+    def upsert(self, docs: Iterable[IndexedDocument]) -> None:
+        def apply(writer: tantivy.IndexWriter, batch: list[IndexedDocument]) -> None:
+            for doc in batch:
+                writer.delete_documents_by_term("id", doc.id)
+                writer.add_document(self._document(doc))
+
+        self._write(_batches(docs), apply)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        def apply(writer: tantivy.IndexWriter, batch: list[str]) -> None:
+            for doc_id in batch:
+                writer.delete_documents_by_term("id", doc_id)
+
+        self._write(_batches(ids), apply)
+
+    def clear(self) -> None:
+        self._write(iter([[None]]), lambda writer, _batch: writer.delete_all_documents())
+
+    def _document(self, doc: IndexedDocument) -> tantivy.Document:
+        content = _content(doc)
+        words = self._fold.analyze(content)
+        out = tantivy.Document(
+            id=doc.id,
+            body=content,
+            exact=content,
+            pairs=" ".join(map(PAIR_JOIN.join, zip(words, words[1:]))),
+            title=doc.title,
+            owner=[o.strip() for o in doc.owner_ids if o and o.strip()],
+            procedure=list(doc.procedure_codes),
+            dossier=list(doc.dossier_codes),
+            status=doc.status,
+        )
+        if doc.document_type:
+            out.add_text("document_type", doc.document_type)
+        out.add_date("created_at", _utc(doc.created_at))
+        return out
+
+    # ------------------------------------------------------------ reading
+
+    def count(self) -> int:
+        searcher, _ = self._searcher()
+        return searcher.num_docs
+
+    def close(self) -> None:
+        self._counts.clear()
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        started = time.perf_counter()
+        query.validate()
+        searcher, stamp = self._searcher()
+        plan = _Planner(self._schema, searcher, self._fold).plan(query)
+        if plan is None:
+            return SearchResults(0, [], {"document_type": {}}, _ms(started))
+        by_date = query.sort == "date" or not plan.scored
+        window = query.offset + query.limit
+        if by_date:
+            result = searcher.search(
+                plan.query, max(window, 1), count=True, order_by_field="created_at", order=tantivy.Order.Desc
+            )
+        else:
+            result = searcher.search(plan.query, max(window, 1), count=True)
+        total = result.count
+        facets = self._counts.get((stamp, plan.key))
+        if facets is None:
+            facets = self._facets(searcher, plan.query, total)
+            self._counts.put((stamp, plan.key), facets)
+        hits = self._hits(searcher, plan, result.hits[query.offset : window], by_date)
+        return SearchResults(total, hits, {"document_type": facets}, _ms(started))
+
+    def _facets(self, searcher: tantivy.Searcher, query: tantivy.Query, total: int) -> dict[str, int]:
+        if total == 0:
+            return {}
+        agg = searcher.aggregate(query, {"t": {"terms": {"field": "document_type", "size": FACET_SIZE}}})
+        return {b["key"]: b["doc_count"] for b in agg["t"]["buckets"]}
+
+    def _hits(self, searcher, plan: "_Plan", hits, by_date: bool) -> list[SearchHit]:
+        snippets = None
+        if plan.highlight is not None and hits:
+            snippets = tantivy.SnippetGenerator.create(searcher, plan.highlight, self._schema, "body")
+            snippets.set_max_num_chars(SNIPPET_CHARS)
+        out = []
+        for score, address in hits:
+            doc = searcher.doc(address)
+            highlights = []
+            if snippets is not None:
+                snippet = snippets.snippet_from_doc(doc)
+                if snippet.highlighted():
+                    highlights.append(_render(snippet))
+            out.append(
+                SearchHit(
+                    id=doc.get_first("id"),
+                    score=0.0 if by_date else float(score),
+                    title=doc.get_first("title") or "",
+                    document_type=doc.get_first("document_type"),
+                    owner_ids=doc.get_all("owner"),
+                    created_at=doc.get_first("created_at"),
+                    highlights=highlights,
+                )
+            )
+        return out
+
+
+def _render(snippet: tantivy.Snippet) -> str:
+    """tantivy gives byte ranges inside the fragment; mark them on characters, HTML-escaped."""
+    fragment = snippet.fragment()
+    raw = fragment.encode("utf-8")
+    ranges = []
+    for r in snippet.highlighted():
+        start = len(raw[: r.start].decode("utf-8", "ignore"))
+        ranges.append((start, start + len(raw[r.start : r.end].decode("utf-8", "ignore"))))
+    return textmod.mark(fragment, ranges)
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def _batches(items: Iterable) -> Iterator[list]:
+    it = iter(items)
+    while batch := list(islice(it, BATCH_DOCS)):
+        yield batch
+
+
+def _chain(first: list, rest: Iterator[list]) -> Iterator[list]:
+    yield first
+    yield from rest
+
+
+class _CountCache:
+    """Facet counts per (index state, filtered query): paging and repeated searches skip the aggregation."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+class _Plan:
+    def __init__(self, query, key, scored: bool, highlight):
+        self.query = query
+        self.key = key
+        self.scored = scored
+        self.highlight = highlight
+
+
+class _Planner:
+    """Turns a SearchQuery into one tantivy query, choosing the cheap form of each part."""
+
+    def __init__(self, schema: tantivy.Schema, searcher: tantivy.Searcher, fold: tantivy.TextAnalyzer):
+        self.schema = schema
+        self.searcher = searcher
+        self.fold = fold
+
+    def term(self, field: str, value) -> tantivy.Query:
+        return tantivy.Query.term_query(self.schema, field, value)
+
+    def plan(self, q: SearchQuery) -> _Plan | None:
+        must: list[tantivy.Query] = []
+        should: list[tantivy.Query] = []
+        highlight_terms: list[str] = []
+        for clause in textmod.parse(q.text):
+            parts = self._clause(clause)
+            if parts is None:
+                return None  # a word no document has: nothing matches
+            clause_must, clause_should, folded = parts
+            must.extend(clause_must)
+            should.extend(clause_should)
+            highlight_terms.extend(folded)
+        scored = bool(must)
+        must.extend(self._filters(q))
+        if not must:
+            must.append(tantivy.Query.all_query())
+        occurs = [(tantivy.Occur.Must, m) for m in must] + [(tantivy.Occur.Should, s) for s in should]
+        query = occurs[0][1] if len(occurs) == 1 else tantivy.Query.boolean_query(occurs)
+        highlight = None
+        if highlight_terms:
+            unique = list(dict.fromkeys(highlight_terms))
+            highlight = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Should, self.term("body", t)) for t in unique]
+            )
+        key = (
+            tuple(textmod.parse(q.text)),
+            q.owner,
+            q.document_type,
+            q.procedure,
+            q.dossier,
+            q.status,
+            q.date_from,
+            q.date_to,
+        )
+        return _Plan(query, key, scored, highlight)
+
+    def _clause(self, clause: textmod.Clause):
+        """(required queries, optional boosts, folded words) for one word or phrase; None if it cannot match."""
+        exact = list(clause.words)
+        folded = []
+        for word in exact:
+            analyzed = self.fold.analyze(word)
+            folded.extend(analyzed)
+        if not folded:
+            return [], [], []
+        boosts = [
+            tantivy.Query.boost_query(self.term("exact", word), EXACT_BOOST)
+            for word in dict.fromkeys(exact)
+            if textmod.fold(word) != word
+        ]
+        if len(folded) == 1:
+            return [self.term("body", folded[0])], boosts, folded
+        pairs = [PAIR_JOIN.join(p) for p in zip(folded, folded[1:])]
+        freqs = [self.searcher.doc_freq("pairs", p) for p in pairs]
+        if min(freqs) == 0:
+            return None
+        must = [self.term("pairs", p) for p in dict.fromkeys(pairs)]
+        if len(folded) > 2 and min(freqs) <= POSITION_CHECK_MAX_DOCS:
+            must.append(tantivy.Query.phrase_query(self.schema, "body", folded))
+        return must, boosts, folded
+
+    @staticmethod
+    def _filter(query: tantivy.Query) -> tantivy.Query:
+        return tantivy.Query.const_score_query(query, 0.0)  # restricts, never ranks
+
+    def _filters(self, q: SearchQuery) -> list[tantivy.Query]:
+        out = []
+        for field, value in (
+            ("owner", q.owner),
+            ("document_type", q.document_type),
+            ("procedure", q.procedure),
+            ("dossier", q.dossier),
+            ("status", q.status),
+        ):
+            if value is not None and value.strip():
+                out.append(self._filter(self.term(field, value.strip())))
+        if q.date_from or q.date_to:
+            out.append(
+                self._filter(tantivy.Query.range_query(
+                    self.schema,
+                    "created_at",
+                    tantivy.FieldType.Date,
+                    _day_start(q.date_from) if q.date_from else tantivy.MIN_DATETIME,
+                    _day_start(q.date_to + timedelta(days=1)) if q.date_to else tantivy.MAX_DATETIME,
+                    include_lower=True,
+                    include_upper=False,
+                ))
+            )
+        return out
