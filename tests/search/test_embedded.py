@@ -1,0 +1,153 @@
+"""What only the embedded engine does: URL routing, query planning, locking across processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import tantivy
+
+import search
+import search.embedded as embedded
+from search import SearchQuery, open_index
+from search.embedded import IndexLockTimeout, TantivyIndex
+
+from .conftest import make_doc
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_open_index_picks_the_backend_by_url(tmp_path, monkeypatch):
+    default = open_index("", default_dir=tmp_path / "default")
+    assert isinstance(default, TantivyIndex) and default.path == tmp_path / "default"
+    assert open_index(f"file://{tmp_path}/f", default_dir=tmp_path).path == tmp_path / "f"
+    assert open_index(str(tmp_path / "plain"), default_dir=tmp_path).path == tmp_path / "plain"
+
+    opened = []
+
+    class FakeElastic:
+        def __init__(self, url, name):
+            opened.append((url, name))
+
+    import search.elastic
+
+    monkeypatch.setattr(search.elastic, "ElasticIndex", FakeElastic)
+    open_index("http://es:9200", default_dir=tmp_path)
+    open_index("https://user:pw@es.example:9243/archive-docs/", default_dir=tmp_path)
+    assert opened == [("http://es:9200", search.DEFAULT_ES_INDEX), ("https://user:pw@es.example:9243", "archive-docs")]
+    with pytest.raises(ValueError):
+        open_index("ftp://x/y", default_dir=tmp_path)
+
+
+def test_an_index_from_another_schema_version_is_refused(tmp_path):
+    TantivyIndex(tmp_path / "ix").close()
+    (tmp_path / "ix" / "sohoa-index.json").write_text('{"schema_version": 0}')
+    with pytest.raises(RuntimeError, match="reindex"):
+        TantivyIndex(tmp_path / "ix")
+
+
+def test_common_phrases_match_by_word_pairs_without_position_checks(tmp_path, monkeypatch):
+    ix = TantivyIndex(tmp_path / "ix")
+    ix.upsert(
+        [
+            make_doc(1, "nộp sổ bảo hiểm xã hội"),
+            make_doc(2, "bảo hiểm; xã hội"),  # punctuation does not break a phrase, as in tantivy
+            make_doc(3, "bảo hiểm y tế, hội xã"),
+        ]
+    )
+    exact = [h.id for h in ix.search(SearchQuery(text='"bảo hiểm xã hội"')).hits]
+    monkeypatch.setattr(embedded, "POSITION_CHECK_MAX_DOCS", 0)  # every pair counts as common now
+    by_pairs = [h.id for h in ix.search(SearchQuery(text='"bảo hiểm xã hội"')).hits]
+    assert sorted(exact) == sorted(by_pairs) == sorted([make_doc(1).id, make_doc(2).id])
+
+
+def test_planner_uses_pairs_and_positions_only_when_cheap(tmp_path, monkeypatch):
+    ix = TantivyIndex(tmp_path / "ix")
+    ix.upsert([make_doc(1, "một hai ba bốn"), make_doc(2, "hai ba một hai")])
+    searcher, _ = ix._searcher()
+    planner = embedded._Planner(ix._schema, searcher, ix._fold)
+    clause = search.text.parse('"một hai ba"')[0]
+    must, boosts, folded = planner._clause(clause)
+    assert len(must) == 3 and folded == ["mot", "hai", "ba"]  # two pairs + position check
+    assert len(boosts) == 1  # only "một" was typed with diacritics: it boosts the exact field
+    monkeypatch.setattr(embedded, "POSITION_CHECK_MAX_DOCS", 0)
+    assert len(planner._clause(clause)[0]) == 2
+    assert planner._clause(search.text.parse('"ba bốn một"')[0]) is None  # a pair no document has
+    assert ix.search(SearchQuery(text='"ba bốn một"')).total == 0
+
+
+def test_other_instances_see_commits_at_once(tmp_path):
+    a, b = TantivyIndex(tmp_path / "ix"), TantivyIndex(tmp_path / "ix")
+    assert b.count() == 0
+    a.upsert([make_doc(1, "tờ khai")])
+    assert b.count() == 1 and b.search(SearchQuery(text="tờ khai")).total == 1
+    b.delete([make_doc(1).id])
+    assert a.count() == 0
+
+
+def test_writer_lock_is_waited_for_then_times_out(tmp_path):
+    ix = TantivyIndex(tmp_path / "ix", lock_timeout=0.3)
+    holder = tantivy.Index.open(str(tmp_path / "ix")).writer(heap_size=15_000_000, num_threads=1)
+    started = time.monotonic()
+    with pytest.raises(IndexLockTimeout):
+        ix.upsert([make_doc(1, "x")])
+    assert time.monotonic() - started >= 0.3
+
+    def release_soon():
+        time.sleep(0.3)
+        holder.rollback()
+        holder.wait_merging_threads()
+
+    ix.lock_timeout = 10
+    releaser = threading.Thread(target=release_soon)
+    releaser.start()
+    ix.upsert([make_doc(1, "x")])  # waits for the other writer, then goes through
+    releaser.join()
+    assert ix.count() == 1
+
+
+def test_two_processes_write_the_same_index(tmp_path):
+    path = tmp_path / "ix"
+    TantivyIndex(path).close()
+    child = textwrap.dedent(
+        f"""
+        import sys
+        sys.path[:0] = [{str(ROOT)!r}]
+        from search.embedded import TantivyIndex
+        from tests.search.conftest import make_doc
+        ix = TantivyIndex({str(path)!r})
+        for n in range(1000, 1040, 4):
+            ix.upsert([make_doc(k, "tiến trình con") for k in range(n, n + 4)])
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", child])
+    ix = TantivyIndex(path)
+    for n in range(0, 40, 4):
+        ix.upsert([make_doc(k, "tiến trình cha") for k in range(n + 1, n + 5)])
+    assert proc.wait(timeout=60) == 0
+    assert ix.count() == 80
+    assert ix.search(SearchQuery(text="tiến trình con")).total == 40
+
+
+def test_bulk_upsert_commits_in_parts(tmp_path, monkeypatch):
+    monkeypatch.setattr(embedded, "BATCH_DOCS", 7)
+    monkeypatch.setattr(embedded, "BULK_COMMIT_DOCS", 10)
+    ix = TantivyIndex(tmp_path / "ix")
+    ix.upsert(make_doc(n, "hồ sơ") for n in range(1, 31))
+    assert ix.count() == 30
+    ix.upsert(make_doc(n, "hồ sơ mới") for n in range(1, 31))
+    assert ix.count() == 30 and ix.search(SearchQuery(text="mới")).total == 30
+
+
+def test_facet_counts_are_cached_per_index_state(tmp_path):
+    ix = TantivyIndex(tmp_path / "ix")
+    ix.upsert([make_doc(n, "hồ sơ", document_type="GKS") for n in range(1, 4)])
+    assert ix.search(SearchQuery(text="hồ sơ", limit=1)).facets["document_type"] == {"GKS": 3}
+    assert ix.search(SearchQuery(text="hồ sơ", limit=1, offset=1)).facets["document_type"] == {"GKS": 3}
+    ix.upsert([make_doc(9, "hồ sơ", document_type="CCCD")])
+    assert ix.search(SearchQuery(text="hồ sơ")).facets["document_type"] == {"GKS": 3, "CCCD": 1}
