@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
+    JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -138,6 +140,40 @@ class Document(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    # The digitized-paper record of Circular 01/2023 (catalog/digitization.py fills these).
+    kind: Mapped[str] = mapped_column(String(16), default="component", server_default="component")
+    """component (thành phần hồ sơ) | result (kết quả giải quyết) | batch (a whole-dossier scan to split)"""
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("document.id"), index=True)
+    digitization_code: Mapped[str | None] = mapped_column(String(80), unique=True)
+    catalog_version_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_version.id"))
+    type_status: Mapped[str | None] = mapped_column(String(16))  # proposed | needs_review | confirmed
+    type_confidence: Mapped[float | None] = mapped_column(Float)
+    type_confirmed_by: Mapped[str | None] = mapped_column(String(64))
+    type_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    classification: Mapped[dict | None] = mapped_column(JSON)
+    fields: Mapped[dict | None] = mapped_column(JSON)
+    national_store_code: Mapped[str | None] = mapped_column(String(64))
+    procedure_code: Mapped[str | None] = mapped_column(String(32))
+    sector: Mapped[str | None] = mapped_column(String(200))
+    document_number: Mapped[str | None] = mapped_column(String(64))
+    issue_date: Mapped[date | None] = mapped_column(Date)
+    issuing_agency: Mapped[str | None] = mapped_column(String(300))
+    issuer_symbol: Mapped[str | None] = mapped_column(String(16))
+    signer: Mapped[str | None] = mapped_column(String(200))
+    abstract: Mapped[str | None] = mapped_column(Text)
+    owner_name: Mapped[str | None] = mapped_column(String(200))
+    owner_code: Mapped[str | None] = mapped_column(String(12))
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    permanent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    validity_scope: Mapped[str | None] = mapped_column(String(200))
+    certified_copy: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    digitized_by: Mapped[str | None] = mapped_column(String(64))
+    digitized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending", index=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_note: Mapped[str | None] = mapped_column(Text)
+
     owner: Mapped[Owner | None] = relationship()
     pages: Mapped[list["Page"]] = relationship(
         back_populates="document", order_by="Page.number", cascade="all, delete-orphan"
@@ -188,3 +224,6 @@ class Component(Base):
 
     dossier: Mapped[Dossier] = relationship(back_populates="components")
     document: Mapped[Document] = relationship(back_populates="components")
+
+
+from catalog import coding as _coding  # noqa: E402,F401  (the catalog_version table Document refers to)

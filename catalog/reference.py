@@ -1,20 +1,20 @@
-"""Reference data shipped as data files (never hard-coded in Python): code patterns and procedures.
+"""Code patterns and procedures for callers that have no catalog session at hand.
 
-The shipped catalog is a SAMPLE; archivists replace it with the official lists by import.
+The catalogs themselves live in :mod:`catalog.catalogs` (versioned, imported by archivists); the
+shipped catalog is a SAMPLE. This module keeps the small interface the intake code uses:
+``code_patterns()`` answers from the catalog in force when given a session, otherwise from the
+shipped sample (whose identifier patterns — 12-digit personal ID, 10-digit insurance code — are
+the statutory formats).
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from catalog.models import Procedure
-
-SAMPLE_CATALOG = Path(__file__).parent / "data" / "sample_catalog.json"
+from catalog import catalogs
 
 
 @dataclass(frozen=True)
@@ -22,21 +22,22 @@ class CodePatterns:
     patterns: dict[str, re.Pattern[str]]
 
     def valid(self, kind: str, value: str) -> bool:
-        return bool(self.patterns[kind].fullmatch(value))
+        pattern = self.patterns.get(kind)
+        return pattern is not None and bool(pattern.fullmatch(value))
 
 
 @lru_cache
-def load_catalog(path: Path = SAMPLE_CATALOG) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+def _shipped_patterns() -> CodePatterns:
+    rows = catalogs.load_directory().tables["patterns"]
+    return CodePatterns({r["kind"]: re.compile(r["regex"]) for r in rows})
 
 
-def code_patterns() -> CodePatterns:
-    return CodePatterns({k: re.compile(v) for k, v in load_catalog()["patterns"].items()})
+def code_patterns(session: Session | None = None) -> CodePatterns:
+    if session is None:
+        return _shipped_patterns()
+    return CodePatterns(dict(catalogs.active_catalog(session).patterns))
 
 
-def seed_procedures(session: Session) -> int:
-    """Insert or update the shipped procedures; returns how many were written."""
-    data = load_catalog()
-    for row in data["procedures"]:
-        session.merge(Procedure(**row))
-    return len(data["procedures"])
+def seed_procedures(session: Session) -> None:
+    """Start-up: install the shipped SAMPLE catalog on a fresh database, project procedures."""
+    catalogs.ensure_shipped(session)
