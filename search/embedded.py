@@ -22,6 +22,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime, time as dtime, timedelta, timezone
 from itertools import islice
 from pathlib import Path
@@ -42,7 +43,11 @@ PAIR_BOOST = 0.5  # added when unquoted words stand next to each other in the do
 # A phrase of 3+ words whose rarest word pair is in more documents than this is
 # matched as "every consecutive pair present" (no position check): checking
 # positions in hundreds of thousands of documents is what made phrases slow.
-POSITION_CHECK_MAX_DOCS = 50_000
+POSITION_CHECK_MAX_DOCS = 20_000
+# Words (and word pairs) in more than this share of the documents filter but do not
+# rank, once the index is big enough for that to matter.
+COMMON_FRACTION = 0.25
+COMMON_MIN_DOCS = 10_000
 SNIPPET_CHARS = 180
 FACET_SIZE = 500
 LOCK_TIMEOUT_S = 60.0
@@ -346,85 +351,94 @@ class _CountCache:
             self._data.clear()
 
 
+@dataclass
 class _Plan:
-    def __init__(self, query, key, scored: bool, highlight):
-        self.query = query
-        self.key = key
-        self.scored = scored
-        self.highlight = highlight
+    query: tantivy.Query
+    key: tuple  # what the matching set depends on (not paging, not sort)
+    scored: bool  # False: nothing ranks, so results come newest first
+    highlight: tantivy.Query | None  # folded words, on "body"
+
+
+@dataclass
+class _Parts:
+    ranked: list = field(default_factory=list)  # required and scored
+    filters: list = field(default_factory=list)  # required, score 0
+    boosts: list = field(default_factory=list)  # optional, scored
+    words: list = field(default_factory=list)  # folded words to highlight
 
 
 class _Planner:
-    """Turns a SearchQuery into one tantivy query, choosing the cheap form of each part."""
+    """Turns a SearchQuery into one tantivy query, choosing the cheap form of each part.
+
+    - every clause is required (a conjunction: the rarest term leads, others skip ahead);
+    - a phrase is its word pairs (term look-ups), plus a position check only when the
+      rarest pair is rare enough for that to be cheap;
+    - a word or pair found in more than COMMON_FRACTION of the documents filters but
+      does not rank, and an exact-diacritics boost on such a word is dropped: ranking
+      a term of near-zero idf costs a scored pass over most of the index;
+    - a word or pair no document has ends the search before any posting is read.
+    """
 
     def __init__(self, schema: tantivy.Schema, searcher: tantivy.Searcher, fold: tantivy.TextAnalyzer):
         self.schema = schema
         self.searcher = searcher
         self.fold = fold
+        n = searcher.num_docs
+        self.common_df = COMMON_FRACTION * n if n >= COMMON_MIN_DOCS else float("inf")
 
     def term(self, field: str, value) -> tantivy.Query:
         return tantivy.Query.term_query(self.schema, field, value)
 
     def plan(self, q: SearchQuery) -> _Plan | None:
-        must: list[tantivy.Query] = []
-        should: list[tantivy.Query] = []
-        highlight_terms: list[str] = []
-        for clause in textmod.parse(q.text):
-            parts = self._clause(clause)
-            if parts is None:
-                return None  # a word no document has: nothing matches
-            clause_must, clause_should, folded = parts
-            must.extend(clause_must)
-            should.extend(clause_should)
-            highlight_terms.extend(folded)
-        scored = bool(must)
-        must.extend(self._filters(q))
-        if not must:
-            must.append(tantivy.Query.all_query())
-        occurs = [(tantivy.Occur.Must, m) for m in must] + [(tantivy.Occur.Should, s) for s in should]
-        query = occurs[0][1] if len(occurs) == 1 else tantivy.Query.boolean_query(occurs)
+        clauses = textmod.parse(q.text)
+        parts = _Parts()
+        for clause in clauses:
+            if not self._clause(clause, parts):
+                return None  # a word or pair no document has: nothing matches
+        parts.filters.extend(self._filters(q))
+        occurs = [(tantivy.Occur.Must, m) for m in parts.ranked + parts.filters]
+        occurs += [(tantivy.Occur.Should, b) for b in parts.boosts]
+        if not occurs:
+            query = tantivy.Query.all_query()
+        elif len(occurs) == 1:
+            query = occurs[0][1]
+        else:
+            query = tantivy.Query.boolean_query(occurs)
         highlight = None
-        if highlight_terms:
-            unique = list(dict.fromkeys(highlight_terms))
+        if parts.words:
             highlight = tantivy.Query.boolean_query(
-                [(tantivy.Occur.Should, self.term("body", t)) for t in unique]
+                [(tantivy.Occur.Should, self.term("body", w)) for w in dict.fromkeys(parts.words)]
             )
-        key = (
-            tuple(textmod.parse(q.text)),
-            q.owner,
-            q.document_type,
-            q.procedure,
-            q.dossier,
-            q.status,
-            q.date_from,
-            q.date_to,
-        )
-        return _Plan(query, key, scored, highlight)
+        key = (tuple(clauses), q.owner, q.document_type, q.procedure, q.dossier, q.status, q.date_from, q.date_to)
+        return _Plan(query, key, bool(parts.ranked or parts.boosts), highlight)
 
-    def _clause(self, clause: textmod.Clause):
-        """(required queries, optional boosts, folded words) for one word or phrase; None if it cannot match."""
-        exact = list(clause.words)
-        folded = []
-        for word in exact:
-            analyzed = self.fold.analyze(word)
-            folded.extend(analyzed)
+    def _required(self, parts: _Parts, field: str, term: str, df: int) -> None:
+        query = self.term(field, term)
+        if df > self.common_df:
+            parts.filters.append(self._filter(query))
+        else:
+            parts.ranked.append(query)
+
+    def _clause(self, clause: textmod.Clause, parts: _Parts) -> bool:
+        """Add one word or phrase to `parts`; False if no document can match it."""
+        folded = [t for word in clause.words for t in self.fold.analyze(word)]
         if not folded:
-            return [], [], []
-        boosts = [
-            tantivy.Query.boost_query(self.term("exact", word), EXACT_BOOST)
-            for word in dict.fromkeys(exact)
-            if textmod.fold(word) != word
-        ]
+            return True
+        parts.words.extend(folded)
+        for word in dict.fromkeys(clause.words):
+            if textmod.fold(word) != word and 0 < self.searcher.doc_freq("exact", word) <= self.common_df:
+                parts.boosts.append(tantivy.Query.boost_query(self.term("exact", word), EXACT_BOOST))
         if len(folded) == 1:
-            return [self.term("body", folded[0])], boosts, folded
-        pairs = [PAIR_JOIN.join(p) for p in zip(folded, folded[1:])]
+            df = self.searcher.doc_freq("body", folded[0])
+            self._required(parts, "body", folded[0], df)
+            return df > 0
+        pairs = list(dict.fromkeys(PAIR_JOIN.join(p) for p in zip(folded, folded[1:])))
         freqs = [self.searcher.doc_freq("pairs", p) for p in pairs]
-        if min(freqs) == 0:
-            return None
-        must = [self.term("pairs", p) for p in dict.fromkeys(pairs)]
-        if len(folded) > 2 and min(freqs) <= POSITION_CHECK_MAX_DOCS:
-            must.append(tantivy.Query.phrase_query(self.schema, "body", folded))
-        return must, boosts, folded
+        for pair, df in zip(pairs, freqs):
+            self._required(parts, "pairs", pair, df)
+        if len(folded) > 2 and 0 < min(freqs) <= POSITION_CHECK_MAX_DOCS:
+            parts.ranked.append(tantivy.Query.phrase_query(self.schema, "body", folded))
+        return min(freqs) > 0
 
     @staticmethod
     def _filter(query: tantivy.Query) -> tantivy.Query:
@@ -432,7 +446,7 @@ class _Planner:
 
     def _filters(self, q: SearchQuery) -> list[tantivy.Query]:
         out = []
-        for field, value in (
+        for name, value in (
             ("owner", q.owner),
             ("document_type", q.document_type),
             ("procedure", q.procedure),
@@ -440,17 +454,16 @@ class _Planner:
             ("status", q.status),
         ):
             if value is not None and value.strip():
-                out.append(self._filter(self.term(field, value.strip())))
+                out.append(self._filter(self.term(name, value.strip())))
         if q.date_from or q.date_to:
-            out.append(
-                self._filter(tantivy.Query.range_query(
-                    self.schema,
-                    "created_at",
-                    tantivy.FieldType.Date,
-                    _day_start(q.date_from) if q.date_from else tantivy.MIN_DATETIME,
-                    _day_start(q.date_to + timedelta(days=1)) if q.date_to else tantivy.MAX_DATETIME,
-                    include_lower=True,
-                    include_upper=False,
-                ))
+            days = tantivy.Query.range_query(
+                self.schema,
+                "created_at",
+                tantivy.FieldType.Date,
+                _day_start(q.date_from) if q.date_from else tantivy.MIN_DATETIME,
+                _day_start(q.date_to + timedelta(days=1)) if q.date_to else tantivy.MAX_DATETIME,
+                include_lower=True,
+                include_upper=False,
             )
+            out.append(self._filter(days))
         return out

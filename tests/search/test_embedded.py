@@ -66,19 +66,37 @@ def test_common_phrases_match_by_word_pairs_without_position_checks(tmp_path, mo
     assert sorted(exact) == sorted(by_pairs) == sorted([make_doc(1).id, make_doc(2).id])
 
 
+def plan_parts(ix: TantivyIndex, text: str) -> embedded._Parts | None:
+    searcher, _ = ix._searcher()
+    parts = embedded._Parts()
+    planner = embedded._Planner(ix._schema, searcher, ix._fold)
+    ok = all(planner._clause(c, parts) for c in search.text.parse(text))
+    return parts if ok else None
+
+
 def test_planner_uses_pairs_and_positions_only_when_cheap(tmp_path, monkeypatch):
     ix = TantivyIndex(tmp_path / "ix")
     ix.upsert([make_doc(1, "một hai ba bốn"), make_doc(2, "hai ba một hai")])
-    searcher, _ = ix._searcher()
-    planner = embedded._Planner(ix._schema, searcher, ix._fold)
-    clause = search.text.parse('"một hai ba"')[0]
-    must, boosts, folded = planner._clause(clause)
-    assert len(must) == 3 and folded == ["mot", "hai", "ba"]  # two pairs + position check
-    assert len(boosts) == 1  # only "một" was typed with diacritics: it boosts the exact field
+    parts = plan_parts(ix, '"một hai ba"')
+    assert len(parts.ranked) == 3 and parts.words == ["mot", "hai", "ba"]  # two pairs + position check
+    assert len(parts.boosts) == 1  # only "một" was typed with diacritics: it boosts the exact field
     monkeypatch.setattr(embedded, "POSITION_CHECK_MAX_DOCS", 0)
-    assert len(planner._clause(clause)[0]) == 2
-    assert planner._clause(search.text.parse('"ba bốn một"')[0]) is None  # a pair no document has
+    assert len(plan_parts(ix, '"một hai ba"').ranked) == 2
+    assert plan_parts(ix, '"ba bốn một"') is None  # a pair no document has
+    assert plan_parts(ix, "hai zzz") is None
     assert ix.search(SearchQuery(text='"ba bốn một"')).total == 0
+
+
+def test_common_words_filter_without_ranking(tmp_path, monkeypatch):
+    ix = TantivyIndex(tmp_path / "ix")
+    ix.upsert([make_doc(n, "cộng hòa xã hội" + " hiếm" * (n == 3)) for n in range(1, 5)])
+    monkeypatch.setattr(embedded, "COMMON_MIN_DOCS", 1)
+    parts = plan_parts(ix, "xã hội hiếm")
+    assert len(parts.filters) == 2 and len(parts.ranked) == 1 and len(parts.boosts) == 1
+    assert [h.id for h in ix.search(SearchQuery(text="xã hội hiếm")).hits] == [make_doc(3).id]
+    common = plan_parts(ix, '"xã hội"')
+    assert len(common.filters) == 1 and not common.ranked and not common.boosts
+    assert ix.search(SearchQuery(text='"xã hội"')).total == 4
 
 
 def test_other_instances_see_commits_at_once(tmp_path):
