@@ -63,6 +63,15 @@ def claim(session: Session, document_id: str) -> Document | None:
     return document
 
 
+def release(session: Session, document_id: str) -> None:
+    """Hand a document back untouched (shutdown cut it short): the attempt does not count."""
+    session.execute(
+        update(Document)
+        .where(Document.id == document_id, Document.status == DocumentStatus.processing.value)
+        .values(status=DocumentStatus.pending.value, attempts=Document.attempts - 1, pages_done=0)
+    )
+
+
 def record_progress(session: Session, document_id: str, done: int, total: int) -> None:
     session.execute(
         update(Document).where(Document.id == document_id).values(pages_done=done, page_count=total)

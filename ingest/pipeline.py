@@ -45,6 +45,10 @@ def process(services: Services, document_id: str) -> None:
         with services.db.session() as s:
             docs.fail(s, document_id, exc.code, exc.message)
     except Exception:
+        if services.stopping.is_set():
+            with services.db.session() as s:
+                docs.release(s, document_id)
+            return
         log.exception("processing %s failed; it will be retried", document_id)
         with services.db.session() as s:
             document = s.get(docs.Document, document_id)

@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 class TaskQueue(Protocol):
     def submit(self, document_id: str, *, delay: float = 0.0) -> None: ...
     def wait_idle(self, timeout: float | None = None) -> bool: ...
-    def close(self) -> None: ...
+    def close(self, wait: bool = True) -> None: ...
 
 
 class LocalQueue:
@@ -66,9 +66,10 @@ class LocalQueue:
         with self._lock:
             return self._lock.wait_for(lambda: self._in_flight == 0, timeout)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Refuse new work and drop queued work (it stays pending in the catalog)."""
         with self._lock:
             self._closed = True
             for timer in self._timers:
                 timer.cancel()
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._executor.shutdown(wait=wait, cancel_futures=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,14 +30,20 @@ class Services:
     pool: PagePool
     secret_key: str
     queue: TaskQueue = field(init=False)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    """Set at shutdown: work cut short by it goes back to the queue without using up an attempt."""
 
     @property
     def tmp_dir(self) -> Path:
         return self.settings.data_dir / "tmp"
 
     def close(self) -> None:
-        self.queue.close()
+        """Stop quickly: queued documents stay pending (recovery re-queues them at the next
+        start), running ones are cut short at their current page rather than waited for."""
+        self.stopping.set()
+        self.queue.close(wait=False)
         self.pool.close()
+        self.queue.close(wait=True)
         self.index.close()
         self.db.dispose()
 

@@ -59,7 +59,7 @@ class Server:
                            cwd=REPO, env=env, capture_output=True)
         self.proc = subprocess.Popen([sys.executable, "-m", "sohoa.cli", "serve", "--port", str(self.port)],
                                      cwd=REPO, env=env, start_new_session=True,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=(data_dir.parent / "server.log").open("ab"))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -69,7 +69,7 @@ class Server:
                 time.sleep(0.2)
         else:
             self.kill()
-            raise AssertionError("server did not start")
+            raise AssertionError("server did not start:\n" + (data_dir.parent / "server.log").read_text()[-3000:])
         token = httpx.post(f"{self.url}/api/v1/auth/token", data={"username": "quay1", "password": PASSWORD})
         self.http = httpx.Client(base_url=self.url, timeout=30,
                                  headers={"Authorization": f"Bearer {token.json()['access_token']}"})
