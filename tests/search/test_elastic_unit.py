@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from datetime import date, datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -136,3 +139,65 @@ def test_results_from_response():
     assert first.highlights == ["Ông <mark>Đức</mark> &lt;b&gt;"]
     assert (second.score, second.document_type, second.highlights) == (0.0, None, [])
     assert second.created_at.tzinfo is not None
+
+
+class _StandIn(BaseHTTPRequestHandler):
+    """Answers like an empty Elasticsearch and records every request."""
+
+    requests: list[tuple[str, str, str]] = []
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.requests.append((self.command, self.path, self.rfile.read(length).decode() if length else ""))
+        if self.command == "HEAD":
+            code, body = 404, b""
+        elif "_search" in self.path:
+            empty = {"took": 1, "hits": {"total": {"value": 0}, "hits": []}, "aggregations": {}}
+            code, body = 200, json.dumps(empty).encode()
+        else:
+            code, body = 200, json.dumps({"acknowledged": True, "errors": False, "items": [], "count": 0}).encode()
+        self.send_response(code)
+        self.send_header("X-Elastic-Product", "Elasticsearch")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = _answer
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def stand_in():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _StandIn)
+    _StandIn.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", _StandIn.requests
+    server.shutdown()
+
+
+def test_elastic_index_sends_the_built_requests(stand_in):
+    from search.elastic import ElasticIndex
+
+    url, requests = stand_in
+    ix = ElasticIndex(url, "docs")
+    ix.upsert([make_doc(1, "Đức")])
+    assert ix.search(SearchQuery(text="Đức")).total == 0
+    ix.delete([make_doc(1).id])
+    ix.clear()
+    ix.close()
+    calls = [(method, path.split("?")[0]) for method, path, _ in requests]
+    assert calls[:2] == [("HEAD", "/docs"), ("PUT", "/docs")]
+    assert json.loads(requests[1][2]) == index_settings()
+    bulk = [r for r in requests if r[1].startswith("/_bulk")]
+    assert len(bulk) == 2 and all("refresh=wait_for" in r[1] for r in bulk)
+    action, source = bulk[0][2].splitlines()
+    assert json.loads(action) == {"index": {"_id": make_doc(1).id, "_index": "docs"}}
+    assert json.loads(source) == document_source(make_doc(1, "Đức"))
+    search = next(r for r in requests if r[1].startswith("/docs/_search"))
+    assert json.loads(search[2]) == search_body(SearchQuery(text="Đức"))
+    assert any(path.startswith("/docs/_delete_by_query") and "refresh=true" in path for _, path, _ in requests)
