@@ -5,6 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from api.coding_schemas import PaperRecordOut, TypeOut, document_type_of
 from catalog.models import Channel, Document, Dossier, Owner
 
 
@@ -120,6 +121,11 @@ class DocumentOut(BaseModel):
     page_count: int
     mean_confidence: float | None
     document_type_code: str | None
+    document_type: TypeOut | None = Field(description="Confirmed type, else the proposal, with confidence")
+    alternatives: list[TypeOut] = Field(description="Runner-up types of the proposal (top 3)")
+    needs_review: bool = Field(description="Low-confidence proposal: the counter must confirm the type")
+    fields: dict | None = Field(description="Extracted fields: value, confidence, page and box")
+    record: PaperRecordOut
     owner: OwnerOut | None
     dossier_codes: list[str]
     pages: list[PageOut]
@@ -131,7 +137,10 @@ class DocumentOut(BaseModel):
     @classmethod
     def of(cls, d: Document) -> DocumentOut:
         ready = d.status == "ready"
+        document_type, alternatives, needs_review = document_type_of(d)
         return cls(
+            document_type=document_type, alternatives=alternatives, needs_review=needs_review,
+            fields=d.fields, record=PaperRecordOut.of(d),
             id=d.id, filename=d.filename, media_type=d.media_type, size=d.size, sha256=d.sha256, status=d.status,
             error=ErrorOut(code=d.error_code, message=d.error_message or "") if d.error_code else None,
             progress=progress(d), page_count=d.page_count, mean_confidence=d.mean_confidence,

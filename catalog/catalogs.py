@@ -413,6 +413,7 @@ class Catalog:
 
     version_id: int
     label: str
+    checksum: str
     effective_from: date
     sample: bool
     policy: Mapping[str, Any]
@@ -469,7 +470,8 @@ def catalog_version(session: Session, version_id: int) -> Catalog:
     bundle = stored_bundle(session, version_id)
     by_code = {name: {r[TABLES[name].key]: r for r in rows} for name, rows in bundle.tables.items()}
     catalog = Catalog(
-        version_id=version_id, label=version.label, effective_from=version.effective_from, sample=version.sample,
+        version_id=version_id, label=version.label, checksum=version.checksum,
+        effective_from=version.effective_from, sample=version.sample,
         policy=dict(version.policy or {}),
         patterns={k: re.compile(r["regex"]) for k, r in by_code["patterns"].items()},
         document_types=by_code["document_types"], procedures=by_code["procedures"],

@@ -345,13 +345,27 @@ def load(session: Session, store, row: ClassifierModel) -> TrainedModel | None:
     return model
 
 
+_catalog_only: dict[tuple[str, int], TrainedModel] = {}
+"""Models trained from a catalog alone, by catalog content: training is deterministic, so a
+process serving several databases with the same catalog (tests) trains it once."""
+
+
 def retrain(db, store, *, created_by: str | None = None) -> ClassifierModel:
     """Train a new model for the catalog in force from the catalog and confirmed documents."""
     with _train_lock:
         with db.session() as s:
             catalog = active_catalog(s)
             confirmed = confirmed_examples(s, catalog)
-        model = train(catalog, confirmed)
+        if confirmed[0]:
+            model = train(catalog, confirmed)
+        else:
+            key = (catalog.checksum, SAMPLES_PER_TYPE)
+            model = _catalog_only.get(key)
+            if model is None or model.catalog_version_id != catalog.version_id:
+                cached = model
+                model = train(catalog) if cached is None else TrainedModel(
+                    cached.pipeline, cached.classes, catalog.version_id, cached.library_version, dict(cached.metrics))
+                _catalog_only[key] = model
         with db.session() as s:
             row = save(s, store, model, confirmed_documents=len(confirmed[0]), created_by=created_by)
             s.expunge(row)

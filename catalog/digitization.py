@@ -193,7 +193,7 @@ def code_after_ocr(services, document_id: str, pages: Sequence[Any]) -> None:
     except Exception:  # noqa: BLE001 - a person classifies it instead
         log.exception("classifying %s failed; flagged for review", document_id)
     with services.db.session() as s:
-        document = s.get(Document, document_id)
+        document = s.get(Document, document_id, with_for_update=True)  # serialised with people's edits
         if document is None:
             return
         catalog = active_catalog(s)
@@ -208,7 +208,7 @@ def code_after_ocr(services, document_id: str, pages: Sequence[Any]) -> None:
 # ---------------------------------------------------------------- what people do
 
 def _get(session: Session, document_id: str) -> Document:
-    document = session.get(Document, document_id)
+    document = session.get(Document, document_id, with_for_update=True)
     if document is None or document.status == DocumentStatus.receiving.value:
         raise not_found("document_not_found", f"Không tìm thấy tài liệu '{document_id}'.")
     return document
@@ -225,6 +225,7 @@ def confirm_type(session: Session, document_id: str, type_code: str, actor: Acto
     document.document_type_code = type_code
     document.type_status = CONFIRMED
     document.type_confirmed_by, document.type_confirmed_at = actor.username, utcnow()
+    _mark_confirmed(document, catalog)
     document.catalog_version_id = catalog.version_id
     if document.review_status == REJECTED:
         document.review_status = PENDING
@@ -233,6 +234,12 @@ def confirm_type(session: Session, document_id: str, type_code: str, actor: Acto
     record(session, actor, "document.type_confirm", "document", document.id, owner_ref(document.owner),
            type_code=type_code, proposed=proposed, corrected=corrected)
     return corrected
+
+
+def _mark_confirmed(document: Document, catalog: Catalog) -> None:
+    name = catalog.document_types[document.document_type_code]["name"]
+    document.classification = {**(document.classification or {}),
+                               "confirmed": {"code": document.document_type_code, "name": name}}
 
 
 def update_record(session: Session, document_id: str, changes: Mapping[str, Any], actor: Actor) -> Document:
@@ -288,30 +295,37 @@ def reusable_documents(session: Session, owner_id: int, on: date | None = None) 
 
 # ---------------------------------------------------------------- results
 
+def check_result(session: Session, dossier: Dossier, result_code: str, replaces_code: str | None,
+                 valid_until: date | None) -> tuple[Mapping[str, Any], Document | None]:
+    """Everything about a result that can be refused before its file is stored."""
+    result = active_catalog(session).results.get(result_code)
+    if result is None:
+        raise bad_request("unknown_result_code", f"Mã kết quả '{result_code}' không có trong danh mục.")
+    if result["procedure_code"] != dossier.procedure_code:
+        raise bad_request("result_code_mismatch",
+                          f"Mã kết quả '{result_code}' không thuộc thủ tục {dossier.procedure_code} của hồ sơ.")
+    if result["validity"] == "on_paper" and valid_until is None:
+        raise bad_request("valid_until_required", "Kết quả này cần ngày hết hiệu lực (ghi trên giấy tờ).")
+    return result, _replaced(session, dossier, result, replaces_code)
+
+
 def attach_result(session: Session, dossier_code: str, document_id: str, *, result_code: str,
                   document_number: str | None, issue_date: date | None, valid_until: date | None,
                   replaces_code: str | None, actor: Actor) -> DossierResult:
     """Record an uploaded document as a result of the dossier, under a catalog result code."""
     dossier = get_dossier(session, dossier_code)
     catalog = active_catalog(session)
-    result = catalog.results.get(result_code)
-    if result is None:
-        raise bad_request("unknown_result_code", f"Mã kết quả '{result_code}' không có trong danh mục.")
-    if result["procedure_code"] != dossier.procedure_code:
-        raise bad_request("result_code_mismatch",
-                          f"Mã kết quả '{result_code}' không thuộc thủ tục {dossier.procedure_code} của hồ sơ.")
+    result, replaced = check_result(session, dossier, result_code, replaces_code, valid_until)
     document = _get(session, document_id)
     if session.scalar(select(DossierResult.id).where(DossierResult.document_id == document.id)) is not None:
         raise Rejected(409, "already_a_result", "Tệp này đã được đính kèm làm kết quả của một hồ sơ.")
-    replaced = _replaced(session, dossier, result, replaces_code)
-    if result["validity"] == "on_paper" and valid_until is None:
-        raise bad_request("valid_until_required", "Kết quả này cần ngày hết hiệu lực (ghi trên giấy tờ).")
     document.kind = "result"
     document.owner_id = dossier.owner_id
     document.document_type_code = result["document_type_code"]
     document.type_status, document.type_confirmed_by, document.type_confirmed_at = CONFIRMED, actor.username, utcnow()
     document.type_confidence = 1.0
     document.catalog_version_id = catalog.version_id
+    _mark_confirmed(document, catalog)
     document.procedure_code = dossier.procedure_code
     document.sector = (catalog.procedures.get(dossier.procedure_code) or {}).get("sector")
     document.document_number = document_number or document.document_number
@@ -376,3 +390,26 @@ def citizen_visible(session: Session, document: Document) -> bool:
         return True
     row = session.scalars(select(DossierResult).where(DossierResult.document_id == document.id)).first()
     return row is not None and row.handed_over_at is not None
+
+
+def describe(settings, pages: Sequence[Any]) -> dict[str, Any]:
+    """Type proposal and fields for pages OCR'd outside the service (``sohoa ocr --json``), with the
+    catalog and classifier model of the local installation (created on first use)."""
+    from catalog.catalogs import ensure_shipped
+    from catalog.db import Database
+    from storage import open_storage
+
+    db = Database(settings.resolved_database_url())
+    try:
+        db.migrate()
+        with db.session() as s:
+            ensure_shipped(s)
+        store = open_storage(settings.storage_url, default_dir=settings.data_dir / "objects")
+        proposal = classifier.propose(db, store, [p.text for p in pages])
+        with db.session() as s:
+            extraction = fields.extract(list(pages), active_catalog(s))
+    finally:
+        db.dispose()
+    body = proposal.to_json()
+    return {"document_type": body["document_type"], "alternatives": body["alternatives"],
+            "needs_review": body["needs_review"], "fields": extraction.to_json()}

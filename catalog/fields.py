@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from catalog.catalogs import Catalog
-from catalog.vntext import fold, repaired_digits, squash, strip_marks, title_case
+from catalog.vntext import fold, fold_words, repaired_digits, squash, strip_marks, title_case
 
 
 class PageLike(Protocol):
@@ -150,9 +150,9 @@ def _identifiers(page: _Page, catalog: Catalog, out: list[Found]) -> None:
         if real_digits < 7:
             continue
         digits, repaired = repaired_digits(raw)
-        if repaired > 2:
-            continue
         label = page.before(m.start())
+        if repaired > (4 if any(k in label for k in (*_PID_LABELS, *_SI_LABELS)) else 1):
+            continue
         notes = ["repaired_ocr_digits"] if repaired else []
         if any(k in label for k in _PHONE_LABELS):
             continue
@@ -237,8 +237,10 @@ _MOTTO = ("cong hoa xa hoi", "doc lap", "socialist republic", "independence")
 def _number_symbol(page: _Page, catalog: Catalog, out: list[Found]) -> None:
     for m in _NUMBER_SYMBOL.finditer(page.low):
         number = repaired_digits(page.text[m.start(1):m.end(1)])[0]
-        symbol = re.sub(r"\s+", "", page.text[m.start(2):m.end(2)]).upper().replace("0", "O")
-        symbol = re.sub(r"^(\d{4})/", r"\1/", symbol)
+        symbol = re.sub(r"\s+", "", page.text[m.start(2):m.end(2)]).upper()
+        # Inside the letters of a symbol a 0 is an O (QĐ-B0HXH); a year stays digits.
+        symbol = re.sub(r"[A-ZĐ0-9]+", lambda p: p.group(0) if p.group(0).isdigit() else p.group(0).replace("0", "O"),
+                        symbol)
         if not number or not re.search(r"[A-ZĐ]", symbol):
             continue
         start = m.start(1) - (m.start(1) - m.start()) + (1 if page.low[m.start()] in "\n " else 0)
@@ -262,8 +264,21 @@ def issuer_from_symbol(symbol: str, catalog: Catalog) -> str | None:
     return candidate if catalog.valid("issuer_symbol", candidate) else None
 
 
-def _agency(page: _Page, out: list[Found]) -> None:
-    """The issuing agency: the last upper-case line of the header block, motto removed."""
+def _titles(catalog: Catalog) -> frozenset[str]:
+    cached = _TITLE_CACHE.get(id(catalog))
+    if cached is None or cached[0] is not catalog:
+        titles = frozenset(fold_words(t) for row in catalog.document_types.values() for t in row["titles"])
+        cached = _TITLE_CACHE[id(catalog)] = (catalog, titles | {"quyet dinh", "to khai", "don de nghi"})
+    return cached[1]
+
+
+_TITLE_CACHE: dict[int, tuple[Catalog, frozenset[str]]] = {}
+
+
+def _agency(page: _Page, catalog: Catalog, out: list[Found]) -> None:
+    """The issuing agency: the last upper-case line of the header block, motto removed; the
+    block ends at the paper's title."""
+    titles = _titles(catalog)
     best: tuple[int, int] | None = None
     offset = 0
     for i, line in enumerate(page.text.split("\n")):
@@ -282,7 +297,7 @@ def _agency(page: _Page, out: list[Found]) -> None:
             if best is not None:
                 break
             continue
-        if fold(text) in ("quyet dinh",):
+        if fold_words(text) in titles:
             break
         best = (start, start + len(text.rstrip()))
     if best is not None:
@@ -291,15 +306,19 @@ def _agency(page: _Page, out: list[Found]) -> None:
 
 _NAME_LABEL = re.compile(
     r"(ho va ten|ho ten|ho, chu dem(?:,| va) ten|ho chu dem va ten|full name|ten toi la|chung nhan ong/ba|"
-    r"ong/ba|ong/ ba|chu ho)([a-z ,/()]{0,40}?)\s*[:.]?\s*")
+    r"ong/ba|ong/ ba|chu ho)")
 _NOT_OWNER = ("me", "cha", "vo", "chong", "nguoi khai", "duoc uy quyen", "nguoi nhan", "nguoi do de", "chu ho")
 _NAME_WORD = re.compile(r"^[A-Za-zÀ-ỹĐđ][a-zà-ỹđA-ZÀ-ỸĐ]*$")
 
 
 def _names(page: _Page, out: list[Found]) -> None:
     for m in _NAME_LABEL.finditer(page.low):
-        start = m.end()
-        line_end = page.line_around(start)[1]
+        line_end = page.line_around(m.end())[1]
+        colon = page.low.find(":", m.end(), min(line_end, m.end() + 40))
+        tail = page.low[m.end():colon] if colon >= 0 else ""
+        if colon >= 0 and not re.fullmatch(r"[a-z ,/()]*", tail):
+            colon, tail = -1, ""
+        start = colon + 1 if colon >= 0 else m.end()
         raw = page.text[start:line_end]
         words = []
         for token in re.split(r"\s+", raw.strip()):
@@ -311,7 +330,7 @@ def _names(page: _Page, out: list[Found]) -> None:
                 break
         if not 2 <= len(words) <= 6 or not words[0][:1].isupper():
             continue
-        label = (m.group(1) + m.group(2)).strip()
+        label = (m.group(1) + tail).strip()
         role = "other" if any(f" {k}" in f" {label}" for k in _NOT_OWNER) else "owner"
         end = start + raw.find(words[-1]) + len(words[-1])
         found = _found(page, "full_name", title_case(" ".join(words)), start, end, 0.8, label=role)
@@ -344,7 +363,7 @@ def extract(pages: Sequence[PageLike], catalog: Catalog) -> Extraction:
         _certified_copy(page, found)
         if page.number == pages[0].number:
             _number_symbol(page, catalog, found)
-            _agency(page, found)
+            _agency(page, catalog, found)
             _abstract(page, found)
     result = Extraction()
     result.dates = [f for f in found if f.name in ("birth_date", "issue_date", "valid_until", "date")]

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from catalog import documents as docs
+from catalog.digitization import code_after_ocr
 from catalog.indexing import load_indexed
 from ocr import OcrResult, digitize
 from ocr.errors import UnreadableDocument
@@ -66,6 +67,7 @@ def _finish(services: Services, document_id: str, result: OcrResult) -> None:
     # Index before the catalog says "ready": a crash in between re-runs the document, and the
     # upsert makes the second indexing harmless; the reverse order could leave a ready,
     # unsearchable document.
+    code_after_ocr(services, document_id, result.pages)  # type, fields, digitization code
     with services.db.session() as s:
         indexed = load_indexed(s, document_id)
     services.index.upsert([replace(indexed, text=result.text, status="ready")])

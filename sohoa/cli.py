@@ -132,7 +132,9 @@ def ocr(file: Path, as_json: bool, pdf_out: Path | None) -> None:
             except UnreadableDocument as exc:
                 raise click.ClickException(f"{exc.code}: {exc.message}") from exc
     if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        from catalog.digitization import describe
+
+        click.echo(json.dumps({**result.to_json(), **describe(settings, result.pages)}, ensure_ascii=False))
     else:
         click.echo(result.text)
 

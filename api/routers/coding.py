@@ -1,0 +1,82 @@
+"""The counter's and reviewer's side of coding: confirm the type, correct the record, review,
+and the catalog lists a counter picks from (document types, a procedure's components/results)."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+
+from api.auth import require
+from api.coding_schemas import RecordUpdate, ReviewIn, TypeConfirm
+from api.deps import ServicesDep, SessionDep
+from api.schemas import DocumentOut
+from catalog import classifier, digitization
+from catalog.audit import Actor
+from catalog.catalogs import active_catalog
+from catalog.documents import get_document
+from catalog.owners import find_owner
+from catalog.users import Role
+from sohoa.errors import not_found
+
+router = APIRouter(prefix="/api/v1", tags=["coding"])
+
+Staff = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist)]
+Reviewer = Annotated[Actor, require(Role.handler, Role.archivist)]
+
+
+@router.post("/documents/{document_id}/type", response_model=DocumentOut)
+def confirm_type(document_id: str, body: TypeConfirm, actor: Staff, services: ServicesDep) -> DocumentOut:
+    """Confirm or correct the proposed document type; corrections retrain the classifier."""
+    with services.db.session() as s:
+        digitization.confirm_type(s, document_id, body.code, actor)
+        catalog = active_catalog(s)
+        pending = classifier.corrections_since_model(s, catalog.version_id)
+        threshold = catalog.policy_value("retrain_after_corrections", 20)
+    if pending >= threshold:
+        classifier.retrain_in_background(services.db, services.store)
+    with services.db.session() as s:
+        return DocumentOut.of(get_document(s, document_id))
+
+
+@router.patch("/documents/{document_id}/record", response_model=DocumentOut)
+def update_record(document_id: str, body: RecordUpdate, actor: Staff, session: SessionDep) -> DocumentOut:
+    """Correct the paper record (number, dates, agency, validity, national-store code...)."""
+    document = digitization.update_record(session, document_id, body.model_dump(exclude_unset=True), actor)
+    session.flush()
+    return DocumentOut.of(document)
+
+
+@router.post("/documents/{document_id}/review", response_model=DocumentOut)
+def review(document_id: str, body: ReviewIn, actor: Reviewer, session: SessionDep) -> DocumentOut:
+    """Approve a digitized paper (only approved papers are offered for reuse) or reject it."""
+    document = digitization.review(session, document_id, body.decision == "approved", body.note, actor)
+    return DocumentOut.of(document)
+
+
+@router.get("/owners/{code}/reusable", response_model=list[DocumentOut])
+def reusable(code: str, actor: Staff, session: SessionDep) -> list[DocumentOut]:
+    """Approved, still valid papers of an owner (personal ID or social-insurance code)."""
+    owner = find_owner(session, code)
+    if owner is None:
+        raise not_found("owner_not_found", "Không tìm thấy chủ sở hữu với mã này.")
+    return [DocumentOut.of(d) for d in digitization.reusable_documents(session, owner.id)]
+
+
+@router.get("/catalog/document-types")
+def document_types(actor: Staff, session: SessionDep) -> dict[str, Any]:
+    """Document types of the catalog in force (what the counter picks from)."""
+    catalog = active_catalog(session)
+    return {"version": catalog.label, "sample": catalog.sample,
+            "document_types": [{"code": c, "name": r["name"], "group": r["group"], "kind": r["kind"]}
+                               for c, r in sorted(catalog.document_types.items())]}
+
+
+@router.get("/catalog/procedures/{code}")
+def procedure(code: str, actor: Staff, session: SessionDep) -> dict[str, Any]:
+    """A procedure with its required components and result codes, from the catalog in force."""
+    catalog = active_catalog(session)
+    row = catalog.procedures.get(code)
+    if row is None:
+        raise not_found("unknown_procedure", f"Không có thủ tục mã '{code}' trong danh mục.")
+    return {"version": catalog.label, "sample": catalog.sample, **row,
+            "components": catalog.components_of(code), "results": catalog.results_of(code)}
