@@ -1,0 +1,91 @@
+"""Digitization codes ``<owner ID>.<type>.<issuer>.<NN>``: per-prefix sequences, unique under
+concurrency, never reused; validity rules from the catalog."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from catalog import catalogs, digitization
+from catalog.audit import Actor
+from catalog.db import Database
+from catalog.models import Document, Owner
+
+OWNER = "001203004567"
+ACTOR = Actor("counter1", "counter", "PT01")
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    database = Database(f"sqlite:///{tmp_path / 'c.sqlite3'}")
+    database.migrate()
+    with database.session() as s:
+        catalogs.ensure_shipped(s)
+        s.add(Owner(personal_id=OWNER))
+    yield database
+    database.dispose()
+
+
+def new_document(db, type_code: str | None = "HT01", status: str = "proposed", **kw) -> str:
+    with db.session() as s:
+        owner = s.query(Owner).filter_by(personal_id=OWNER).one()
+        doc = Document(sha256="0" * 64, media_type="image/png", filename="x.png", size=1, status="ready",
+                       owner_id=owner.id, document_type_code=type_code, type_status=status, **kw)
+        s.add(doc)
+        s.flush()
+        s.refresh(doc, ["owner"])
+        digitization.assign_code(s, doc, catalogs.active_catalog(s))
+        return doc.id
+
+
+def code_of(db, document_id: str) -> str | None:
+    with db.session() as s:
+        return s.get(Document, document_id).digitization_code
+
+
+def test_sequence_per_prefix(db):
+    first, second = new_document(db), new_document(db)
+    other_type = new_document(db, "NT01")
+    other_issuer = new_document(db, issuer_symbol="UBNDX")
+    assert code_of(db, first) == f"{OWNER}.HT01.UBND.01"
+    assert code_of(db, second) == f"{OWNER}.HT01.UBND.02"
+    assert code_of(db, other_type) == f"{OWNER}.NT01.BCA.01"
+    assert code_of(db, other_issuer) == f"{OWNER}.HT01.UBNDX.01"
+
+
+def test_doubtful_type_gets_no_code(db):
+    assert code_of(db, new_document(db, status="needs_review")) is None
+    assert code_of(db, new_document(db, type_code=None)) is None
+
+
+def test_a_corrected_type_gets_a_new_code_and_the_old_number_stays_spent(db):
+    doc = new_document(db)
+    with db.session() as s:
+        digitization.confirm_type(s, doc, "HT02", ACTOR)
+    assert code_of(db, doc) == f"{OWNER}.HT02.UBND.01"
+    with db.session() as s:
+        digitization.confirm_type(s, doc, "HT01", ACTOR)
+    assert code_of(db, doc) == f"{OWNER}.HT01.UBND.02"  # .01 was given once and is never reused
+    assert code_of(db, new_document(db)) == f"{OWNER}.HT01.UBND.03"
+
+
+def test_codes_are_unique_under_concurrency(db):
+    with ThreadPoolExecutor(6) as pool:
+        ids = list(pool.map(lambda _: new_document(db), range(30)))
+    codes = [code_of(db, i) for i in ids]
+    assert len(set(codes)) == 30
+    assert sorted(int(c.rsplit(".", 1)[1]) for c in codes) == list(range(1, 31))
+
+
+def test_validity_rules():
+    doc = Document(issue_date=date(2024, 1, 31), certified_copy=False)
+    digitization.apply_validity(doc, "months:1")
+    assert doc.valid_until == date(2024, 2, 29) and not doc.permanent
+    doc = Document(issue_date=date(2020, 1, 1), certified_copy=False)
+    digitization.apply_validity(doc, "permanent")
+    assert doc.permanent and doc.valid_until is None
+    copy = Document(certified_copy=True, digitized_at=None)
+    digitization.apply_validity(copy, "permanent", certified_copy_months=6)
+    assert not copy.permanent and copy.valid_until is not None and copy.validity_scope == "Bản sao chứng thực"
