@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.limits import BodySizeLimit
-from api.routers import auth, catalogs, coding, documents, dossiers, results, search, web
+from api.routers import auth, batches, catalogs, coding, documents, dossiers, results, search, web
 from api.routers import records
 from sohoa.services import Services, build_services
 from sohoa.settings import Settings, get_settings
@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Số hoá hồ sơ, giấy tờ, kết quả giải quyết TTHC — digitization and archive API")
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
-    for module in (auth, dossiers, documents, search, web, coding, results, catalogs):
+    for module in (auth, dossiers, documents, search, web, coding, results, catalogs, batches):
         app.include_router(module.router)
     app.include_router(records.router)
 

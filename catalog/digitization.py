@@ -186,7 +186,13 @@ def _procedure_from_dossier(session: Session, document: Document, catalog: Catal
 
 def code_after_ocr(services, document_id: str, pages: Sequence[Any]) -> None:
     """Pipeline step between OCR and indexing: classify, extract, code. Never fails the document:
-    if classification breaks, the paper is flagged for review instead."""
+    if classification breaks, the paper is flagged for review instead. A batch scan is planned
+    for splitting instead (and split at once when separator sheets mark every paper)."""
+    with services.db.session() as s:
+        kind = s.scalar(select(Document.kind).where(Document.id == document_id))
+    if kind == "batch":
+        plan_split(services, document_id, pages)
+        return
     proposal = None
     try:
         proposal = classifier.propose(services.db, services.store, [p.text for p in pages])
@@ -203,6 +209,27 @@ def code_after_ocr(services, document_id: str, pages: Sequence[Any]) -> None:
             document.classification = {"document_type": None, "alternatives": [], "needs_review": True,
                                        "reasons": ["classification_failed"]}
         code_document(s, document, catalog, proposal, extraction)
+
+
+def plan_split(services, document_id: str, pages: Sequence[Any]) -> None:
+    from ingest import splitting
+
+    plan = splitting.plan_batch(services, document_id, pages)
+    with services.db.session() as s:
+        document = s.get(Document, document_id, with_for_update=True)
+        already = (document.fields or {}).get("split", {}).get("applied", False)
+        document.fields = {"split": {**plan.to_json(), "applied": already}}
+        uploader = _uploader(s, document_id)
+    if plan.by_separators and not plan.warnings and not already:
+        actor = Actor(uploader or "system", "counter", None)
+        splitting.split_batch(services, document_id, plan.segments, actor)
+        mark_split(services, document_id, plan.to_json(), actor.username)
+
+
+def mark_split(services, document_id: str, plan: dict[str, Any], username: str) -> None:
+    with services.db.session() as s:
+        document = s.get(Document, document_id, with_for_update=True)
+        document.fields = {"split": {**plan, "applied": True, "applied_by": username}}
 
 
 # ---------------------------------------------------------------- what people do

@@ -41,20 +41,25 @@ class Accepted:
 
 
 def accept(services: Services, uploads: Iterable[Upload], owner_id: int | None,
-           dossier_id: int | None = None, component_code: str | None = None, *, actor: Actor) -> list[Accepted]:
-    """Validate every file first (all or nothing), then journal, store and accept them."""
+           dossier_id: int | None = None, component_code: str | None = None, *, actor: Actor,
+           kind: str = "component", parent_id: str | None = None) -> list[Accepted]:
+    """Validate every file first (all or nothing), then journal, store and accept them.
+
+    ``kind`` is ``component``, ``result`` or ``batch`` (a whole-dossier scan the pipeline splits);
+    ``parent_id`` names the batch a split-off paper came from."""
     received: list[ValidatedFile] = []
     try:
         for upload in uploads:
             received.append(receive(upload.stream, upload.filename, Limits.of(services.settings), services.tmp_dir))
-        return _store(services, received, owner_id, dossier_id, component_code, actor)
+        return _store(services, received, owner_id, dossier_id, component_code, actor, kind, parent_id)
     finally:
         for f in received:
             f.discard()
 
 
 def _store(services: Services, files: Sequence[ValidatedFile], owner_id: int | None,
-           dossier_id: int | None, component_code: str | None, actor: Actor) -> list[Accepted]:
+           dossier_id: int | None, component_code: str | None, actor: Actor, kind: str = "component",
+           parent_id: str | None = None) -> list[Accepted]:
     plan: list[tuple[ValidatedFile, str, bool]] = []  # (file, document id, duplicate?)
     created: dict[str, str] = {}  # sha256 -> id of a document created in this batch
     with services.db.session() as s:
@@ -66,7 +71,7 @@ def _store(services: Services, files: Sequence[ValidatedFile], owner_id: int | N
                 plan.append((f, same_id, True))
                 continue
             document = Document(sha256=f.sha256, media_type=f.media_type, filename=f.filename, size=f.size,
-                                owner_id=owner_id, page_count=f.page_count,
+                                owner_id=owner_id, page_count=f.page_count, kind=kind, parent_id=parent_id,
                                 status=DocumentStatus.receiving.value)
             s.add(document)
             s.flush()
