@@ -23,6 +23,7 @@ from ocr.skew import estimate_skew, needs_straightening, straighten
 LOW_CONFIDENCE = 60.0  # upright text scores 80-96 even on noisy scans; turned pages ~40
 MIN_OSD_CONFIDENCE = 2.0
 WORSE_BY = 5.0  # confidence points
+COLOR_PROBE_DPI = 20  # enough to see a red seal or a coloured form
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class _Attempt:
 
     rotation: int
     skew: float
+    image: Image.Image  # what Tesseract read: gray, upright, straightened
     result: tesseract.Recognition
 
     @property
@@ -71,16 +73,25 @@ def ocr_page(job: PageJob) -> PageOutcome:
         skew=best.skew,
         words=best.result.words,
     )
+    return PageOutcome(page, best.result.pdf, _page_image_pdf(job, source, dpi, jpeg, best))
+
+
+def _page_image_pdf(job: PageJob, source: Image.Image, dpi: int, jpeg: bytes | None, best: _Attempt) -> bytes | None:
+    """The page image to show under the text; None keeps the original PDF page.
+
+    A turned or straightened page is shown as Tesseract read it when the page is
+    gray anyway (most scans), which saves turning a colour copy.
+    """
     changed = best.rotation != 0 or best.skew != 0.0
-    if job.kind == "pdf" and not changed:
-        image_pdf = None
-    elif not changed:
-        image_pdf = raster.image_page_pdf(source, dpi, jpeg)
-    else:
-        if job.kind == "pdf":
-            source = _pdf_page_for_output(job, dpi)
-        image_pdf = raster.image_page_pdf(_upright(source, best.rotation, best.skew), dpi)
-    return PageOutcome(page, best.result.pdf, image_pdf)
+    if not changed:
+        return None if job.kind == "pdf" else raster.image_page_pdf(source, dpi, jpeg)
+    if job.kind == "pdf":
+        source = raster.render_pdf_page(job.source, job.index, COLOR_PROBE_DPI, color=True)
+    if source.mode != "RGB" or raster.is_grayish(source):
+        return raster.image_page_pdf(best.image, dpi)
+    if job.kind == "pdf":
+        source = raster.render_pdf_page(job.source, job.index, dpi, color=True)
+    return raster.image_page_pdf(_upright(source, best.rotation, best.skew), dpi)
 
 
 def _load(job: PageJob) -> tuple[Image.Image, int, int, bytes | None]:
@@ -98,7 +109,7 @@ def _recognise(gray: Image.Image, rotation: int, job: PageJob, dpi: int) -> _Att
         gray = straighten(gray, skew)
     else:
         skew = 0.0
-    return _Attempt(rotation, skew, tesseract.recognize(gray, lang=job.lang, dpi=dpi))
+    return _Attempt(rotation, skew, gray, tesseract.recognize(raster.binarize(gray), lang=job.lang, dpi=dpi))
 
 
 def _sideways(words: tuple[Word, ...]) -> bool:
@@ -131,9 +142,4 @@ def _upright(image: Image.Image, rotation: int, skew: float) -> Image.Image:
     image = _turn(image, rotation)
     return straighten(image, skew) if skew else image
 
-
-def _pdf_page_for_output(job: PageJob, dpi: int) -> Image.Image:
-    """The page in colour if it has any, for re-encoding after rotation or deskew."""
-    color = raster.render_pdf_page(job.source, job.index, dpi, color=True)
-    return color.convert("L") if raster.is_grayish(color) else color
 

@@ -28,6 +28,7 @@ def _init_worker(max_image_pixels: int) -> None:
     process that decodes untrusted images.
     """
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    os.nice(10)  # OCR is batch work: the API's requests (uploads, searches) must come first
     Image.MAX_IMAGE_PIXELS = max_image_pixels
     warnings.simplefilter("error", Image.DecompressionBombWarning)
 

@@ -46,11 +46,14 @@ def estimate_skew(gray: Image.Image) -> float:
 
 
 def straighten(image: Image.Image, skew: float) -> Image.Image:
-    """Turn ``image`` back by ``skew`` degrees, same size, white corners."""
+    """Turn ``image`` back by ``skew`` degrees, same size, white corners.
+
+    Bilinear: at 300 dpi it reads and looks the same as bicubic at half the cost.
+    """
     if image.mode not in ("L", "RGB"):
         image = image.convert("L")
     white = 255 if image.mode == "L" else (255, 255, 255)
-    return image.rotate(-skew, resample=Image.Resampling.BICUBIC, fillcolor=white)
+    return image.rotate(-skew, resample=Image.Resampling.BILINEAR, fillcolor=white)
 
 
 def needs_straightening(skew: float) -> bool:

@@ -27,10 +27,6 @@ from ocr.model import Word
 
 TESSERACT = "tesseract"
 
-TUNING = ("-c", "tessedit_do_invert=0")
-"""Skip Tesseract 5's second pass on inverted (white-on-black) lines: our pages
-are dark text on light paper, and the pass costs time on every low-confidence line."""
-
 
 @dataclass(frozen=True)
 class Recognition:
@@ -50,7 +46,7 @@ def recognize(image: Image.Image, *, lang: str, dpi: int, timeout: float = 300.0
     """Run Tesseract once (page segmentation mode 3: automatic, no OSD)."""
     with tempfile.TemporaryDirectory(prefix="sohoa-tess-") as tmp:
         out = Path(tmp, "out")
-        args = ["-l", lang, "--psm", "3", "--dpi", str(dpi), *TUNING, "-c", "textonly_pdf=1"]
+        args = ["-l", lang, "--psm", "3", "--dpi", str(dpi), "-c", "textonly_pdf=1"]
         _run(_write_input(image, tmp), str(out), args + ["txt", "tsv", "pdf"], timeout=timeout)
         words, confidence = parse_tsv(out.with_suffix(".tsv").read_text(encoding="utf-8"))
         return Recognition(

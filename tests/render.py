@@ -164,7 +164,11 @@ def text_pdf(pages: Sequence[Sequence[str]], path: Path, *, font_pt: float = 12)
     return path
 
 
-def seed_paragraphs(seeds_dir: Path = Path("/work/shared/seeds")) -> list[str]:
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+"""The shared seed documents: ``shared/`` lies beside the repository checkout."""
+
+
+def seed_paragraphs(seeds_dir: Path = SEEDS_DIR) -> list[str]:
     """Paragraphs of real administrative Vietnamese from the shared seed texts.
 
     Seed files are PDF text dumps: lines are re-joined into paragraphs at blank lines.
