@@ -198,17 +198,30 @@ def code_after_ocr(services, document_id: str, pages: Sequence[Any]) -> None:
         proposal = classifier.propose(services.db, services.store, [p.text for p in pages])
     except Exception:  # noqa: BLE001 - a person classifies it instead
         log.exception("classifying %s failed; flagged for review", document_id)
-    with services.db.session() as s:
-        document = s.get(Document, document_id, with_for_update=True)  # serialised with people's edits
-        if document is None:
-            return
-        catalog = active_catalog(s)
-        extraction = fields.extract(list(pages), catalog)
-        if proposal is None and document.type_status != CONFIRMED:
-            document.type_status = NEEDS_REVIEW
-            document.classification = {"document_type": None, "alternatives": [], "needs_review": True,
-                                       "reasons": ["classification_failed"]}
-        code_document(s, document, catalog, proposal, extraction)
+    try:
+        with services.db.session() as s:
+            document = s.get(Document, document_id, with_for_update=True)  # serialised with people's edits
+            if document is None:
+                return
+            catalog = active_catalog(s)
+            extraction = fields.extract(list(pages), catalog)
+            if proposal is None and document.type_status != CONFIRMED:
+                _flag_failed(document)
+            code_document(s, document, catalog, proposal, extraction)
+    except Rejected:
+        raise  # no catalog in force: an operator must act; the pipeline retries
+    except Exception:  # noqa: BLE001 - the text is there; a person codes the paper
+        log.exception("coding %s failed; flagged for review", document_id)
+        with services.db.session() as s:
+            document = s.get(Document, document_id, with_for_update=True)
+            if document is not None and document.type_status != CONFIRMED:
+                _flag_failed(document)
+
+
+def _flag_failed(document: Document) -> None:
+    document.type_status = NEEDS_REVIEW
+    document.classification = {"document_type": None, "alternatives": [], "needs_review": True,
+                               "reasons": ["classification_failed"]}
 
 
 def plan_split(services, document_id: str, pages: Sequence[Any]) -> None:

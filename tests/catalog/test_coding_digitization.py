@@ -89,3 +89,32 @@ def test_validity_rules():
     copy = Document(certified_copy=True, digitized_at=None)
     digitization.apply_validity(copy, "permanent", certified_copy_months=6)
     assert not copy.permanent and copy.valid_until is not None and copy.validity_scope == "Bản sao chứng thực"
+
+
+def _extraction(db, text: str):
+    from catalog import fields
+
+    with db.session() as s:
+        return fields.extract([fields.TextPage(1, text)], catalogs.active_catalog(s))
+
+
+def test_printed_id_links_the_owner_or_flags_a_mismatch(db):
+    from catalog.classifier import Candidate, Proposal
+
+    proposal = Proposal(Candidate("HT01", "Giấy khai sinh", 0.9), (), False)
+    mismatch = new_document(db, type_code=None, status=None)
+    unowned = new_document(db, type_code=None, status=None)
+    with db.session() as s:
+        s.get(Document, unowned).owner_id = None
+    other_id = _extraction(db, "Số định danh cá nhân: 001203009999")
+    own_id = _extraction(db, f"Số định danh cá nhân: {OWNER}")
+    with db.session() as s:
+        catalog = catalogs.active_catalog(s)
+        doc = s.get(Document, mismatch)
+        digitization.code_document(s, doc, catalog, proposal, other_id)
+        assert "owner_mismatch" in doc.fields["warnings"]
+        assert doc.fields["owner_mismatch"] == {"printed": ["001203009999"], "owner": [OWNER]}
+        doc = s.get(Document, unowned)
+        digitization.code_document(s, doc, catalog, proposal, own_id)
+        assert doc.owner.personal_id == OWNER and doc.owner_code == OWNER
+        assert doc.digitization_code == f"{OWNER}.HT01.UBND.02" and doc.type_status == "proposed"
