@@ -35,7 +35,7 @@ def add_working_days(start: date, days: int) -> date:
 
 def open_dossier(session: Session, agency: str, procedure_code: str, owner: Owner, channel: str,
                  office_code: str | None = None, now: datetime | None = None) -> Dossier:
-    if not code_patterns().valid("procedure", procedure_code):
+    if not code_patterns(session).valid("procedure", procedure_code):  # the catalog in force
         raise bad_request("invalid_procedure_code", f"Mã thủ tục '{procedure_code}' không đúng định dạng.")
     procedure = session.get(Procedure, procedure_code)
     if procedure is None:

@@ -14,6 +14,7 @@ from catalog import classifier, digitization
 from catalog.audit import Actor
 from catalog.catalogs import active_catalog
 from catalog.documents import get_document
+from catalog.indexing import load_indexed
 from catalog.owners import find_owner
 from catalog.users import Role
 from sohoa.errors import not_found
@@ -34,16 +35,24 @@ def confirm_type(document_id: str, body: TypeConfirm, actor: Staff, services: Se
         threshold = catalog.policy_value("retrain_after_corrections", 20)
     if pending >= threshold:
         classifier.retrain_in_background(services.db, services.store)
+    return reindexed(services, document_id)
+
+
+def reindexed(services, document_id: str) -> DocumentOut:
+    """The search index carries the type: bring it up to date after a person's change."""
     with services.db.session() as s:
-        return DocumentOut.of(get_document(s, document_id))
+        document = get_document(s, document_id)
+        if document.status == "ready":
+            services.index.upsert([load_indexed(s, document_id)])
+        return DocumentOut.of(document)
 
 
 @router.patch("/documents/{document_id}/record", response_model=DocumentOut)
-def update_record(document_id: str, body: RecordUpdate, actor: Staff, session: SessionDep) -> DocumentOut:
+def update_record(document_id: str, body: RecordUpdate, actor: Staff, services: ServicesDep) -> DocumentOut:
     """Correct the paper record (number, dates, agency, validity, national-store code...)."""
-    document = digitization.update_record(session, document_id, body.model_dump(exclude_unset=True), actor)
-    session.flush()
-    return DocumentOut.of(document)
+    with services.db.session() as s:
+        digitization.update_record(s, document_id, body.model_dump(exclude_unset=True), actor)
+    return reindexed(services, document_id)
 
 
 @router.post("/documents/{document_id}/review", response_model=DocumentOut)

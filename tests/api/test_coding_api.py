@@ -60,6 +60,17 @@ def test_a_scanned_paper_is_typed_extracted_coded_confirmed_and_reviewed(client)
     assert r.status_code == 200 and r.json()["record"]["review_status"] == "approved"
     reusable = client.get(f"/api/v1/owners/{OWNER_ID}/reusable").json()
     assert [d["id"] for d in reusable] == [body["id"]]
+    hits = client.get("/api/v1/search", params={"q": "khai sinh", "document_type": "HT01"})
+    assert hits.status_code == 200 and [h["id"] for h in hits.json()["hits"]] == [body["id"]]
+
+    # a corrected record is reviewed again before it is reused
+    r = client.patch(f"/api/v1/documents/{body['id']}/record", json={"national_store_code": "x"})
+    assert r.status_code == 400 and r.json()["code"] == "invalid_national_store_code"
+    r = client.patch(f"/api/v1/documents/{body['id']}/record",
+                     json={"document_number": "123/KS", "national_store_code": "KDL.000123456"})
+    assert r.status_code == 200, r.text
+    assert r.json()["record"]["document_number"] == "123/KS" and r.json()["record"]["review_status"] == "pending"
+    assert client.get(f"/api/v1/owners/{OWNER_ID}/reusable").json() == []
 
     # the same owner's second birth certificate gets .02; unknown types are refused
     second = upload(client, dossier["code"], BIRTH_CERTIFICATE + ["(Bản sao)"], name="ban-sao.png")
