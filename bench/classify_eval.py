@@ -204,7 +204,7 @@ def t(p: Person, rng: random.Random) -> dict[str, list[str]]:
                  f"Giá trị sử dụng: từ ngày {d1} đến ngày {d2}", "Thời điểm đủ 5 năm liên tục: 01/01/2027"],
         "BH04": header([]) + [
                  "Mẫu số 14-HSB", "ĐƠN ĐỀ NGHỊ HƯỞNG BẢO HIỂM XÃ HỘI MỘT LẦN",
-                 f"Kính gửi: Bảo hiểm xã hội huyện Lâm Thao", f"Tên tôi là: {p.name}, mã số BHXH {p.si}",
+                 "Kính gửi: Bảo hiểm xã hội huyện Lâm Thao", f"Tên tôi là: {p.name}, mã số BHXH {p.si}",
                  f"Ngày sinh: {p.dob}, số CCCD {p.pid}", f"Địa chỉ liên hệ: {p.place}",
                  "Tôi đã nghỉ việc đủ 12 tháng, không tiếp tục đóng BHXH và chưa đủ 20 năm đóng",
                  "Đề nghị được nhận trợ cấp qua tài khoản cá nhân số 102 8765 4321 tại Vietinbank",
@@ -384,15 +384,11 @@ def main() -> int:
     args = parser.parse_args()
 
     from catalog import catalogs, classifier
-    from catalog.db import Database
     from ocr import PagePool, digitize
 
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="classify-eval-") as tmp:
-        db = Database(f"sqlite:///{tmp}/catalog.sqlite3")
-        db.migrate()
-        with db.session() as s:
-            catalogs.ensure_shipped(s)
+        db = catalogs.open_database(f"sqlite:///{tmp}/catalog.sqlite3")
         with db.session() as s:
             catalog = catalogs.active_catalog(s)
         started = time.monotonic()

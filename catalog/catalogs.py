@@ -585,6 +585,18 @@ def ensure_shipped(session: Session) -> None:
         project_procedures(session, version_id)
 
 
+def open_database(url: str):
+    """A migrated catalog database with a catalog in force (the shipped SAMPLE on a fresh one):
+    for tools that run outside the service (``sohoa ocr --json``, benches, tests)."""
+    from catalog.db import Database
+
+    db = Database(url)
+    db.migrate()
+    with db.session() as s:
+        ensure_shipped(s)
+    return db
+
+
 def forget_cache() -> None:
     with _cache_lock:
         _cache.clear()

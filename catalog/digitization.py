@@ -435,15 +435,11 @@ def citizen_visible(session: Session, document: Document) -> bool:
 def describe(settings, pages: Sequence[Any]) -> dict[str, Any]:
     """Type proposal and fields for pages OCR'd outside the service (``sohoa ocr --json``), with the
     catalog and classifier model of the local installation (created on first use)."""
-    from catalog.catalogs import ensure_shipped
-    from catalog.db import Database
+    from catalog.catalogs import open_database
     from storage import open_storage
 
-    db = Database(settings.resolved_database_url())
+    db = open_database(settings.resolved_database_url())
     try:
-        db.migrate()
-        with db.session() as s:
-            ensure_shipped(s)
         store = open_storage(settings.storage_url, default_dir=settings.data_dir / "objects")
         proposal = classifier.propose(db, store, [p.text for p in pages])
         with db.session() as s:

@@ -8,27 +8,20 @@ import pytest
 
 from catalog import catalogs, classifier
 from catalog.coding import ClassifierModel
-from catalog.db import Database
 from catalog.models import Document, Page, utcnow
 from storage import LocalObjectStore
 
 
 @pytest.fixture
 def env(tmp_path: Path):
-    db = Database(f"sqlite:///{tmp_path / 'c.sqlite3'}")
-    db.migrate()
-    with db.session() as s:
-        catalogs.ensure_shipped(s)
+    db = catalogs.open_database(f"sqlite:///{tmp_path / 'c.sqlite3'}")
     yield db, LocalObjectStore(tmp_path / "objects")
     db.dispose()
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    db = Database(f"sqlite:///{tmp_path_factory.mktemp('cls') / 'c.sqlite3'}")
-    db.migrate()
-    with db.session() as s:
-        catalogs.ensure_shipped(s)
+    db = catalogs.open_database(f"sqlite:///{tmp_path_factory.mktemp('cls') / 'c.sqlite3'}")
     with db.session() as s:
         catalog = catalogs.active_catalog(s)
     yield catalog, classifier.train(catalog)

@@ -9,16 +9,12 @@ from pathlib import Path
 import pytest
 
 from catalog import catalogs
-from catalog.db import Database
 from catalog.models import Procedure
 
 
 @pytest.fixture
 def db(tmp_path: Path):
-    database = Database(f"sqlite:///{tmp_path / 'catalog.sqlite3'}")
-    database.migrate()
-    with database.session() as s:
-        catalogs.ensure_shipped(s)
+    database = catalogs.open_database(f"sqlite:///{tmp_path / 'catalog.sqlite3'}")
     yield database
     database.dispose()
 

@@ -10,7 +10,6 @@ import pytest
 
 from catalog import catalogs, digitization
 from catalog.audit import Actor
-from catalog.db import Database
 from catalog.models import Document, Owner
 
 OWNER = "001203004567"
@@ -19,10 +18,8 @@ ACTOR = Actor("counter1", "counter", "PT01")
 
 @pytest.fixture
 def db(tmp_path: Path):
-    database = Database(f"sqlite:///{tmp_path / 'c.sqlite3'}")
-    database.migrate()
+    database = catalogs.open_database(f"sqlite:///{tmp_path / 'c.sqlite3'}")
     with database.session() as s:
-        catalogs.ensure_shipped(s)
         s.add(Owner(personal_id=OWNER))
     yield database
     database.dispose()

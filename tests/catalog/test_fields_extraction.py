@@ -7,16 +7,12 @@ from pathlib import Path
 import pytest
 
 from catalog import catalogs, fields
-from catalog.db import Database
 from ocr import PageText, Word
 
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory):
-    db = Database(f"sqlite:///{tmp_path_factory.mktemp('fields') / 'c.sqlite3'}")
-    db.migrate()
-    with db.session() as s:
-        catalogs.ensure_shipped(s)
+    db = catalogs.open_database(f"sqlite:///{tmp_path_factory.mktemp('fields') / 'c.sqlite3'}")
     with db.session() as s:
         yield catalogs.active_catalog(s)
     db.dispose()
