@@ -23,7 +23,6 @@ from ocr.skew import estimate_skew, needs_straightening, straighten
 LOW_CONFIDENCE = 60.0  # upright text scores 80-96 even on noisy scans; turned pages ~40
 MIN_OSD_CONFIDENCE = 2.0
 WORSE_BY = 5.0  # confidence points
-COLOR_PROBE_DPI = 20  # enough to see a red seal or a coloured form
 
 
 @dataclass(frozen=True)
@@ -86,11 +85,11 @@ def _page_image_pdf(job: PageJob, source: Image.Image, dpi: int, jpeg: bytes | N
     if not changed:
         return None if job.kind == "pdf" else raster.image_page_pdf(source, dpi, jpeg)
     if job.kind == "pdf":
-        source = raster.render_pdf_page(job.source, job.index, COLOR_PROBE_DPI, color=True)
-    if source.mode != "RGB" or raster.is_grayish(source):
-        return raster.image_page_pdf(best.image, dpi)
-    if job.kind == "pdf":
+        if raster.pdf_page_is_gray(job.source, job.index):
+            return raster.image_page_pdf(best.image, dpi)
         source = raster.render_pdf_page(job.source, job.index, dpi, color=True)
+    elif source.mode != "RGB" or raster.is_grayish(source):
+        return raster.image_page_pdf(best.image, dpi)
     return raster.image_page_pdf(_upright(source, best.rotation, best.skew), dpi)
 
 

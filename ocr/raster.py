@@ -24,6 +24,7 @@ from ocr.errors import CorruptDocument, ImageTooLarge
 
 A4_INCHES = (8.27, 11.69)
 JPEG_QUALITY = 80
+COLOR_PROBE_DPI = 20  # enough to see a red seal or a coloured form
 _EXIF_ORIENTATION = 0x0112
 _EXIF_ROTATION = {3: 180, 4: 180, 5: 90, 6: 90, 7: 270, 8: 270}  # clockwise turn it undoes
 
@@ -78,6 +79,23 @@ def render_pdf_page(path: str, index: int, dpi: int, *, color: bool = False) -> 
         fmt = pdfium_c.FPDFBitmap_BGR if color else pdfium_c.FPDFBitmap_Gray
         image = page.render(scale=dpi / 72, force_bitmap_format=fmt, rev_byteorder=color).to_pil()
         return image.convert("RGB") if color and image.mode != "RGB" else image
+
+
+_GRAY_SPACES = (pdfium_c.FPDF_COLORSPACE_DEVICEGRAY, pdfium_c.FPDF_COLORSPACE_CALGRAY)
+
+
+def pdf_page_is_gray(path: str, index: int) -> bool:
+    """True if the page looks gray: only gray or bilevel images (their colour spaces say so, ~1 ms),
+    or else a small rendering of it shows no colour (~30 ms; RGB scans of black-and-white paper)."""
+    with _pdf_page(path, index) as page:
+        objects = list(page.get_objects(max_depth=3))
+        if objects and all(
+            obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE
+            and (obj.get_metadata().colorspace in _GRAY_SPACES or obj.get_metadata().bits_per_pixel == 1)
+            for obj in objects
+        ):
+            return True
+    return is_grayish(render_pdf_page(path, index, COLOR_PROBE_DPI, color=True))
 
 
 def pdf_page_size(path: str, index: int) -> tuple[float, float]:

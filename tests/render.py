@@ -111,7 +111,8 @@ def render_paragraphs(
 
 def skewed(page: Image.Image, degrees: float) -> Image.Image:
     """Turn a page by a small angle (counter-clockwise), as a crooked scan."""
-    out = page.rotate(degrees, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    white = (255,) * len(page.getbands()) if len(page.getbands()) > 1 else 255
+    out = page.rotate(degrees, resample=Image.Resampling.BICUBIC, fillcolor=white)
     out.info["dpi"] = page.info.get("dpi", (300, 300))
     return out
 

@@ -9,7 +9,7 @@ import numpy as np
 import pdfplumber
 import pikepdf
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from ocr import PagePool, digitize
 from ocr.textlayer import page_words
@@ -232,3 +232,19 @@ def test_unusual_pixel_formats_are_normalised(pool: PagePool, tmp_path: Path, ou
     assert Image.open(src).mode.startswith(mode[0])
 
     assert_read(digitize(src, "image/png", out_pdf, pool).text)
+
+
+@pytest.mark.parametrize("seal", [False, True])
+def test_straightened_page_keeps_its_colours(pool: PagePool, tmp_path: Path, out_pdf: Path, seal: bool) -> None:
+    """A red seal must stay red on the re-encoded page; a gray scan stays gray (smaller)."""
+    page = render_lines(BIRTH_LINES, page_in=(6.5, 4)).convert("RGB")
+    if seal:
+        ImageDraw.Draw(page).ellipse((1300, 500, 1800, 1000), outline=(220, 30, 30), width=18)
+    src = image_pdf([skewed(page, -2)], tmp_path / "seal.pdf")
+
+    [result] = digitize(src, "application/pdf", out_pdf, pool).pages
+
+    assert result.skew == pytest.approx(-2.0, abs=0.2)
+    with pikepdf.open(out_pdf) as pdf:
+        [image] = pdf.pages[0].get_images().values()
+        assert image.ColorSpace == ("/DeviceRGB" if seal else "/DeviceGray")
