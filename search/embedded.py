@@ -39,7 +39,6 @@ PAIRS = "sohoa_pairs"
 PAIR_JOIN = "_"  # never inside a folded token: the simple tokenizer splits on it
 MAX_TOKEN_CHARS = 60
 EXACT_BOOST = 1.0  # added per word typed with the document's own diacritics
-PAIR_BOOST = 0.5  # added when unquoted words stand next to each other in the document
 # A phrase of 3+ words whose rarest word pair is in more documents than this is
 # matched as "every consecutive pair present" (no position check): checking
 # positions in hundreds of thousands of documents is what made phrases slow.
@@ -172,12 +171,14 @@ class TantivyIndex:
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
 
-    def _write(self, batches: Iterator[list], apply, bulk: bool = False) -> None:
+    def _write(self, batches: Iterator[list], apply) -> None:
+        """Run `apply(writer, batch)` over the batches under the writer lock, commit
+        (every BULK_COMMIT_DOCS and at the end), and make the result visible."""
         with self._write_lock:
             first = next(batches, None)
             if first is None:
                 return
-            writer = self._writer(bulk or len(first) >= BATCH_DOCS)
+            writer = self._writer(bulk=len(first) >= BATCH_DOCS)
             try:
                 pending = 0
                 for batch in _chain(first, batches):
