@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from catalog.models import Component, Document, DocumentStatus, Page
-from sohoa.errors import not_found
+from sohoa.errors import Rejected, not_found
 
 MAX_ATTEMPTS = 3
 
@@ -22,6 +22,9 @@ def get_document(session: Session, document_id: str) -> Document:
     document = session.get(Document, document_id)
     if document is None or document.status == DocumentStatus.receiving.value:
         raise not_found("document_not_found", f"Không tìm thấy tài liệu '{document_id}'.")
+    if document.status == DocumentStatus.disposed.value:
+        raise Rejected(410, "document_disposed", "Tài liệu đã được huỷ khi hết thời hạn bảo quản; "
+                       "chỉ còn thông tin huỷ (mã, giá trị băm, ngày tháng).")
     return document
 
 

@@ -64,6 +64,7 @@ class DocumentStatus(str, enum.Enum):
     processing = "processing"
     ready = "ready"
     failed = "failed"
+    disposed = "disposed"   # destroyed under a retention rule; the row stays as the tombstone's anchor
 
 
 class Channel(str, enum.Enum):
@@ -90,6 +91,7 @@ class Owner(Base):
     social_insurance_code: Mapped[str | None] = mapped_column(String(10), unique=True)
     full_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    died_on: Mapped[date | None] = mapped_column(Date)  # retention event "owner's death" (migration 0004)
 
 
 class Counter(Base):

@@ -189,5 +189,10 @@ def reindex() -> None:
         services.close()
 
 
+from sohoa.records_cli import register as _register_records  # noqa: E402  (audit, fixity, retention...)
+
+_register_records(main)
+
+
 if __name__ == "__main__":
     main()

@@ -7,11 +7,13 @@ import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
 from catalog.db import Database
 from catalog.reference import seed_procedures
+from catalog.retention import seed_rules
 from ingest.queue import LocalQueue, TaskQueue
 from ocr import PagePool
 from search import SearchIndex, open_index
@@ -32,6 +34,7 @@ class Services:
     queue: TaskQueue = field(init=False)
     stopping: threading.Event = field(default_factory=threading.Event)
     """Set at shutdown: work cut short by it goes back to the queue without using up an attempt."""
+    scheduler: Any = field(default=None, init=False)  # sohoa.scheduler.Scheduler when it runs here
 
     @property
     def tmp_dir(self) -> Path:
@@ -41,6 +44,8 @@ class Services:
         """Stop quickly: queued documents stay pending (recovery re-queues them at the next
         start), running ones are cut short at their current page rather than waited for."""
         self.stopping.set()
+        if self.scheduler is not None:
+            self.scheduler.stop()
         self.queue.close(wait=False)
         self.pool.close()
         self.queue.close(wait=True)
@@ -59,6 +64,7 @@ def build_services(settings: Settings, *, start_workers: bool = True) -> Service
     db.migrate()
     with db.session() as s:
         seed_procedures(s)
+        seed_rules(s)
     services = Services(
         settings=settings,
         db=db,
@@ -79,4 +85,8 @@ def build_services(settings: Settings, *, start_workers: bool = True) -> Service
             services.queue.submit(document_id)
     if requeue:
         log.info("re-queued %d unfinished documents", len(requeue))
+    if start_workers and not settings.broker_url:  # with a broker, Celery beat runs the same jobs
+        from sohoa.scheduler import start_scheduler
+
+        services.scheduler = start_scheduler(services)
     return services

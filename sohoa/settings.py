@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     set it explicitly when several API processes share the catalog)."""
     token_minutes: int = 30
 
+    fixity_every_hours: float = 24.0
+    """Re-hash every stored object this often (in-process schedule; 0 switches it off)."""
+    retention_review_every_hours: float = 24.0
+    """Count the documents past retention this often (0 switches it off)."""
+    scheduler_start_delay_s: float = 300.0
+    """Scheduled jobs wait this long after start-up, so starting stays quick."""
+
     def resolved_secret_key(self) -> str:
         if self.secret_key:
             return self.secret_key

@@ -1,0 +1,68 @@
+"""Admin API: legal holds on an owner, a dossier or a document."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import require
+from api.deps import SessionDep
+from catalog import holds
+from catalog.audit import Actor
+from catalog.holds import HoldScope
+from catalog.users import Role
+
+router = APIRouter(prefix="/api/v1/admin/holds", tags=["admin: legal holds"])
+
+Archivist = Annotated[Actor, require(Role.archivist)]
+
+
+class HoldIn(BaseModel):
+    scope: HoldScope
+    ref: str = Field(min_length=1, max_length=64,
+                     description="Owner's personal ID / insurance code, dossier code, or document id")
+    reason: str = Field(min_length=1, max_length=2000, description="Why: the request, case or decision number")
+
+
+class ReleaseIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class HoldOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    scope: str
+    target_ref: str
+    reason: str
+    placed_by: str
+    placed_at: datetime
+    active: bool
+    released_by: str | None
+    released_at: datetime | None
+    release_reason: str | None
+
+
+@router.post("", response_model=HoldOut, status_code=status.HTTP_201_CREATED)
+def place(body: HoldIn, actor: Archivist, session: SessionDep) -> HoldOut:
+    return HoldOut.model_validate(holds.place_hold(session, actor, body.scope, body.ref, body.reason))
+
+
+@router.get("", response_model=list[HoldOut])
+def list_holds(actor: Archivist, session: SessionDep, active: bool | None = None, scope: HoldScope | None = None,
+               offset: Annotated[int, Query(ge=0)] = 0,
+               limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[HoldOut]:
+    return [HoldOut.model_validate(h) for h in holds.list_holds(session, active=active, scope=scope,
+                                                                offset=offset, limit=limit)]
+
+
+@router.get("/{hold_id}", response_model=HoldOut)
+def read_hold(hold_id: int, actor: Archivist, session: SessionDep) -> HoldOut:
+    return HoldOut.model_validate(holds.get_hold(session, hold_id))
+
+
+@router.post("/{hold_id}/release", response_model=HoldOut)
+def release(hold_id: int, body: ReleaseIn, actor: Archivist, session: SessionDep) -> HoldOut:
+    return HoldOut.model_validate(holds.release_hold(session, actor, hold_id, body.reason))
