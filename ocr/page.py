@@ -16,7 +16,7 @@ from typing import Literal
 
 from PIL import Image
 
-from ocr import raster, tesseract
+from ocr import raster, tesseract, textpdf
 from ocr.model import PageText, Word
 from ocr.skew import estimate_skew, needs_straightening, straighten
 
@@ -37,7 +37,8 @@ class PageJob:
 @dataclass(frozen=True)
 class PageOutcome:
     page: PageText
-    text_pdf: bytes  # Tesseract's one-page text-only PDF
+    text_layer: bytes  # content stream of the invisible text (ocr.textpdf), in points
+    layer_size: tuple[float, float]  # width, height in points of the image the layer belongs to
     image_pdf: bytes | None  # one-page PDF of the processed image; None: keep the original PDF page
 
 
@@ -56,6 +57,7 @@ class _Attempt:
 
 
 def ocr_page(job: PageJob) -> PageOutcome:
+    """OCR one page: its text, words, invisible text layer and (if needed) a new page image."""
     source, dpi, exif_turn, jpeg = _load(job)
     gray = source if source.mode == "L" else source.convert("L")
     best = _recognise(gray, 0, job, dpi)
@@ -72,7 +74,10 @@ def ocr_page(job: PageJob) -> PageOutcome:
         skew=best.skew,
         words=best.result.words,
     )
-    return PageOutcome(page, best.result.pdf, _page_image_pdf(job, source, dpi, jpeg, best))
+    read = best.image
+    layer = textpdf.text_layer(best.result.lines, read.height, dpi)
+    size = (read.width * 72 / dpi, read.height * 72 / dpi)
+    return PageOutcome(page, layer, size, _page_image_pdf(job, source, dpi, jpeg, best))
 
 
 def _page_image_pdf(job: PageJob, source: Image.Image, dpi: int, jpeg: bytes | None, best: _Attempt) -> bytes | None:

@@ -1,7 +1,7 @@
 """Assemble the searchable PDF and write it atomically.
 
-Every OCR'd page gets Tesseract's text-only page grafted on top as a Form
-XObject (invisible text, render mode 3) scaled to the page's crop box; qpdf
+Every OCR'd page gets its invisible text layer (:mod:`ocr.textpdf`) grafted on
+top as a Form XObject scaled to the page's crop box, as OCRmyPDF grafts; qpdf
 undoes the page's /Rotate so the text lands where the rendered image showed it.
 The page underneath is the original PDF page when we did not turn or deskew it
 (no re-encoding, no growth), else a new page with the processed image. Pages
@@ -22,6 +22,7 @@ from typing import BinaryIO
 
 import pikepdf
 
+from ocr import textpdf
 from ocr.errors import CorruptDocument
 from ocr.page import PageOutcome
 from ocr.triage import Document
@@ -37,11 +38,13 @@ def write_searchable_pdf(document: Document, outcomes: Mapping[int, PageOutcome]
         # qpdf copies stream data from the per-page PDFs lazily, at save: keep them open till then.
         with ExitStack() as parts:
             pdf = parts.enter_context(pikepdf.open(document.source) if document.kind == "pdf" else pikepdf.new())
+            font = textpdf.add_font(pdf)
             for index in sorted(outcomes):
                 outcome = outcomes[index]
                 if outcome.image_pdf is not None:
                     _put_image_page(pdf, index, parts.enter_context(_open(outcome.image_pdf)))
-                _graft_text(pdf, index, parts.enter_context(_open(outcome.text_pdf)))
+                if outcome.page.words:
+                    _graft_text(pdf, index, outcome, font)
             _atomic_write(out_pdf, pdf.save)
     except pikepdf.PdfError as exc:
         raise CorruptDocument(str(exc)) from exc
@@ -59,10 +62,10 @@ def _put_image_page(pdf: pikepdf.Pdf, index: int, image_pdf: pikepdf.Pdf) -> Non
         pdf.pages.append(image_pdf.pages[0])
 
 
-def _graft_text(pdf: pikepdf.Pdf, index: int, text_pdf: pikepdf.Pdf) -> None:
+def _graft_text(pdf: pikepdf.Pdf, index: int, outcome: PageOutcome, font: pikepdf.Object) -> None:
     page = pdf.pages[index]
-    text_layer = pdf.copy_foreign(text_pdf.pages[0].as_form_xobject())
-    page.add_overlay(text_layer, pikepdf.Rectangle(page.cropbox))
+    form = textpdf.text_form(pdf, outcome.text_layer, *outcome.layer_size, font)
+    page.add_overlay(form, pikepdf.Rectangle(page.cropbox))
 
 
 def _atomic_write(target: Path, write: Callable[[BinaryIO], object]) -> None:

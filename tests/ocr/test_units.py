@@ -37,7 +37,7 @@ def test_result_text_confidence_and_json() -> None:
     assert OcrResult([PageText(1, "", None, "text-layer")]).mean_confidence is None
 
 
-def test_tsv_confidence_ignores_layout_rows() -> None:
+def test_tsv_gives_words_lines_text_and_confidence() -> None:
     header = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
     rows = [
         "1\t1\t0\t0\t0\t0\t0\t0\t2000\t1000\t-1\t",
@@ -45,12 +45,18 @@ def test_tsv_confidence_ignores_layout_rows() -> None:
         "5\t1\t1\t1\t1\t1\t10\t10\t200\t40\t96.5\tGIẤY",
         "5\t1\t1\t1\t1\t2\t220\t10\t200\t40\t83.5\tKHAI",
         "5\t1\t1\t1\t1\t3\t440\t10\t20\t40\t95\t ",
+        "4\t1\t1\t1\t2\t0\t10\t60\t200\t40\t-1\t",
+        "5\t1\t1\t1\t2\t1\t10\t60\t200\t40\t90\tSINH",
+        "4\t1\t2\t1\t1\t0\t10\t200\t300\t40\t-1\t",
+        "5\t1\t2\t1\t1\t1\t10\t200\t300\t40\t90\tSố:",
     ]
-    words, confidence = parse_tsv("\n".join([header, *rows]))
-    assert [w.text for w in words] == ["GIẤY", "KHAI"]
-    assert words[1] == Word("KHAI", 83.5, 220, 10, 200, 40)
-    assert confidence == 90.0
-    assert parse_tsv(header) == ((), None)
+    read = parse_tsv("\n".join([header, *rows]))
+    assert [w.text for w in read.words] == ["GIẤY", "KHAI", "SINH", "Số:"]
+    assert read.words[1] == Word("KHAI", 83.5, 220, 10, 200, 40)
+    assert read.confidence == 90.0
+    assert read.text == "GIẤY KHAI\nSINH\n\nSố:"  # as Tesseract's txt: blank line between paragraphs
+    assert [(line.top, len(line.words)) for line in read.lines] == [(10, 2), (60, 1), (200, 1)]
+    assert parse_tsv(header).confidence is None
 
 
 @pytest.mark.parametrize("angle", [0.0, 0.5, -1.2, 3.0, -7.0])
