@@ -8,6 +8,7 @@ matters, word positions for field extraction, in :func:`page_words`, on demand.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from pathlib import Path
 
@@ -15,6 +16,11 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from ocr.model import Word
+
+PDFIUM_LOCK = threading.RLock()
+"""PDFium is not thread-safe, not even across documents, and the API server calls
+us from many threads: every PDFium call in a shared process must hold this lock.
+(Pool workers are single-threaded processes and need not.)"""
 
 MIN_CHARS = 100
 """A page with fewer visible characters than this may still be a scan with a

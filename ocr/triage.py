@@ -14,12 +14,11 @@ from typing import Literal
 
 import pikepdf
 import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from ocr.errors import CorruptDocument, EmptyDocument, EncryptedDocument, ImageTooLarge, UnsupportedMediaType
 from ocr.raster import DECODE_ERRORS
-from ocr.textlayer import read_text_layers
+from ocr.textlayer import PDFIUM_LOCK, read_text_layers
 
 MEDIA_TYPES: dict[str, Literal["pdf", "image"]] = {
     "application/pdf": "pdf",
@@ -64,26 +63,26 @@ def triage(source: Path, media_type: str, *, max_image_pixels: int) -> Document:
 
 
 def _pdf_text_layers(source: Path) -> list[str | None]:
+    """qpdf tells encryption and emptiness apart reliably (PDFium's error code is process-global
+    and can be stale); PDFium then reads the text, under the lock since the caller may be threaded."""
     _check_not_truncated(source)
     try:
         with pikepdf.open(source) as pdf:
             if len(pdf.pages) == 0:
                 raise EmptyDocument("PDF has no pages")
-        doc = pdfium.PdfDocument(str(source))
     except pikepdf.PasswordError as exc:
         raise EncryptedDocument(str(exc)) from exc
-    except pdfium.PdfiumError as exc:
-        if exc.err_code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
-            raise EncryptedDocument(str(exc)) from exc
-        raise CorruptDocument(str(exc)) from exc
     except (pikepdf.PdfError, OSError) as exc:
         raise CorruptDocument(str(exc)) from exc
-    try:
-        return read_text_layers(doc)
-    except pdfium.PdfiumError as exc:
-        raise CorruptDocument(str(exc)) from exc
-    finally:
-        doc.close()
+    with PDFIUM_LOCK:
+        try:
+            doc = pdfium.PdfDocument(str(source))
+            try:
+                return read_text_layers(doc)
+            finally:
+                doc.close()
+        except pdfium.PdfiumError as exc:
+            raise CorruptDocument(str(exc)) from exc
 
 
 def _check_not_truncated(source: Path) -> None:
