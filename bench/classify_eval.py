@@ -435,6 +435,11 @@ def main() -> int:
                 stats[f"ok_{variant}"] += 1
             else:
                 confusions[(code, got, variant)] += 1
+            text = classifier.classification_text(pages)
+            rules_only = classifier.combine(catalog, text, None, None).best
+            stats[f"rules_{variant}"] += rules_only is not None and rules_only.code == code
+            probs = model.probabilities(text)
+            stats[f"model_{variant}"] += max(probs, key=probs.get) == code
             if proposal.needs_review:
                 stats["review"] += 1
             else:
@@ -455,6 +460,9 @@ def main() -> int:
         print(f"top-1 accuracy with the title line cut off (body only, noisy): "
               f"{pct(stats['ok_untitled'], stats['n_untitled'])}")
     print(f"top-3 accuracy (all): {pct(stats['top3'], stats['n'])}")
+    for part in ("rules", "model"):
+        print(f"  {part} alone: titled {pct(stats[f'{part}_clean'] + stats[f'{part}_noisy'], titled)}"
+              + (f", untitled {pct(stats[f'{part}_untitled'], stats['n_untitled'])}" if stats["n_untitled"] else ""))
     print(f"flagged for review: {stats['review']}; accuracy of unflagged proposals: "
           f"{pct(stats['auto_ok'], stats['auto'])} of {stats['auto']}")
     if confusions:
