@@ -44,7 +44,7 @@ import pypdfium2 as pdfium  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
 from ocr import PagePool, digitize, raster, tesseract  # noqa: E402
-from ocr.page import PageJob, ocr_page  # noqa: E402
+from ocr.page import PageJob, ocr_pages  # noqa: E402
 from ocr.pdf import write_searchable_pdf  # noqa: E402
 from ocr.skew import estimate_skew, straighten  # noqa: E402
 from ocr.triage import triage  # noqa: E402
@@ -203,7 +203,7 @@ def bench_born_digital(pages: int, workdir: Path) -> None:
 
 
 def profile_page(scan: Path, index: int, dpi: int, workdir: Path) -> None:
-    """One skewed page through each stage of :func:`ocr.page.ocr_page`, serially: where does the time go?
+    """One skewed page through each stage of :func:`ocr.page.ocr_pages`, serially: where does the time go?
 
     CPU time (ours + Tesseract's) is shown beside wall time because the latter
     swings with whatever else runs on a shared machine.
@@ -227,7 +227,7 @@ def profile_page(scan: Path, index: int, dpi: int, workdir: Path) -> None:
     if skew:
         stage("is the page gray?", lambda: raster.pdf_page_is_gray(path, index))
         stage("encode page image (JPEG)", lambda: raster.image_page_pdf(gray, dpi))  # type: ignore[arg-type]
-    outcome = ocr_page(PageJob(path, "pdf", index, "vie", dpi))
+    [outcome] = ocr_pages(PageJob(path, "pdf", (index,), "vie", dpi))
     document = triage(scan, "application/pdf", max_image_pixels=10**9)
     stage("assemble PDF (this page)", lambda: write_searchable_pdf(document, {index: outcome}, workdir / "p.pdf"))
     total = sum(cpu for *_, cpu in stages)

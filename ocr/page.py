@@ -1,12 +1,14 @@
-"""The life of one page that needs OCR; runs inside a :class:`ocr.PagePool` worker.
+"""The life of the pages that need OCR; runs inside a :class:`ocr.PagePool` worker.
 
-    load → deskew → recognise once → (only if that looks wrong: OSD, turn, recognise again)
+    load each page → deskew → one Tesseract run over the batch (each page read once)
+    → per page, only if its reading looks wrong: OSD, turn, read that page again
     → encode the page image if it changed or came from an image file
 
-A page goes to Tesseract exactly once on the normal path. Orientation detection
-costs about half a recognition, so it runs only when the first recognition has
-low confidence, which is what a sideways or upside-down page produces, or when
-the word boxes stand upright (a sideways page Tesseract read along vertical lines).
+A job is a small batch of pages of one document, so Tesseract's start-up (~6 %
+of a page) is paid once per batch. Orientation detection costs about half a
+recognition, so it runs only for a page whose first reading has low confidence
+(what a sideways or upside-down page produces) or whose word boxes stand
+upright (a sideways page Tesseract read along vertical lines).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ WORSE_BY = 5.0  # confidence points
 class PageJob:
     source: str
     kind: Literal["pdf", "image"]
-    index: int  # 0-based page (PDF) or frame (image file)
+    indexes: tuple[int, ...]  # 0-based pages (PDF) or frames (image file)
     lang: str
     dpi: int
 
@@ -43,12 +45,26 @@ class PageOutcome:
 
 
 @dataclass(frozen=True)
+class _Scan:
+    """One loaded page, straightened for reading."""
+
+    index: int
+    source: Image.Image  # as decoded: "1", "L" or "RGB"
+    dpi: int
+    exif_turn: int
+    jpeg: bytes | None  # the original JPEG, to show untouched if nothing changes
+    gray: Image.Image  # upright per EXIF, not straightened
+    straight: Image.Image
+    skew: float
+
+
+@dataclass(frozen=True)
 class _Attempt:
-    """One recognition of the page as turned by ``rotation`` and straightened by ``skew``."""
+    """One reading of a page turned by ``rotation`` and straightened by ``skew``."""
 
     rotation: int
     skew: float
-    image: Image.Image  # what Tesseract read: gray, upright, straightened
+    image: Image.Image  # what Tesseract read, before binarization
     result: tesseract.Recognition
 
     @property
@@ -56,64 +72,75 @@ class _Attempt:
         return -1.0 if self.result.confidence is None else self.result.confidence
 
 
-def ocr_page(job: PageJob) -> PageOutcome:
-    """OCR one page: its text, words, invisible text layer and (if needed) a new page image."""
-    source, dpi, exif_turn, jpeg = _load(job)
-    gray = source if source.mode == "L" else source.convert("L")
-    best = _recognise(gray, 0, job, dpi)
-    if best.score < LOW_CONFIDENCE or _sideways(best.result.words):
-        best = _try_orientation(gray, best, job, dpi)
+def ocr_pages(job: PageJob) -> list[PageOutcome]:
+    """OCR the job's pages: text, words, invisible text layer and (if needed) a new page image."""
+    scans = [_load(job, index) for index in job.indexes]
+    readings = _read_all(scans, job.lang)
+    return [_finish(job, scan, reading) for scan, reading in zip(scans, readings, strict=True)]
 
-    rotation = (exif_turn + best.rotation) % 360
+
+def _load(job: PageJob, index: int) -> _Scan:
+    if job.kind == "pdf":
+        dpi = raster.fit_dpi(*raster.pdf_page_size(job.source, index), job.dpi)
+        source, exif_turn, jpeg = raster.render_pdf_page(job.source, index, dpi), 0, None
+    else:
+        frame = raster.load_frame(job.source, index)
+        source, dpi, exif_turn, jpeg = frame.image, frame.dpi, frame.rotation, frame.jpeg
+    gray = source if source.mode == "L" else source.convert("L")
+    straight, skew = _straightened(gray)
+    return _Scan(index, source, dpi, exif_turn, jpeg, gray, straight, skew)
+
+
+def _straightened(gray: Image.Image) -> tuple[Image.Image, float]:
+    skew = estimate_skew(gray)
+    return (straighten(gray, skew), skew) if needs_straightening(skew) else (gray, 0.0)
+
+
+def _read_all(scans: list[_Scan], lang: str) -> list[tesseract.Recognition]:
+    """One Tesseract run per resolution among the pages (one in practice)."""
+    readings: dict[int, tesseract.Recognition] = {}
+    for dpi in {scan.dpi for scan in scans}:
+        group = [scan for scan in scans if scan.dpi == dpi]
+        bilevel = [raster.binarize(scan.straight) for scan in group]
+        for scan, reading in zip(group, tesseract.recognize_many(bilevel, lang=lang, dpi=dpi), strict=True):
+            readings[scan.index] = reading
+    return [readings[scan.index] for scan in scans]
+
+
+def _finish(job: PageJob, scan: _Scan, reading: tesseract.Recognition) -> PageOutcome:
+    best = _Attempt(0, scan.skew, scan.straight, reading)
+    if best.score < LOW_CONFIDENCE or _sideways(best.result.words):
+        best = _try_orientation(scan, best, job.lang)
     page = PageText(
-        number=job.index + 1,
+        number=scan.index + 1,
         text=best.result.text,
         confidence=best.result.confidence,
         source="ocr",
-        rotation=rotation,
+        rotation=(scan.exif_turn + best.rotation) % 360,
         skew=best.skew,
         words=best.result.words,
     )
-    read = best.image
-    layer = textpdf.text_layer(best.result.lines, read.height, dpi)
-    size = (read.width * 72 / dpi, read.height * 72 / dpi)
-    return PageOutcome(page, layer, size, _page_image_pdf(job, source, dpi, jpeg, best))
+    layer = textpdf.text_layer(best.result.lines, best.image.height, scan.dpi)
+    size = (best.image.width * 72 / scan.dpi, best.image.height * 72 / scan.dpi)
+    return PageOutcome(page, layer, size, _page_image_pdf(job, scan, best))
 
 
-def _page_image_pdf(job: PageJob, source: Image.Image, dpi: int, jpeg: bytes | None, best: _Attempt) -> bytes | None:
+def _page_image_pdf(job: PageJob, scan: _Scan, best: _Attempt) -> bytes | None:
     """The page image to show under the text; None keeps the original PDF page.
 
     A turned or straightened page is shown as Tesseract read it when the page is
     gray anyway (most scans), which saves turning a colour copy.
     """
-    changed = best.rotation != 0 or best.skew != 0.0
-    if not changed:
-        return None if job.kind == "pdf" else raster.image_page_pdf(source, dpi, jpeg)
+    if best.rotation == 0 and best.skew == 0.0:
+        return None if job.kind == "pdf" else raster.image_page_pdf(scan.source, scan.dpi, scan.jpeg)
+    source = scan.source
     if job.kind == "pdf":
-        if raster.pdf_page_is_gray(job.source, job.index):
-            return raster.image_page_pdf(best.image, dpi)
-        source = raster.render_pdf_page(job.source, job.index, dpi, color=True)
+        if raster.pdf_page_is_gray(job.source, scan.index):
+            return raster.image_page_pdf(best.image, scan.dpi)
+        source = raster.render_pdf_page(job.source, scan.index, scan.dpi, color=True)
     elif source.mode != "RGB" or raster.is_grayish(source):
-        return raster.image_page_pdf(best.image, dpi)
-    return raster.image_page_pdf(_upright(source, best.rotation, best.skew), dpi)
-
-
-def _load(job: PageJob) -> tuple[Image.Image, int, int, bytes | None]:
-    """The page image, its dpi, the EXIF turn already applied, and a JPEG to pass through."""
-    if job.kind == "pdf":
-        dpi = raster.fit_dpi(*raster.pdf_page_size(job.source, job.index), job.dpi)
-        return raster.render_pdf_page(job.source, job.index, dpi), dpi, 0, None
-    frame = raster.load_frame(job.source, job.index)
-    return frame.image, frame.dpi, frame.rotation, frame.jpeg
-
-
-def _recognise(gray: Image.Image, rotation: int, job: PageJob, dpi: int) -> _Attempt:
-    skew = estimate_skew(gray)
-    if needs_straightening(skew):
-        gray = straighten(gray, skew)
-    else:
-        skew = 0.0
-    return _Attempt(rotation, skew, gray, tesseract.recognize(raster.binarize(gray), lang=job.lang, dpi=dpi))
+        return raster.image_page_pdf(best.image, scan.dpi)
+    return raster.image_page_pdf(_upright(source, best.rotation, best.skew), scan.dpi)
 
 
 def _sideways(words: tuple[Word, ...]) -> bool:
@@ -123,12 +150,14 @@ def _sideways(words: tuple[Word, ...]) -> bool:
     return len(long_words) >= 3 and sum(w.height > w.width for w in long_words) > len(long_words) / 2
 
 
-def _try_orientation(gray: Image.Image, first: _Attempt, job: PageJob, dpi: int) -> _Attempt:
-    """Ask OSD whether the page is turned; if so, recognise it upright and keep the better reading."""
-    osd = tesseract.detect_orientation(gray, dpi=dpi)
+def _try_orientation(scan: _Scan, first: _Attempt, lang: str) -> _Attempt:
+    """Ask OSD whether the page is turned; if so, read it upright and keep the better reading."""
+    osd = tesseract.detect_orientation(scan.gray, dpi=scan.dpi)
     if osd is None or osd.rotate == 0 or osd.confidence < MIN_OSD_CONFIDENCE:
         return first
-    second = _recognise(_turn(gray, osd.rotate), osd.rotate, job, dpi)
+    straight, skew = _straightened(_turn(scan.gray, osd.rotate))
+    reading = tesseract.recognize(raster.binarize(straight), lang=lang, dpi=scan.dpi)
+    second = _Attempt(osd.rotate, skew, straight, reading)
     # OSD says the page is turned: believe it unless the upright reading is clearly worse.
     return first if second.score < first.score - WORSE_BY else second
 
@@ -145,5 +174,3 @@ def _turn(image: Image.Image, clockwise: int) -> Image.Image:
 def _upright(image: Image.Image, rotation: int, skew: float) -> Image.Image:
     image = _turn(image, rotation)
     return straighten(image, skew) if skew else image
-
-

@@ -19,6 +19,7 @@ import re
 import subprocess
 import tempfile
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,11 +58,27 @@ class Orientation:
 
 
 def recognize(image: Image.Image, *, lang: str, dpi: int, timeout: float = 300.0) -> Recognition:
-    """Run Tesseract once (page segmentation mode 3: automatic, no OSD) for its TSV."""
+    """Run Tesseract once on one page."""
+    return recognize_many([image], lang=lang, dpi=dpi, timeout=timeout)[0]
+
+
+def recognize_many(images: Sequence[Image.Image], *, lang: str, dpi: int, timeout: float = 300.0) -> list[Recognition]:
+    """Run Tesseract once on several pages at the same dpi, each page read once.
+
+    Page segmentation mode 3 (automatic, no OSD). Tesseract's start-up, mostly
+    loading the model, costs ~85 ms of CPU a run (6 % of an A4 page); a run over
+    a list of pages pays it once. ``timeout`` is per page.
+    """
     with tempfile.TemporaryDirectory(prefix="sohoa-tess-") as tmp:
+        paths = [_write_input(image, tmp, f"page-{i}") for i, image in enumerate(images)]
+        src = paths[0]
+        if len(paths) > 1:
+            src = str(Path(tmp, "pages.txt"))
+            Path(src).write_text("\n".join(paths) + "\n", encoding="utf-8")
         out = Path(tmp, "out")
-        _run(_write_input(image, tmp), str(out), ["-l", lang, "--psm", "3", "--dpi", str(dpi), "tsv"], timeout=timeout)
-        return parse_tsv(out.with_suffix(".tsv").read_text(encoding="utf-8"))
+        args = ["-l", lang, "--psm", "3", "--dpi", str(dpi), "tsv"]
+        _run(src, str(out), args, timeout=timeout * len(paths))
+        return parse_tsv_pages(out.with_suffix(".tsv").read_text(encoding="utf-8"), len(paths))
 
 
 def detect_orientation(image: Image.Image, *, dpi: int, timeout: float = 120.0) -> Orientation | None:
@@ -82,6 +99,16 @@ def detect_orientation(image: Image.Image, *, dpi: int, timeout: float = 120.0) 
     return Orientation(int(rotate.group(1)) % 360, float(confidence.group(1)))
 
 
+def parse_tsv_pages(tsv: str, pages: int) -> list[Recognition]:
+    """Split a multi-page TSV by its page_num column (1-based) and parse each page."""
+    rows: list[list[str]] = [[] for _ in range(pages)]
+    for row in tsv.splitlines()[1:]:
+        number = row.split("\t", 2)[1] if "\t" in row else ""
+        if number.isdigit() and 1 <= int(number) <= pages:
+            rows[int(number) - 1].append(row)
+    return [parse_tsv("\n".join(["", *page_rows])) for page_rows in rows]
+
+
 def parse_tsv(tsv: str) -> Recognition:
     """Words (TSV level 5) grouped into lines (level 4), the plain text, and the mean word confidence.
 
@@ -94,7 +121,7 @@ def parse_tsv(tsv: str) -> Recognition:
         cols = row.split("\t")
         if len(cols) < 12 or cols[0] not in ("4", "5"):
             continue
-        key = tuple(cols[1:5])  # page, block, paragraph, line
+        key = tuple(cols[2:5])  # block, paragraph, line
         left, top, width, height = (int(c) for c in cols[6:10])
         if cols[0] == "4":
             boxes[key] = (left, top, width, height)
@@ -102,7 +129,7 @@ def parse_tsv(tsv: str) -> Recognition:
             text = unicodedata.normalize("NFC", cols[11].strip())
             words.setdefault(key, []).append(Word(text, float(cols[10]), left, top, width, height))
     lines = tuple(
-        Line(*boxes[key], tuple(line_words), (int(key[1]), int(key[2])))
+        Line(*boxes[key], tuple(line_words), (int(key[0]), int(key[1])))
         for key, line_words in words.items()
         if key in boxes
     )
@@ -122,11 +149,11 @@ def _plain_text(lines: tuple[Line, ...]) -> str:
     return "\n\n".join("\n".join(p) for p in paragraphs)
 
 
-def _write_input(image: Image.Image, tmp: str) -> str:
+def _write_input(image: Image.Image, tmp: str, name: str = "page") -> str:
     """PNM is the cheapest format for us to write and for Leptonica to read."""
     if image.mode not in ("1", "L", "RGB"):
         image = image.convert("L")
-    path = str(Path(tmp, "page.pnm"))
+    path = str(Path(tmp, f"{name}.pnm"))
     image.save(path, "PPM")
     return path
 

@@ -248,3 +248,25 @@ def test_straightened_page_keeps_its_colours(pool: PagePool, tmp_path: Path, out
     with pikepdf.open(out_pdf) as pdf:
         [image] = pdf.pages[0].get_images().values()
         assert image.ColorSpace == ("/DeviceRGB" if seal else "/DeviceGray")
+
+
+def test_one_worker_reads_a_batch_of_frames_at_their_own_resolutions(tmp_path: Path, out_pdf: Path) -> None:
+    """One worker gets all three frames as one batch. The TIFF records no resolution, so each
+    frame is taken to be about an A4 sheet, a different dpi per frame size: one Tesseract run each."""
+    frames = [render_lines(ADMIN_LINES), render_lines(INSURANCE_LINES, dpi=200), render_lines(BIRTH_LINES[5:])]
+    src = tmp_path / "scan.tiff"
+    frames[0].save(src, "TIFF", save_all=True, append_images=frames[1:], compression="tiff_lzw")
+    calls: list[tuple[int, int]] = []
+
+    with PagePool(1) as single:
+        result = digitize(src, "image/tiff", out_pdf, single, progress=lambda *a: calls.append(a))
+
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    assert_read(result.pages[0].text)
+    assert_read(result.pages[1].text, ["Mã số BHXH: 0123456789"])
+    assert_read(result.pages[2].text, ["Quốc tịch: Việt Nam"])
+    with pikepdf.open(out_pdf) as pdf:
+        sizes = [(float(p.mediabox[2]), float(p.mediabox[3])) for p in pdf.pages]
+    for (width, height), frame in zip(sizes, frames, strict=True):
+        assert width / height == pytest.approx(frame.width / frame.height, rel=0.01)
+        assert max(width / 595.44, height / 841.68) < 1.5  # about an A4 sheet, not a poster
