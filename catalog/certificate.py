@@ -103,10 +103,11 @@ def render_disposal_certificate(cert: dict[str, Any], json_sha256: str) -> bytes
         pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
 
-    pdf.set_font("DejaVu", "", 7)
+    pdf.set_font("DejaVu", "", 6.5)
     headings = ("STT", "Mã số hoá / mã tài liệu", "Loại giấy tờ", "Chủ sở hữu", "Hồ sơ",
                 "Căn cứ huỷ (thời hạn, mốc)", "Hết hạn", "SHA-256")
-    with pdf.table(col_widths=(8, 42, 45, 22, 32, 60, 16, 48), headings_style=FontFace(emphasis="BOLD", fill_color=220), line_height=3.6,
+    with pdf.table(col_widths=(8, 50, 38, 21, 28, 52, 17, 59), line_height=3.6,
+                   headings_style=FontFace(emphasis="BOLD", fill_color=220),
                    cell_fill_mode=TableCellFillMode.ROWS, cell_fill_color=245) as table:
         row = table.row()
         for heading in headings:

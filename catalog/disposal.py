@@ -6,9 +6,9 @@ approves it; execution then destroys, per document:
 1. in one transaction: the document is weighed again (a hold placed since approval withholds
    it), a tombstone keeps its codes, hash and dates, its page text and personal fields are wiped,
    its status becomes ``disposed``, and the item records which objects to delete;
-2. its search-index entry, searchable PDF and text, and its original unless another live
-   document has the same bytes (checked while document writes are locked, so an upload of the
-   same file at that moment cannot lose its copy);
+2. its search-index entry (one index commit per chunk of documents), its searchable PDF and
+   text, and its original unless another live document has the same bytes (checked while
+   document writes are locked, so an upload of the same file at that moment cannot lose it);
 3. the item is marked destroyed.
 
 Each step is idempotent, so a batch cut short anywhere is finished by running it again: a
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
+CHUNK = 50  # documents purged between two index commits
 CERTIFICATE_FORMAT = "sohoa-disposal-certificate/1"
 
 
@@ -245,9 +246,12 @@ def execute_batch(services: Services, batch_id: int, actor: Actor, *, today: dat
             select(DisposalItem.id).where(DisposalItem.batch_id == batch_id,
                                           DisposalItem.state.in_([ItemState.pending.value, ItemState.purged.value]))
             .order_by(DisposalItem.id)))
-    for item_id in open_items:
-        keys = _purge(services, item_id, actor, today)
-        if keys is not None:
+    for start in range(0, len(open_items), CHUNK):
+        purged = [(item_id, keys) for item_id in open_items[start:start + CHUNK]
+                  if (keys := _purge(services, item_id, actor, today)) is not None]
+        if purged:  # one index commit per chunk, not per document
+            services.index.delete([keys["index"] for _, keys in purged])
+        for item_id, keys in purged:
             _destroy_objects(services, item_id, keys)
     _complete(services, batch_id, actor)
 
@@ -338,8 +342,8 @@ def _lock_document_writes(session: Session) -> None:
 
 
 def _destroy_objects(services: Services, item_id: int, keys: dict) -> None:
-    """Step 2 and 3: index entry, derived objects, the original unless still used; item destroyed."""
-    services.index.delete([keys["index"]])
+    """Step 2 and 3 (its index entry is gone): derived objects, the original unless still used;
+    then the item is destroyed."""
     for key in keys["derived"]:
         services.store.delete(key)
     with services.db.session() as s:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from catalog.audit import Actor, record
 from catalog.dossiers import get_dossier
 from catalog.links import dossiers_of
-from catalog.models import Base, Document, UTCDateTime, utcnow
+from catalog.models import Base, Document, Dossier, Owner, UTCDateTime, utcnow
 from catalog.owners import find_owner, owner_ref
 from sohoa.errors import Rejected, not_found
 
@@ -93,10 +93,18 @@ def release_hold(session: Session, actor: Actor, hold_id: int, reason: str) -> L
     if not reason.strip():
         raise Rejected(400, "reason_required", "Cần ghi rõ lý do giải toả lệnh tạm giữ.")
     hold.released_by, hold.released_at, hold.release_reason = actor.username, utcnow(), reason.strip()
-    _, who = _target(session, HoldScope(hold.scope), hold.target_ref)
-    record(session, actor, "hold.release", "legal_hold", str(hold.id), who, scope=hold.scope,
-           target=hold.target_ref, reason=hold.release_reason)
+    record(session, actor, "hold.release", "legal_hold", str(hold.id), hold_owner_ref(session, hold),
+           scope=hold.scope, target=hold.target_ref, reason=hold.release_reason)
     return hold
+
+
+def hold_owner_ref(session: Session, hold: LegalHold) -> str | None:
+    """The owner whose records the hold covers, as the audit log names owners."""
+    if hold.owner_id is not None:
+        return owner_ref(session.get(Owner, hold.owner_id))
+    if hold.dossier_id is not None:
+        return owner_ref(session.get(Dossier, hold.dossier_id).owner)
+    return owner_ref(session.get(Document, hold.document_id).owner)
 
 
 def list_holds(session: Session, *, active: bool | None = None, scope: HoldScope | None = None,

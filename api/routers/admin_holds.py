@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth import require
 from api.deps import SessionDep
 from catalog import holds
-from catalog.audit import Actor
+from catalog.audit import Actor, record
 from catalog.holds import HoldScope
 from catalog.users import Role
 
@@ -54,13 +54,17 @@ def place(body: HoldIn, actor: Archivist, session: SessionDep) -> HoldOut:
 def list_holds(actor: Archivist, session: SessionDep, active: bool | None = None, scope: HoldScope | None = None,
                offset: Annotated[int, Query(ge=0)] = 0,
                limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[HoldOut]:
-    return [HoldOut.model_validate(h) for h in holds.list_holds(session, active=active, scope=scope,
-                                                                offset=offset, limit=limit)]
+    found = holds.list_holds(session, active=active, scope=scope, offset=offset, limit=limit)
+    # Who is under a hold is itself sensitive: the listing is recorded.
+    record(session, actor, "hold.list", "legal_hold", None, None, shown=[h.id for h in found])
+    return [HoldOut.model_validate(h) for h in found]
 
 
 @router.get("/{hold_id}", response_model=HoldOut)
 def read_hold(hold_id: int, actor: Archivist, session: SessionDep) -> HoldOut:
-    return HoldOut.model_validate(holds.get_hold(session, hold_id))
+    hold = holds.get_hold(session, hold_id)
+    record(session, actor, "hold.read", "legal_hold", str(hold.id), holds.hold_owner_ref(session, hold))
+    return HoldOut.model_validate(hold)
 
 
 @router.post("/{hold_id}/release", response_model=HoldOut)

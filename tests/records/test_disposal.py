@@ -125,6 +125,12 @@ def test_a_hold_blocks_disposal_until_released(client, archive: Archive, as_user
                     headers=as_user("archivist1"))
     assert r.status_code == 201, r.text
     hold_id = r.json()["id"]
+    assert client.get(f"/api/v1/admin/holds/{hold_id}", headers=as_user("archivist1")).json()["target_ref"] == ref
+    assert [h["id"] for h in client.get("/api/v1/admin/holds", params={"active": True},
+                                        headers=as_user("archivist1")).json()] == [hold_id]
+    reads = client.get("/api/v1/admin/audit", params={"owner": OWNER_ID, "object_type": "legal_hold"},
+                       headers=as_user("archivist1")).json()["entries"]
+    assert [e["action"] for e in reads] == ["hold.read", "hold.place"]
     r = propose(client, as_user("archivist1"), doc_id)
     assert r.status_code == 409 and r.json()["documents"][0]["reason"] == "held"
     assert r.json()["documents"][0]["holds"] == [hold_id]
@@ -290,3 +296,18 @@ def test_a_scanned_and_ocred_document_is_disposed_of_completely(client, archive:
     dossier = client.get(f"/api/v1/dossiers/{code}").json()
     assert [c["document"]["status"] for c in dossier["components"]] == ["disposed"]
     assert run_fixity_check(archive.services, "cli").problems == 0   # nothing left behind, nothing missing
+
+
+def test_a_dossier_hold_covers_the_results_it_produced(client, archive: Archive, as_user):
+    from catalog.coding import DossierResult
+    from catalog.models import Dossier
+
+    code = archive.dossier()
+    result = archive.document(type_code="KQ10", issue_date=date(2012, 1, 2))   # 5 years from issue
+    with archive.services.db.session() as s:
+        dossier_id = s.scalars(select(Dossier.id).where(Dossier.code == code)).one()
+        s.add(DossierResult(dossier_id=dossier_id, document_id=result, result_code="1.000806.KQ01"))
+    client.post("/api/v1/admin/holds", json={"scope": "dossier", "ref": code, "reason": "Khiếu nại 3/KN"},
+                headers=as_user("archivist1"))
+    r = propose(client, as_user("archivist1"), result)
+    assert r.status_code == 409 and r.json()["documents"][0]["reason"] == "held"
