@@ -102,12 +102,13 @@ def _ocr_pages(document: Document, pool: PagePool, tracker: _Tracker) -> dict[in
 def batches(pages: Sequence[int], workers: int) -> list[tuple[int, ...]]:
     """Split pages into jobs: up to :data:`MAX_BATCH` pages share one Tesseract start-up.
 
-    The number of batches is a multiple of ``workers`` (when there are enough
-    pages) and their sizes differ by at most one, so the workers finish together.
+    There are at least two batches per worker (when there are enough pages), a
+    multiple of ``workers``, with sizes differing by at most one: a worker slowed
+    by other load then leaves the last batches to the other, and they finish together.
     """
     if not pages:
         return []
-    rounds = -(-len(pages) // (workers * MAX_BATCH))
+    rounds = max(2, -(-len(pages) // (workers * MAX_BATCH)))
     count = min(len(pages), rounds * workers)
     size, extra = divmod(len(pages), count)
     out, start = [], 0

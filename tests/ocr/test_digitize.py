@@ -251,7 +251,7 @@ def test_straightened_page_keeps_its_colours(pool: PagePool, tmp_path: Path, out
 
 
 def test_one_worker_reads_a_batch_of_frames_at_their_own_resolutions(tmp_path: Path, out_pdf: Path) -> None:
-    """One worker gets all three frames as one batch. The TIFF records no resolution, so each
+    """One worker gets the three frames in two batches. The TIFF records no resolution, so each
     frame is taken to be about an A4 sheet, a different dpi per frame size: one Tesseract run each."""
     frames = [render_lines(ADMIN_LINES), render_lines(INSURANCE_LINES, dpi=200), render_lines(BIRTH_LINES[5:])]
     src = tmp_path / "scan.tiff"

@@ -84,7 +84,7 @@ def test_short_text_without_page_image_is_a_text_layer(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("pages", "workers", "sizes"),
-    [(0, 2, []), (1, 2, [1]), (3, 2, [2, 1]), (8, 2, [4, 4]), (9, 2, [3, 2, 2, 2]), (9, 1, [3, 3, 3])],
+    [(0, 2, []), (1, 2, [1]), (3, 2, [1, 1, 1]), (8, 2, [2, 2, 2, 2]), (9, 1, [3, 3, 3]), (50, 2, [4] * 8 + [3] * 6)],
 )
 def test_batches_keep_workers_even(pages: int, workers: int, sizes: list[int]) -> None:
     made = batches(list(range(pages)), workers)
