@@ -18,17 +18,22 @@ T = TypeVar("T")
 DEFAULT_MAX_IMAGE_PIXELS = 80_000_000
 """~A3 at 600 dpi. A bigger bitmap is refused as a decompression bomb."""
 
+DEFAULT_NICENESS = 10
+"""OCR is batch work: in the service the API's requests (uploads, searches) come first."""
 
-def _init_worker(max_image_pixels: int) -> None:
+
+def _init_worker(max_image_pixels: int, niceness: int) -> None:
     """Runs once in each worker process.
 
     One OpenMP thread per Tesseract: with one process per core, Tesseract's own
     threads only fight each other (3x slower on 2 cores). Pillow's bomb limit
     is set here, and its warning turned into an error, because this is the
-    process that decodes untrusted images.
+    process that decodes untrusted images. Workers (and their Tesseracts) run
+    ``niceness`` steps below the caller's priority.
     """
     os.environ["OMP_THREAD_LIMIT"] = "1"
-    os.nice(10)  # OCR is batch work: the API's requests (uploads, searches) must come first
+    if niceness:
+        os.nice(niceness)
     Image.MAX_IMAGE_PIXELS = max_image_pixels
     warnings.simplefilter("error", Image.DecompressionBombWarning)
 
@@ -52,11 +57,13 @@ class PagePool:
         lang: str = "vie",
         dpi: int = 300,
         max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+        niceness: int = DEFAULT_NICENESS,
     ) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.lang = lang
         self.dpi = dpi
         self.max_image_pixels = max_image_pixels
+        self.niceness = niceness
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -104,6 +111,6 @@ class PagePool:
                     max_workers=self.workers,
                     mp_context=context,
                     initializer=_init_worker,
-                    initargs=(self.max_image_pixels,),
+                    initargs=(self.max_image_pixels, self.niceness),
                 )
             return self._executor
