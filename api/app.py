@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from api import errors
 from api.limits import BodySizeLimit
 from api.routers import auth, batches, catalogs, coding, documents, dossiers, results, search, web
-from api.routers import records
+from api.routers import admin_dead_letters, records
 from sohoa.services import Services, build_services
 from sohoa.settings import Settings, get_settings
 
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (auth, dossiers, documents, search, web, coding, results, catalogs, batches):
         app.include_router(module.router)
     app.include_router(records.router)
+    app.include_router(admin_dead_letters.router)
 
     @app.get("/healthz", tags=["ops"])
     def health() -> dict[str, str]:

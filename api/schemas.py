@@ -117,6 +117,7 @@ class DocumentOut(BaseModel):
     sha256: str
     status: str
     error: ErrorOut | None
+    attempts: int = Field(description="Processing attempts so far (a dead letter has used them all)")
     progress: Progress
     page_count: int
     mean_confidence: float | None
@@ -143,7 +144,7 @@ class DocumentOut(BaseModel):
             fields=d.fields, record=PaperRecordOut.of(d),
             id=d.id, filename=d.filename, media_type=d.media_type, size=d.size, sha256=d.sha256, status=d.status,
             error=ErrorOut(code=d.error_code, message=d.error_message or "") if d.error_code else None,
-            progress=progress(d), page_count=d.page_count, mean_confidence=d.mean_confidence,
+            attempts=d.attempts, progress=progress(d), page_count=d.page_count, mean_confidence=d.mean_confidence,
             document_type_code=d.document_type_code, owner=OwnerOut.of(d.owner),
             dossier_codes=sorted({c.dossier.code for c in d.components}),
             pages=[PageOut(number=p.number, confidence=p.confidence, source=p.source, rotation=p.rotation,

@@ -586,14 +586,16 @@ def ensure_shipped(session: Session) -> None:
 
 
 def open_database(url: str):
-    """A migrated catalog database with a catalog in force (the shipped SAMPLE on a fresh one):
-    for tools that run outside the service (``sohoa ocr --json``, benches, tests)."""
+    """A migrated catalog database with a catalog in force (the shipped SAMPLE on a fresh one),
+    for the service and for tools outside it (``sohoa ocr --json``, benches, tests). Processes
+    starting together on one catalog (API replicas, workers) do this one after the other."""
     from catalog.db import Database
 
     db = Database(url)
-    db.migrate()
-    with db.session() as s:
-        ensure_shipped(s)
+    with db.startup_lock():
+        db.migrate()
+        with db.session() as s:
+            ensure_shipped(s)
     return db
 
 

@@ -7,10 +7,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x50A0_0001  # PostgreSQL advisory lock keys, any constant unique to this schema
+STARTUP_LOCK = 0x50A0_0002
 
 
 def make_engine(url: str) -> Engine:
@@ -46,6 +48,10 @@ def migrate(engine: Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Several processes (API replicas, workers) start at once: one migrates, the others
+            # wait here and then find the schema current. (SQLite: BEGIN IMMEDIATE already waits.)
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "heads")
 
@@ -58,6 +64,23 @@ class Database:
 
     def migrate(self) -> None:
         migrate(self.engine)
+
+    @contextmanager
+    def startup_lock(self) -> Iterator[None]:
+        """Hold a catalog-wide lock across several transactions of start-up work (migrate, seed
+        reference data), so processes starting together do it one after the other. PostgreSQL:
+        a session advisory lock; SQLite: nothing (each transaction already holds the write lock)."""
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK})
+                conn.commit()
 
     @contextmanager
     def session(self) -> Iterator[Session]:

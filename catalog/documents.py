@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -16,6 +17,8 @@ from catalog.models import Component, Document, DocumentStatus, Page
 from sohoa.errors import Rejected, not_found
 
 MAX_ATTEMPTS = 3
+DEAD_LETTER = "dead_letter"
+"""Error code of a document given up after MAX_ATTEMPTS (see :func:`dead_letters`)."""
 
 
 def get_document(session: Session, document_id: str) -> Document:
@@ -55,10 +58,8 @@ def claim(session: Session, document_id: str) -> Document | None:
     if document is None or document.status not in (DocumentStatus.pending.value,
                                                     DocumentStatus.processing.value):
         return None
-    if document.attempts >= MAX_ATTEMPTS:
-        document.status = DocumentStatus.failed.value
-        document.error_code = "too_many_attempts"
-        document.error_message = "Xử lý thất bại nhiều lần liên tiếp; cần kiểm tra tệp gốc."
+    if document.attempts >= MAX_ATTEMPTS:  # every attempt died with its worker (e.g. out of memory)
+        _set_dead_letter(document, "worker lost")
         return None
     document.status = DocumentStatus.processing.value
     document.attempts += 1
@@ -116,18 +117,57 @@ def fail(session: Session, document_id: str, code: str, message: str) -> None:
     )
 
 
-def unfinished(session: Session) -> list[str]:
-    """Accepted documents a worker has not finished: re-queued at start-up."""
+def _set_dead_letter(document: Document, reason: str) -> None:
+    document.status = DocumentStatus.failed.value
+    document.error_code = DEAD_LETTER
+    document.error_message = (f"Xử lý thất bại sau {document.attempts} lần thử ({reason}); "
+                              "cán bộ lưu trữ cần kiểm tra tệp gốc rồi cho xử lý lại.")
+
+
+def dead_letter(session: Session, document_id: str, reason: str) -> None:
+    """Give up on a document after its last attempt: failed with code ``dead_letter``, listed for
+    archivists, who can send it back with :func:`revive` once the cause is fixed."""
+    document = session.get(Document, document_id, with_for_update=True)
+    if document is not None:
+        _set_dead_letter(document, reason)
+
+
+def dead_letters(session: Session, *, limit: int = 100, offset: int = 0) -> list[Document]:
     return list(session.scalars(
-        select(Document.id)
-        .where(Document.status.in_([DocumentStatus.pending.value, DocumentStatus.processing.value]))
-        .order_by(Document.created_at)
+        select(Document).where(Document.status == DocumentStatus.failed.value, Document.error_code == DEAD_LETTER)
+        .order_by(Document.updated_at.desc(), Document.id).offset(offset).limit(limit)
     ))
 
 
-def abandoned_receipts(session: Session) -> list[Document]:
-    """Journal rows whose upload never completed (the client got no 202 for them)."""
-    return list(session.scalars(select(Document).where(Document.status == DocumentStatus.receiving.value)))
+def revive(session: Session, document_id: str) -> Document:
+    """Put a dead letter back in line with fresh attempts."""
+    document = session.get(Document, document_id, with_for_update=True)
+    if document is None or document.error_code != DEAD_LETTER or document.status != DocumentStatus.failed.value:
+        raise not_found("dead_letter_not_found", f"Tài liệu '{document_id}' không nằm trong danh sách xử lý lỗi.")
+    document.status = DocumentStatus.pending.value
+    document.attempts = 0
+    document.pages_done = 0
+    document.error_code = document.error_message = None
+    return document
+
+
+def unfinished(session: Session, before: datetime | None = None) -> list[str]:
+    """Accepted documents a worker has not finished (untouched since ``before``): re-queued."""
+    stmt = (select(Document.id)
+            .where(Document.status.in_([DocumentStatus.pending.value, DocumentStatus.processing.value]))
+            .order_by(Document.created_at))
+    if before is not None:
+        stmt = stmt.where(Document.updated_at < before)
+    return list(session.scalars(stmt))
+
+
+def abandoned_receipts(session: Session, before: datetime | None = None) -> list[Document]:
+    """Journal rows whose upload never completed (the client got no 202 for them), untouched
+    since ``before``: younger ones may belong to an upload another process is still storing."""
+    stmt = select(Document).where(Document.status == DocumentStatus.receiving.value)
+    if before is not None:
+        stmt = stmt.where(Document.updated_at < before)
+    return list(session.scalars(stmt))
 
 
 def forget_receipt(session: Session, document: Document) -> None:

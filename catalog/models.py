@@ -229,3 +229,4 @@ class Component(Base):
 
 
 from catalog import coding as _coding  # noqa: E402,F401  (the catalog_version table Document refers to)
+from catalog import users as _users  # noqa: E402,F401  (the office table Dossier refers to)

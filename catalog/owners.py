@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog.models import Owner
@@ -40,6 +41,7 @@ def get_or_create_owner(
     personal_id: str | None = None,
     social_insurance_code: str | None = None,
     full_name: str | None = None,
+    _retried: bool = False,
 ) -> Owner:
     """Return the owner known by either code, filling in the code it did not have yet."""
     validate_owner_codes(personal_id, social_insurance_code)
@@ -65,6 +67,13 @@ def get_or_create_owner(
             owner.full_name = full_name
         return owner
     owner = Owner(personal_id=personal_id, social_insurance_code=social_insurance_code, full_name=full_name)
-    session.add(owner)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(owner)
+    except IntegrityError:
+        if _retried:
+            raise
+        # Another request created this owner at the same moment (two counters, one citizen):
+        # its row is committed now, so looking again finds it.
+        return get_or_create_owner(session, personal_id, social_insurance_code, full_name, _retried=True)
     return owner

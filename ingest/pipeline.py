@@ -21,8 +21,13 @@ from sohoa.services import Services
 
 log = logging.getLogger(__name__)
 
-RETRY_DELAY_S = 5.0
+MAX_RETRY_DELAY_S = 3600.0
 PROGRESS_INTERVAL_S = 0.5
+
+
+def retry_delay(first: float, attempts: int) -> float:
+    """Exponential backoff: ``first`` after the first failed attempt, doubling after each."""
+    return min(first * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY_S)
 
 
 def process(services: Services, document_id: str) -> None:
@@ -45,20 +50,22 @@ def process(services: Services, document_id: str) -> None:
     except UnreadableDocument as exc:
         with services.db.session() as s:
             docs.fail(s, document_id, exc.code, exc.message)
-    except Exception:
+    except Exception as exc:
         if services.stopping.is_set():
             with services.db.session() as s:
                 docs.release(s, document_id)
             return
-        log.exception("processing %s failed; it will be retried", document_id)
         with services.db.session() as s:
             document = s.get(docs.Document, document_id)
-            retry = document is not None and document.attempts < docs.MAX_ATTEMPTS
-            if document is not None and not retry:
-                docs.fail(s, document_id, "processing_error",
-                          "Lỗi hệ thống khi xử lý tài liệu; quản trị viên đã được ghi nhận lỗi.")
-        if retry:
-            services.queue.submit(document_id, delay=RETRY_DELAY_S)
+            attempts = document.attempts if document is not None else docs.MAX_ATTEMPTS
+            if document is not None and attempts >= docs.MAX_ATTEMPTS:
+                docs.dead_letter(s, document_id, type(exc).__name__)
+        if attempts >= docs.MAX_ATTEMPTS:
+            log.exception("processing %s failed %d times: dead letter", document_id, attempts)
+            return
+        delay = retry_delay(services.settings.retry_delay_s, attempts)
+        log.exception("processing %s failed (attempt %d); retrying in %.1fs", document_id, attempts, delay)
+        services.queue.submit(document_id, delay=delay)
 
 
 def _finish(services: Services, document_id: str, result: OcrResult) -> None:

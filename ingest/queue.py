@@ -4,22 +4,49 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from sohoa.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 class TaskQueue(Protocol):
+    recovery_grace_s: float
+    """Recovery leaves unfinished work younger than this alone: 0 where this process is the only
+    worker, longer where other processes (API replicas, workers) may be in the middle of it."""
+
     def submit(self, document_id: str, *, delay: float = 0.0) -> None: ...
+    def requeue(self, document_ids: Sequence[str]) -> list[str]:
+        """Submit documents recovery found unfinished, except those queued or running elsewhere;
+        return the ones submitted."""
+        ...
     def wait_idle(self, timeout: float | None = None) -> bool: ...
     def close(self, wait: bool = True) -> None: ...
+
+
+def open_queue(settings: Settings, handler: Callable[[str], None]) -> TaskQueue:
+    """The queue SOHOA_BROKER_URL names: empty for the in-process pool running ``handler``,
+    redis:// or rediss:// for Celery (``handler`` then runs in ``sohoa worker`` processes)."""
+    scheme = urlsplit(settings.broker_url.strip()).scheme
+    if not scheme:
+        return LocalQueue(handler, workers=settings.document_workers)
+    if scheme in ("redis", "rediss"):
+        from ingest.celery_app import CeleryQueue
+
+        return CeleryQueue(settings)
+    raise ValueError(f"unsupported broker URL scheme {scheme!r}: leave it empty or use redis://")
 
 
 class LocalQueue:
     """In-process worker pool. Nothing is lost if the process dies: the catalog row stays
     pending/processing and start-up recovery submits it again."""
+
+    recovery_grace_s = 0.0  # nobody else works on this catalog: all unfinished work is ours
 
     def __init__(self, handler: Callable[[str], None], workers: int) -> None:
         self._handler = handler
@@ -42,6 +69,11 @@ class LocalQueue:
         with self._lock:
             self._timers.add(timer)
         timer.start()
+
+    def requeue(self, document_ids: Sequence[str]) -> list[str]:
+        for document_id in document_ids:
+            self.submit(document_id)
+        return list(document_ids)
 
     def _start(self, document_id: str, timer: threading.Timer | None = None) -> None:
         if timer is not None:

@@ -1,14 +1,21 @@
 """Start-up recovery: finish what a killed process left behind."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from catalog import documents as docs
+from catalog.models import utcnow
 from ingest.intake import forget
 from sohoa.services import Services
 
 
 def recover(services: Services) -> list[str]:
-    """Undo uploads that never got their 202; return accepted documents still to process."""
+    """Undo uploads that never got their 202; return accepted documents still to process.
+
+    Only work left untouched for the queue's grace period counts: with several processes on one
+    catalog (Celery), younger rows may be an upload or a document another process is handling."""
+    before = utcnow() - timedelta(seconds=services.queue.recovery_grace_s)
     with services.db.session() as s:
-        forget(services, s, docs.abandoned_receipts(s))
+        forget(services, s, docs.abandoned_receipts(s, before))
     with services.db.session() as s:
-        return docs.unfinished(s)
+        return docs.unfinished(s, before)

@@ -1,4 +1,4 @@
-"""The ``sohoa`` command: serve, ingest, search, ocr, reindex."""
+"""The ``sohoa`` command: serve, worker, beat, ingest, search, ocr, reindex."""
 from __future__ import annotations
 
 import json
@@ -28,6 +28,39 @@ def serve(host: str, port: int) -> None:
     from api.app import create_app
 
     uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+@main.command()
+@click.option("--concurrency", type=int, default=None,
+              help="Documents at once (default SOHOA_DOCUMENT_WORKERS); their pages share one OCR pool")
+@click.option("--queues", default="ocr,maintenance", show_default=True)
+@click.option("--loglevel", default="INFO", show_default=True)
+def worker(concurrency: int | None, queues: str, loglevel: str) -> None:
+    """Run a Celery worker (SOHOA_BROKER_URL=redis://…): OCR documents and scheduled jobs."""
+    from ingest.celery_app import run_worker
+
+    sys.exit(run_worker(get_settings(), concurrency=concurrency, queues=queues.split(","), loglevel=loglevel))
+
+
+@main.command()
+@click.option("--loglevel", default="INFO", show_default=True)
+def beat(loglevel: str) -> None:
+    """Send the scheduled jobs (recovery sweep, fixity, retention review) to the workers."""
+    from ingest.celery_app import run_beat
+
+    run_beat(get_settings(), loglevel=loglevel)
+
+
+@main.command()
+@click.argument("role", type=click.Choice(["worker", "beat"]))
+@click.option("--timeout", default=5.0, show_default=True)
+def ping(role: str, timeout: float) -> None:
+    """Exit 0 if a worker (or beat) on this host answers: the containers' health check."""
+    from ingest.celery_app import ping as ping_nodes
+
+    nodes = ping_nodes(get_settings(), role, timeout)
+    click.echo(", ".join(nodes) or f"no {role} answered")
+    sys.exit(0 if nodes else 1)
 
 
 @main.command()

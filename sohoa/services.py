@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,9 @@ from typing import Any
 from PIL import Image
 
 from catalog.db import Database
-from catalog.reference import seed_procedures
+from catalog.catalogs import open_database
 from catalog.retention import seed_rules
-from ingest.queue import LocalQueue, TaskQueue
+from ingest.queue import TaskQueue, open_queue
 from ocr import PagePool
 from search import SearchIndex, open_index
 from sohoa.settings import Settings
@@ -53,6 +54,35 @@ class Services:
         self.db.dispose()
 
 
+def open_catalog(url: str) -> Database:
+    """Connect to the catalog, migrate it and seed its reference data, one process at a time
+    (API replicas and workers may start together on one catalog)."""
+    db = open_database(url)  # migrated, with a code catalog in force
+    with db.startup_lock(), db.session() as s:
+        seed_rules(s)
+    return db
+
+
+STALE_TEMP_S = 6 * 3600
+
+
+def remove_stale_temp(tmp_dir: Path, older_than: float = STALE_TEMP_S) -> None:
+    """Remove what killed processes left in ``tmp_dir``. Only old entries: another process on the
+    same data directory (the server while ``sohoa reindex`` starts) may be using newer ones."""
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - older_than
+    for entry in tmp_dir.iterdir():
+        try:
+            if entry.lstat().st_mtime > cutoff:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue
+
+
 def build_services(settings: Settings, *, start_workers: bool = True) -> Services:
     """Open every backend, migrate the catalog, recover interrupted work, start the workers."""
     from ingest import pipeline, recovery  # late: they import Services for typing
@@ -60,11 +90,7 @@ def build_services(settings: Settings, *, start_workers: bool = True) -> Service
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
-    db = Database(settings.resolved_database_url())
-    db.migrate()
-    with db.session() as s:
-        seed_procedures(s)
-        seed_rules(s)
+    db = open_catalog(settings.resolved_database_url())
     services = Services(
         settings=settings,
         db=db,
@@ -74,17 +100,12 @@ def build_services(settings: Settings, *, start_workers: bool = True) -> Service
                       max_image_pixels=settings.max_image_pixels),
         secret_key=settings.resolved_secret_key(),
     )
-    shutil.rmtree(services.tmp_dir, ignore_errors=True)
-    services.tmp_dir.mkdir(parents=True)
+    remove_stale_temp(services.tmp_dir)
     services.store.cleanup_temp()
-    services.queue = LocalQueue(lambda doc_id: pipeline.process(services, doc_id),
-                                workers=settings.document_workers)
+    services.queue = open_queue(settings, lambda doc_id: pipeline.process(services, doc_id))
     requeue = recovery.recover(services)
-    if start_workers:
-        for document_id in requeue:
-            services.queue.submit(document_id)
-    if requeue:
-        log.info("re-queued %d unfinished documents", len(requeue))
+    if start_workers and (requeued := services.queue.requeue(requeue)):
+        log.info("re-queued %d unfinished documents", len(requeued))
     if start_workers and not settings.broker_url:  # with a broker, Celery beat runs the same jobs
         from sohoa.scheduler import start_scheduler
 

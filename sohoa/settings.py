@@ -37,7 +37,21 @@ class Settings(BaseSettings):
     ocr_dpi: int = 300
     ocr_workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
     document_workers: int = 2
-    """Documents processed at once by the in-process queue; their pages share the OCR pool."""
+    """Documents processed at once by the in-process queue, or by each ``sohoa worker``; their
+    pages share the OCR pool."""
+
+    retry_delay_s: float = 5.0
+    """Wait before a failed document is tried again; it doubles with each attempt."""
+    task_visibility_timeout_s: int = 3600
+    """Celery/Redis: a task not acknowledged this long (its worker died) is delivered again. Keep
+    it above the longest document's OCR time and the longest retry delay."""
+    task_lease_s: float = 60.0
+    """Celery: a worker holds a document's lease while it works on it, renewed every third of
+    this; a killed worker's lease lapses after it and another worker may take the document over."""
+    recovery_grace_s: float = 300.0
+    """Celery: recovery leaves unfinished work younger than this to the processes handling it."""
+    recovery_interval_s: float = 300.0
+    """Celery beat: how often unfinished documents nobody holds are queued again."""
 
     secret_key: str = ""
     """Signs access tokens. Empty: a random key kept in ``data_dir/secret.key`` (one node only;

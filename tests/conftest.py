@@ -9,15 +9,19 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sohoa.settings import Settings
+from tests.backends import TEST_CATALOG, pg_database, pg_server, redis_server, redis_url, s3_endpoint  # noqa: F401
 
 PROCEDURE = "1.000456"  # a procedure of the shipped sample catalog
 OWNER_ID = "001203004567"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "var", ocr_workers=2, document_workers=2,
-                    max_upload_bytes=5 * 1024 * 1024, max_request_bytes=12 * 1024 * 1024, max_pages=20)
+def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """Embedded defaults; SOHOA_TEST_CATALOG=postgresql puts the catalog on a fresh PostgreSQL database."""
+    database_url = request.getfixturevalue("pg_database") if TEST_CATALOG == "postgresql" else ""
+    return Settings(data_dir=tmp_path / "var", database_url=database_url, ocr_workers=2, document_workers=2,
+                    max_upload_bytes=5 * 1024 * 1024, max_request_bytes=12 * 1024 * 1024, max_pages=20,
+                    retry_delay_s=0.2)
 
 
 PASSWORD = "mat-khau-thu-nghiem"
@@ -27,6 +31,11 @@ ROLES = ("counter", "handler", "archivist", "admin")
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     """A running app with one user per role (``<role>1`` in office ``PT01``); it acts as counter."""
+    yield from running_client(settings)
+
+
+def running_client(settings: Settings) -> Iterator[TestClient]:
+    """The ``client`` fixture's body, for fixtures running the app on other settings."""
     from api.app import create_app
     from catalog.users import Role, create_user
 

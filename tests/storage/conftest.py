@@ -5,29 +5,20 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
 from uuid import uuid4
 
 import pytest
 
 from storage import ObjectStore, open_storage
-from tests.services import start_s3_server
+from tests.backends import s3_bucket_url
 
 MiB = 1024 * 1024
 
 
-@pytest.fixture(scope="session")
-def s3_endpoint() -> str:
-    """http://127.0.0.1:PORT of a moto S3 server shared by the session."""
-    with start_s3_server() as server:
-        yield server.url
-
-
 @pytest.fixture
 def s3_url(s3_endpoint: str) -> str:
-    """Storage URL of a fresh, not yet created bucket."""
-    host = urlsplit(s3_endpoint).netloc
-    return f"s3://sohoa:secret@{host}/test-{uuid4().hex[:16]}?secure=false&region=us-east-1"
+    """Storage URL of a fresh, not yet created bucket (s3_endpoint: tests/backends.py)."""
+    return s3_bucket_url(s3_endpoint)
 
 
 @pytest.fixture(params=["local", "s3"])

@@ -1,0 +1,317 @@
+"""The scale-out task queue: Celery on Redis, running the same ``pipeline.process`` as the
+in-process pool, in ``sohoa worker`` processes that build their own Services.
+
+Nothing is lost, nothing is done twice:
+
+* the catalog is the source of truth: a document is pending/processing until a worker has
+  stored, indexed and marked it ready; ``pipeline.process`` is idempotent;
+* tasks are acknowledged late (after they ran), so a worker killed mid-document leaves its
+  message unacknowledged and Redis delivers it again after ``task_visibility_timeout_s``;
+* while a worker works on a document it holds the document's *lease* in Redis, renewed by a
+  heartbeat; a second delivery of a document someone holds is dropped, so two workers never
+  OCR one document at once; a killed worker's lease lapses after ``task_lease_s``;
+* each submitted document also leaves a *queued* marker; recovery (at every start and from
+  beat every ``recovery_interval_s``) queues again unfinished documents that have neither, i.e.
+  whose message was lost (broker down when the API submitted, Redis data lost) or whose worker
+  died;
+* errors while processing count attempts in the catalog and retry with exponential backoff
+  (``pipeline.retry_delay``); after ``MAX_ATTEMPTS`` the document is a dead letter (failed,
+  error ``dead_letter``), listed in the API for archivists. Infrastructure errors before a
+  document is claimed (catalog unreachable) are retried by Celery with exponential backoff.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import redis
+import sqlalchemy.exc
+from celery import Celery
+from celery.signals import worker_shutting_down
+from kombu.exceptions import OperationalError as BrokerError
+
+from sohoa.settings import Settings
+
+if TYPE_CHECKING:
+    from sohoa.services import Services
+
+log = logging.getLogger(__name__)
+
+PROCESS_DOCUMENT = "sohoa.process_document"
+RECOVER = "sohoa.recover"
+SCHEDULED_JOB = "sohoa.scheduled_job"
+SCHEDULED_JOBS = {"fixity": "fixity_every_hours", "retention_review": "retention_review_every_hours"}
+"""The records-management jobs of ``sohoa.scheduler`` (by name) and the setting of each one's interval."""
+OCR_QUEUE = "ocr"
+MAINTENANCE_QUEUE = "maintenance"
+QUEUED_PREFIX = "sohoa:queued:"
+LEASE_PREFIX = "sohoa:lease:"
+QUEUED_TTL_S = 7 * 24 * 3600  # a marker outliving its message only delays recovery by this much
+
+TRANSIENT_ERRORS = (
+    sqlalchemy.exc.OperationalError,  # catalog down, connection dropped, failover
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,  # connection pool exhausted
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def make_celery(settings: Settings) -> Celery:
+    """A Celery app on the broker the settings name, with the sohoa tasks and beat schedule."""
+    visibility = int(settings.task_visibility_timeout_s)
+    app = Celery("sohoa", broker=settings.broker_url, set_as_current=False)
+    app.conf.update(
+        task_acks_late=True,  # acknowledge after the task ran: a killed worker's task comes back
+        task_reject_on_worker_lost=True,  # prefork pool: a killed child's task is re-queued, not failed
+        worker_prefetch_multiplier=1,  # OCR tasks are long: never hoard messages other workers could run
+        task_routes={PROCESS_DOCUMENT: {"queue": OCR_QUEUE}},
+        task_default_queue=MAINTENANCE_QUEUE,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={
+            "visibility_timeout": visibility,
+            # how often workers look for messages whose worker died (kombu's Redis transport)
+            "unacked_restore_interval": max(1, min(10, visibility // 4)),
+            "unacked_restore_throttle": 1,
+        },
+        timezone="Asia/Ho_Chi_Minh",
+        beat_schedule=beat_schedule(settings),
+    )
+    app.sohoa_services = None  # the worker's Services, set by run_worker
+    _register_tasks(app)
+    return app
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict]:
+    """What ``sohoa beat`` sends: the recovery sweep, and the jobs the embedded service runs in
+    its own scheduler thread (fixity check, retention review), at the same intervals (0 = off).
+    Beat keeps its last runs in ``data_dir/celerybeat-schedule``, so restarts do not reset them."""
+    schedule: dict[str, dict] = {"recover-unfinished": {"task": RECOVER, "schedule": settings.recovery_interval_s}}
+    for job, interval in SCHEDULED_JOBS.items():
+        hours = getattr(settings, interval)
+        if hours > 0:
+            schedule[job] = {"task": SCHEDULED_JOB, "args": (job,), "schedule": timedelta(hours=hours)}
+    return schedule
+
+
+def _worker_services(app: Celery) -> Services:
+    services = app.sohoa_services
+    if services is None:
+        raise RuntimeError("sohoa tasks run in `sohoa worker`, which builds the worker's services")
+    return services
+
+
+def _register_tasks(app: Celery) -> None:
+    @app.task(name=PROCESS_DOCUMENT, autoretry_for=TRANSIENT_ERRORS, retry_backoff=2, retry_backoff_max=600,
+              retry_jitter=True, max_retries=12)
+    def process_document(document_id: str) -> None:
+        from ingest import pipeline
+
+        services = _worker_services(app)
+        queue: CeleryQueue = services.queue
+        with queue.lease(document_id) as held:
+            if not held:
+                log.info("document %s is being processed by another worker; dropping this delivery", document_id)
+                return
+            queue.started(document_id)
+            pipeline.process(services, document_id)
+        if services.stopping.is_set():  # a shutdown cut it short and handed it back: queue it now
+            queue.submit(document_id)
+
+    @app.task(name=RECOVER)
+    def recover() -> int:
+        return len(recover_unfinished(_worker_services(app)))
+
+    @app.task(name=SCHEDULED_JOB)
+    def scheduled_job(name: str) -> None:
+        from sohoa.scheduler import default_jobs
+
+        services = _worker_services(app)
+        (job,) = [j for j in default_jobs(services) if j.name == name]
+        log.info("scheduled job %s: %s", name, job.run(services))
+
+
+def recover_unfinished(services: Services) -> list[str]:
+    """Queue again unfinished documents nobody holds or has queued (see the module docstring)."""
+    from ingest import recovery
+
+    requeued = services.queue.requeue(recovery.recover(services))
+    if requeued:
+        log.warning("re-queued %d unfinished documents: %s", len(requeued), ", ".join(requeued[:20]))
+    return requeued
+
+
+class Lease:
+    """A document's lease in Redis: held while a worker processes it, renewed by a heartbeat."""
+
+    def __init__(self, client: redis.Redis, document_id: str, ttl: float) -> None:
+        self._lock = client.lock(LEASE_PREFIX + document_id, timeout=ttl, blocking=False, thread_local=False)
+        self._ttl = ttl
+        self._stop = threading.Event()
+        self._heartbeat: threading.Thread | None = None
+
+    def acquire(self) -> bool:
+        if not self._lock.acquire(blocking=False):
+            return False
+        self._heartbeat = threading.Thread(target=self._renew, name="lease-heartbeat", daemon=True)
+        self._heartbeat.start()
+        return True
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self._ttl / 3):
+            try:
+                self._lock.reacquire()
+            except redis.exceptions.RedisError as exc:
+                log.warning("lease %s could not be renewed (%s): another worker may take over", self._lock.name, exc)
+                return
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join()
+        try:
+            self._lock.release()
+        except redis.exceptions.RedisError:  # lapsed (and maybe taken over) meanwhile: nothing to free
+            pass
+
+
+class CeleryQueue:
+    """TaskQueue over Celery/Redis. In the API it only sends; in ``sohoa worker`` its app runs the
+    tasks too (and ``pipeline.process`` sends retries through it)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.app = make_celery(settings)
+        self.redis = redis.Redis.from_url(settings.broker_url)
+        self.recovery_grace_s = settings.recovery_grace_s
+        self.lease_s = settings.task_lease_s
+        self._closed = False
+
+    def submit(self, document_id: str, *, delay: float = 0.0) -> None:
+        """Queue a document. If the broker is down the document stays pending in the catalog and
+        recovery queues it later, so the caller's work (an accepted upload) still stands."""
+        try:
+            self.app.send_task(PROCESS_DOCUMENT, args=[document_id], countdown=delay if delay > 0 else None,
+                               queue=OCR_QUEUE)
+            self.redis.set(QUEUED_PREFIX + document_id, str(time.time()), ex=QUEUED_TTL_S)
+        except (BrokerError, redis.exceptions.RedisError) as exc:
+            log.error("could not queue document %s (%s); recovery will queue it", document_id, exc)
+
+    def requeue(self, document_ids: Sequence[str]) -> list[str]:
+        submitted = []
+        try:
+            for document_id in document_ids:
+                if self.redis.exists(QUEUED_PREFIX + document_id, LEASE_PREFIX + document_id):
+                    continue
+                self.submit(document_id)
+                submitted.append(document_id)
+        except redis.exceptions.RedisError as exc:  # the next start or beat sweep tries again
+            log.error("could not re-queue unfinished documents (%s)", exc)
+        return submitted
+
+    @contextmanager
+    def lease(self, document_id: str) -> Iterator[bool]:
+        lease = Lease(self.redis, document_id, self.lease_s)
+        held = lease.acquire()
+        try:
+            yield held
+        finally:
+            if held:
+                lease.release()
+
+    def started(self, document_id: str) -> None:
+        """The document's message reached a worker holding its lease: no longer merely queued."""
+        self.redis.delete(QUEUED_PREFIX + document_id)
+
+    def in_flight(self) -> int:
+        """Documents queued or being processed, by their markers and leases."""
+        return sum(1 for prefix in (QUEUED_PREFIX, LEASE_PREFIX) for _ in self.redis.scan_iter(prefix + "*"))
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.in_flight():
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
+        return True
+
+    def close(self, wait: bool = True) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.redis.close()
+        self.app.close()
+
+
+def run_worker(settings: Settings, *, concurrency: int | None = None,
+               queues: Sequence[str] = (OCR_QUEUE, MAINTENANCE_QUEUE), loglevel: str = "INFO") -> int:
+    """``sohoa worker``: build this process's Services and consume tasks until stopped.
+
+    The pool is threads: they only orchestrate, the OCR runs in the Services' page pool (one
+    process per core), as in the in-process queue; forking OCR processes from prefork children
+    is not possible (they are daemonic)."""
+    from sohoa.services import build_services
+
+    services = build_services(settings)  # migrates, recovers, re-queues what nobody holds
+    queue = services.queue
+    if not isinstance(queue, CeleryQueue):
+        services.close()
+        raise RuntimeError("sohoa worker needs SOHOA_BROKER_URL=redis://…")
+    queue.app.sohoa_services = services
+
+    def cut_short(**_: object) -> None:
+        # Warm shutdown waits for running tasks: make them stop at their current page and hand
+        # their documents back (see Services.close), instead of finishing whole documents.
+        services.stopping.set()
+        threading.Thread(target=services.pool.close, name="pool-close", daemon=True).start()
+
+    worker_shutting_down.connect(cut_short, weak=False)
+    try:
+        worker = queue.app.Worker(
+            hostname=f"worker-{os.getpid()}@{socket.gethostname()}",
+            pool_cls="threads",
+            concurrency=concurrency or settings.document_workers,
+            queues=list(queues),
+            loglevel=loglevel,
+            without_mingle=True,
+            without_gossip=True,
+        )
+        worker.start()
+        return worker.exitcode or 0
+    finally:
+        worker_shutting_down.disconnect(cut_short)
+        services.close()
+
+
+def run_beat(settings: Settings, *, loglevel: str = "INFO") -> None:
+    """``sohoa beat``: send the scheduled tasks (run exactly one beat per deployment)."""
+    if not settings.broker_url:
+        raise RuntimeError("sohoa beat needs SOHOA_BROKER_URL=redis://…")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = make_celery(settings)
+    app.Beat(schedule=str(settings.data_dir / "celerybeat-schedule"), loglevel=loglevel,
+             hostname=f"beat@{socket.gethostname()}", remote_control=True).run()
+
+
+def ping(settings: Settings, role: str, timeout: float = 5.0) -> list[str]:
+    """The ``role`` nodes ("worker" or "beat") on this host answering a Celery ping: the health
+    check of their containers. A beat whose scheduler stopped ticking does not answer."""
+    app = make_celery(settings)
+    try:
+        replies = app.control.ping(timeout=timeout)
+    finally:
+        app.close()
+    suffix = f"@{socket.gethostname()}"
+    return sorted(name for reply in replies for name in reply
+                  if name.startswith(f"{role}-" if role == "worker" else f"{role}@") and name.endswith(suffix))

@@ -1,0 +1,148 @@
+"""Celery/Redis specifics: killed workers, two workers on one document, lost messages, outages."""
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+
+import psycopg
+import pytest
+
+from catalog.owners import get_or_create_owner
+from ingest.celery_app import SCHEDULED_JOB, ping
+from ingest.intake import Upload, accept
+from search import SearchQuery
+from sohoa.services import build_services
+from tests import samples
+from tests.queue.conftest import Rig
+from tests.queue.test_contract import ACTOR
+from tests.scaleout import REPO
+
+PAGES = [[f"Trang {n} của tờ khai", "Bảo hiểm xã hội Việt Nam", "Nguyễn Văn Đức"] for n in range(1, 5)]
+
+
+@pytest.fixture
+def celery_rig(scaleout_stack):
+    """Celery services on the stack; the test starts the workers it needs."""
+    rig = Rig(build_services(scaleout_stack.settings), scaleout_stack)
+    try:
+        yield rig
+    finally:
+        rig.services.close()
+
+
+def upload_scan(rig: Rig, pages: list[list[str]] = PAGES) -> str:
+    with rig.services.db.session() as s:
+        owner_id = get_or_create_owner(s, "001203004567").id
+    (accepted,) = accept(rig.services, [Upload(io.BytesIO(samples.tiff_pages(pages)), "to-khai.tif")], owner_id,
+                         actor=ACTOR)
+    return accepted.document_id
+
+
+def test_a_worker_killed_mid_document_loses_nothing(celery_rig):
+    first = celery_rig.stack.start_worker()
+    document_id = upload_scan(celery_rig)
+    celery_rig.wait(document_id, lambda d: d.status == "processing" and d.pages_done >= 1)
+    first.kill()
+    assert celery_rig.document(document_id).status == "processing", "killed before it finished"
+
+    second = celery_rig.stack.start_worker()
+    document = celery_rig.wait_finished(document_id)
+    assert (document.status, document.attempts, document.page_count) == ("ready", 2, 4), celery_rig.logs()
+    hits = celery_rig.services.index.search(SearchQuery(text="nguyen van duc"))
+    assert [h.id for h in hits.hits] == [document_id]
+    celery_rig.assert_stored_once()
+
+
+def test_a_second_delivery_of_a_document_in_progress_is_dropped(celery_rig):
+    """Redis hands an unacknowledged task to another worker after the visibility timeout (here
+    2 s, shorter than the OCR): the document's lease keeps the second worker off it."""
+    workers = [celery_rig.stack.start_worker(task_visibility_timeout_s=2) for _ in range(2)]
+    document_id = upload_scan(celery_rig, PAGES + PAGES)
+    document = celery_rig.wait_finished(document_id, timeout=120)
+    assert (document.status, document.attempts, document.page_count) == ("ready", 1, 8)
+    logs = "".join(w.text() for w in workers)
+    assert "being processed by another worker" in logs, celery_rig.logs()
+    celery_rig.assert_stored_once()
+
+
+def test_beat_requeues_a_document_whose_message_was_lost(celery_rig):
+    settings = celery_rig.stack.settings
+    assert ping(settings, "worker", timeout=1) == ping(settings, "beat", timeout=1) == []
+    celery_rig.stack.start_worker()
+    document_id = celery_rig.pending_document(samples.png_page())  # in the catalog, never queued
+    time.sleep(1.0)
+    assert celery_rig.document(document_id).status == "pending"
+    beat = celery_rig.stack.start_beat()
+    document = celery_rig.wait_finished(document_id, timeout=60)
+    assert (document.status, document.attempts) == ("ready", 1)
+    assert "sohoa.recover" in beat.text()
+    celery_rig.assert_stored_once()
+    assert len(ping(settings, "worker", timeout=1)) == 1
+    health = subprocess.run([sys.executable, "-m", "sohoa.cli", "ping", "beat", "--timeout", "1"], capture_output=True, text=True,
+                            env={**os.environ, "SOHOA_BROKER_URL": settings.broker_url}, cwd=REPO)
+    assert health.returncode == 0 and health.stdout.startswith("beat@"), health
+
+
+def test_an_upload_stands_while_the_broker_is_down_and_is_queued_at_the_next_start(scaleout_stack, caplog):
+    down = Rig(build_services(scaleout_stack.settings.model_copy(update={"broker_url": "redis://127.0.0.1:9/0"})),
+               scaleout_stack)
+    try:
+        document_id = upload_scan(down, PAGES[:1])  # accepted: the document is safe in the catalog
+    finally:
+        down.services.close()
+    assert "could not queue document" in caplog.text
+    scaleout_stack.start_worker()
+    time.sleep(scaleout_stack.settings.recovery_grace_s)
+    restarted = Rig(build_services(scaleout_stack.settings), scaleout_stack)  # start-up recovery queues it
+    try:
+        assert restarted.wait_finished(document_id).status == "ready"
+    finally:
+        restarted.services.close()
+
+
+def test_a_catalog_outage_is_retried_with_backoff(celery_rig):
+    """The worker loses its database (connections refused) while a document waits: Celery
+    retries the task with growing delays until the database is back."""
+    worker = celery_rig.stack.start_worker()
+    database = celery_rig.stack.database_url.rsplit("/", 1)[1]
+    admin = psycopg.connect(celery_rig.stack.database_url.rsplit("/", 1)[0].replace("+psycopg", "") + "/postgres",
+                            autocommit=True)
+    try:
+        document_id = celery_rig.pending_document(samples.png_page())
+        admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                      (f"sohoa-{worker.name}",))
+        celery_rig.services.queue.submit(document_id)
+        worker.wait_for("Retry in", timeout=30)
+        time.sleep(2)
+        assert worker.text().count("Retry in") >= 2, worker.text()
+    finally:
+        admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
+        admin.close()
+    document = celery_rig.wait_finished(document_id, timeout=90)
+    assert (document.status, document.attempts) == ("ready", 1)
+
+
+def test_records_jobs_run_on_schedule_in_a_worker(celery_rig):
+    from catalog.fixity import list_runs
+    from catalog.retention import latest_review
+
+    celery_rig.stack.start_worker()
+    app = celery_rig.services.queue.app
+    jobs = {entry["args"][0] for entry in app.conf.beat_schedule.values() if entry["task"] == SCHEDULED_JOB}
+    assert jobs == {"fixity", "retention_review"}
+    for job in sorted(jobs):  # what beat sends when they are due
+        app.send_task(SCHEDULED_JOB, args=[job])
+    deadline = time.monotonic() + 60
+    while True:
+        with celery_rig.services.db.session() as s:
+            runs = [(r.trigger, r.state) for r in list_runs(s)]
+            review = latest_review(s)
+            if ("schedule", "completed") in runs and review is not None:
+                break
+        assert time.monotonic() < deadline, celery_rig.logs()
+        time.sleep(0.2)
+    assert review.trigger == "schedule"
