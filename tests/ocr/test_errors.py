@@ -130,3 +130,29 @@ def test_errors_survive_the_process_boundary() -> None:
     assert isinstance(error, UnreadableDocument)
     assert (error.code, error.detail) == ("too_large", "50000x50000 px")
     assert str(error) == "too_large: 50000x50000 px"
+
+
+def test_a_killed_worker_fails_its_document_and_the_pool_recovers(tmp_path: Path) -> None:
+    """A worker killed mid-page (e.g. by the kernel for memory): OcrFailed, then the next document works."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from ocr import OcrFailed
+
+    src = image_pdf([render_lines(ADMIN_LINES * 8, page_in=(8.27, 11.69))] * 2, tmp_path / "long.pdf")
+    with PagePool(1) as pool:
+        pool.start()
+        workers = list(pool._executor._processes)  # noqa: SLF001 (test reaches in to kill one)
+        killer = threading.Timer(0.5, os.kill, (workers[0], signal.SIGKILL))
+        killer.start()
+        started = time.monotonic()
+        with pytest.raises(OcrFailed):
+            digitize(src, "application/pdf", tmp_path / "out.pdf", pool)
+        assert time.monotonic() - started < 60
+        killer.join()
+
+        small = image_pdf([render_lines(ADMIN_LINES)], tmp_path / "small.pdf")
+        result = digitize(small, "application/pdf", tmp_path / "out.pdf", pool)
+        assert "001203004567" in result.text
