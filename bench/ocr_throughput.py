@@ -26,6 +26,7 @@ import argparse
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -236,6 +237,29 @@ def profile_page(scan: Path, index: int, dpi: int, workdir: Path) -> None:
         print(f"    {name:<34}{seconds * 1000:9.0f}{cpu * 1000:9.0f}{100 * cpu / total:7.1f}")
 
 
+def report(rounds: list[dict[str, Run]], jobs: int) -> None:
+    """Best run of each system, then the ratios per round (runs back to back share the load)."""
+    best_of = {key: best([r[key] for r in rounds if key in r]) for key in ("a", "ceiling", "b", "c") if key in rounds[0]}
+    print(f"best of {len(rounds)}:{'seconds':>17}{'pages/s':>9}{'CPU s/page':>12}{'CER %':>8}")
+    for run in best_of.values():
+        print(f"{run.name:<26}{run.seconds:>9.2f}{run.pages_per_s:>9.3f}{run.cpu / run.pages:>12.2f}{run.cer:>8.2f}")
+    serial, ours = best_of["a"], best_of["c"]
+    verdict = lambda ok: "ok" if ok else "MISSED"  # noqa: E731
+    for key, target in (("a", 1.8), ("b", 1.5)):
+        if key not in best_of:
+            continue
+        per_round = [r[key].seconds / r["c"].seconds for r in rounds]
+        ratio = best_of[key].seconds / ours.seconds
+        print(f"c/{key} = {ratio:.2f}x best vs best (target >= {target}: {verdict(ratio >= target)}); "
+              f"per round: {' '.join(f'{x:.2f}' for x in per_round)}, median {statistics.median(per_round):.2f}x")
+    ceilings = " ".join(f"{r['a'].seconds / r['ceiling'].seconds:.2f}" for r in rounds)
+    print(f"machine ceiling per round ({jobs} plain tesseracts at once vs one): {ceilings}")
+    print(f"c/a from CPU s/page (load-free estimate, {jobs} free cores): {jobs * serial.cpu / ours.cpu:.2f}x")
+    if "b" in best_of:
+        print(f"c/b from CPU s/page (ignores OCRmyPDF's serial start and finish): {best_of['b'].cpu / ours.cpu:.2f}x")
+    print(f"CER c - a = {ours.cer - serial.cer:+.2f} points (target <= +0.5: {verdict(ours.cer <= serial.cer + 0.5)})")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=8)
@@ -253,34 +277,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"{args.pages} A4 pages at 300 dpi ({args.pages - args.pages // 2} clean, {args.pages // 2} noisy+skewed)")
 
     print(f"load average before: {os.getloadavg()}")
-    serial_runs, ceiling_runs, ocrmypdf_runs, our_runs = [], [], [], []
+    rounds: list[dict[str, Run]] = []
     # Niceness 0, as the baselines run: this compares work done, not scheduling priority.
     with PagePool(args.jobs, niceness=0) as pool:
         cold, _ = timed(pool.start)
         print(f"pool start: {cold:.2f} s (once per service process; not in (c))")
-        for _ in range(args.repeat):  # interleaved, so load from others hits all alike
-            serial_runs.append(bench_tesseract(pngs, truths))
-            ceiling_runs.append(bench_tesseract(pngs, truths, args.jobs))
-            our_runs.append(bench_ours(scan, truths, pool, workdir))
-            if not args.no_ocrmypdf and (run := bench_ocrmypdf(scan, truths, args.jobs, workdir)):
-                ocrmypdf_runs.append(run)
+        for _ in range(args.repeat):  # interleaved, (c) right after (a) and right before (b)
+            runs = {"a": bench_tesseract(pngs, truths), "c": bench_ours(scan, truths, pool, workdir)}
+            if not args.no_ocrmypdf and (ocrmypdf := bench_ocrmypdf(scan, truths, args.jobs, workdir)):
+                runs["b"] = ocrmypdf
+            runs["ceiling"] = bench_tesseract(pngs, truths, args.jobs)
+            rounds.append(runs)
     print(f"load average after: {os.getloadavg()}")
-
-    serial, ceiling, ours = best(serial_runs), best(ceiling_runs), best(our_runs)
-    ocrmypdf = best(ocrmypdf_runs) if ocrmypdf_runs else None
-    print(f"best of {args.repeat}:{'seconds':>17}{'pages/s':>9}{'CPU s/page':>12}{'CER %':>8}")
-    for run in [serial, ceiling, *([ocrmypdf] if ocrmypdf else []), ours]:
-        print(f"{run.name:<26}{run.seconds:>9.2f}{run.pages_per_s:>9.3f}{run.cpu / run.pages:>12.2f}{run.cer:>8.2f}")
-    verdict = lambda ok: "ok" if ok else "MISSED"  # noqa: E731
-    print(f"machine ceiling now: {ceiling.pages_per_s / serial.pages_per_s:.2f}x serial with {args.jobs} processes")
-    print(f"c/a = {ours.pages_per_s / serial.pages_per_s:.2f}x (target >= 1.8: "
-          f"{verdict(ours.pages_per_s >= 1.8 * serial.pages_per_s)})")
-    if ocrmypdf:
-        print(f"c/b = {ours.pages_per_s / ocrmypdf.pages_per_s:.2f}x (target >= 1.5: "
-              f"{verdict(ours.pages_per_s >= 1.5 * ocrmypdf.pages_per_s)})")
-    idle = args.jobs * serial.cpu / ours.cpu
-    print(f"c/a from CPU s/page (load-free estimate, assumes {args.jobs} free cores): {idle:.2f}x")
-    print(f"CER c - a = {ours.cer - serial.cer:+.2f} points (target <= +0.5: {verdict(ours.cer <= serial.cer + 0.5)})")
+    report(rounds, args.jobs)
 
     bench_born_digital(args.digital_pages, workdir)
     profile_page(scan, 1 if args.pages > 1 else 0, 300, workdir)
