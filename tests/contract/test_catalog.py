@@ -52,6 +52,22 @@ def in_threads(db: Database, fn: Callable, count: int, threads: int = 8) -> list
         return list(pool.map(one, range(count)))
 
 
+def _in_threads_of(url: str, fn: Callable, count: int) -> list:
+    db = Database(url)
+    try:
+        return in_threads(db, fn, count, threads=4)
+    finally:
+        db.dispose()
+
+
+def everywhere(db: Database, fn: Callable, count: int, per_process: int) -> list:
+    """fn(session) in count transactions over threads here, then per_process transactions over
+    threads in each of three other processes, all at once."""
+    results = in_threads(db, fn, count)
+    db.dispose()  # forked children must not inherit this pool's connections
+    return results + sum(in_processes(_in_threads_of, db.url, fn, per_process), [])
+
+
 # ------------------------------------------------------------------ schema
 
 
@@ -108,18 +124,8 @@ def _one_dossier(session) -> str:
     return open_dossier(session, "BHXH", PROCEDURE, owner, "counter").code
 
 
-def _dossiers_in_threads(url: str) -> list[str]:
-    db = Database(url)
-    try:
-        return in_threads(db, _one_dossier, 12, threads=4)
-    finally:
-        db.dispose()
-
-
 def test_dossier_numbers_are_unique_and_gapless_under_parallel_intake(db: Database):
-    codes = in_threads(db, _one_dossier, 16)
-    db.dispose()
-    codes += sum(in_processes(_dossiers_in_threads, db.url), [])
+    codes = everywhere(db, _one_dossier, 16, per_process=12)
     assert len(codes) == 16 + 3 * 12
     numbers = sorted(int(c.rsplit("-", 1)[1]) for c in codes)
     assert numbers == list(range(1, len(codes) + 1))
@@ -233,18 +239,8 @@ def _append_audit(session) -> int:
     return record(session, ACTOR, "dossier.read", "dossier", "BHXH-260301-0001", OWNER).id
 
 
-def _audit_in_threads(url: str) -> list[int]:
-    db = Database(url)
-    try:
-        return in_threads(db, _append_audit, 10, threads=4)
-    finally:
-        db.dispose()
-
-
 def test_audit_chain_stays_linear_under_concurrent_appends(db: Database):
-    ids = in_threads(db, _append_audit, 24)
-    db.dispose()
-    ids += sum(in_processes(_audit_in_threads, db.url), [])
+    ids = everywhere(db, _append_audit, 24, per_process=10)
     assert len(set(ids)) == 24 + 30
     with db.session() as s:
         report = verify(s)
