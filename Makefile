@@ -11,7 +11,7 @@ RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd fonts-dejavu-c
 TEST_PACKAGES := $(RUN_PACKAGES) postgresql redis-server ghostscript qpdf poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test system-run system-test deps bench clean
+.PHONY: run test test-postgres system-run system-test deps bench clean
 
 run: system-run deps
 	@echo "sohoa: http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/docs)"
@@ -19,6 +19,11 @@ run: system-run deps
 
 test: system-test deps
 	$(PY) -m pytest -q
+
+# The whole suite again with every `settings`-based test's catalog on PostgreSQL (make test already
+# runs the backend contract suites on both, and an API slice on the full scale-out stack).
+test-postgres: system-test deps
+	SOHOA_TEST_CATALOG=postgresql $(PY) -m pytest -q
 
 # Install Debian packages only when some are missing (apt-get needs root or sudo).
 define apt_ensure

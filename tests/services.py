@@ -35,7 +35,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-PG_BINDIR = Path(os.environ.get("SOHOA_TEST_PG_BINDIR", "/usr/lib/postgresql/15/bin"))
+
+def _newest_pg_bindir() -> Path:
+    """The server binaries of the newest PostgreSQL the Debian package installed (15 on bookworm,
+    17 on trixie)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BINDIR = Path(os.environ.get("SOHOA_TEST_PG_BINDIR") or _newest_pg_bindir())
 REDIS_SERVER = Path(os.environ.get("SOHOA_TEST_REDIS_SERVER", "/usr/bin/redis-server"))
 PG_OS_USER = "postgres"  # initdb/postgres refuse to run as root
 START_TIMEOUT = 60.0
@@ -236,7 +244,7 @@ def _pg_command_prefix() -> tuple[list[str], str | None]:
     except KeyError:
         raise ServiceUnavailable(
             f"running as root and there is no OS user {PG_OS_USER!r} to run PostgreSQL as;"
-            " install the Debian package postgresql-15 (it creates the user)"
+            " install the Debian package postgresql (it creates the user)"
         ) from None
     runuser = require_binary(Path("/usr/sbin/runuser"), "install util-linux")
     return [str(runuser), "-u", PG_OS_USER, "--"], PG_OS_USER
@@ -255,12 +263,12 @@ def _run_pg_tool(cmd: list[str | os.PathLike[str]], workdir: Path, what: str) ->
 
 
 def start_postgres() -> RunningService:
-    """A private PostgreSQL 15 cluster (trust auth, fsync off) on 127.0.0.1.
+    """A private PostgreSQL cluster (trust auth, fsync off) on 127.0.0.1.
 
     url is postgresql+psycopg://postgres@127.0.0.1:PORT/postgres (SQLAlchemy form;
     drop "+psycopg" for psycopg.connect). Create databases in it as needed.
     """
-    hint = "install the Debian package postgresql-15 (make deps)"
+    hint = "install the Debian package postgresql (make deps)"
     initdb = require_binary(PG_BINDIR / "initdb", hint)
     pg_ctl = require_binary(PG_BINDIR / "pg_ctl", hint)
     prefix, owner = _pg_command_prefix()

@@ -67,7 +67,7 @@ def test_missing_binary_is_a_clear_error(monkeypatch):
     with pytest.raises(ServiceUnavailable, match="redis-server"):
         start_redis()
     monkeypatch.setattr(services, "PG_BINDIR", Path("/nonexistent/pg/bin"))
-    with pytest.raises(ServiceUnavailable, match="postgresql-15"):
+    with pytest.raises(ServiceUnavailable, match="Debian package postgresql"):
         start_postgres()
 
 
