@@ -69,7 +69,8 @@ def change_user(session: Session, actor: Actor, username: str, change: UserChang
         if user.username == actor.username:
             raise Rejected(409, "self_lockout", "Không thể tự khoá hoặc tự hạ quyền tài khoản của chính mình.")
         if loses_admin and _active_admins(session) <= 1:
-            raise Rejected(409, "last_admin", "Đây là quản trị viên cuối cùng đang hoạt động; hãy tạo quản trị viên khác trước.")
+            raise Rejected(409, "last_admin", "Đây là quản trị viên cuối cùng đang hoạt động; "
+                           "hãy tạo quản trị viên khác trước.")
     if change.role is not None and change.role.value != user.role:
         user.role = changed["role"] = change.role.value
     if change.active is not None and change.active != user.active:

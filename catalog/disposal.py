@@ -38,7 +38,6 @@ from catalog.models import Base, Component, Document, DocumentStatus, Page, UTCD
 from catalog.owners import owner_ref
 from catalog.retention import RetentionRule, assess, document_type_names, load_schedule, refuse_undisposable
 from sohoa.errors import Rejected, bad_request, not_found
-from storage import content_key
 
 if TYPE_CHECKING:
     from sohoa.services import Services
@@ -159,7 +158,8 @@ def list_batches(session: Session, *, state: BatchState | None = None, offset: i
 
 
 def _wrong_state(batch: DisposalBatch, doing: str) -> Rejected:
-    return Rejected(409, "wrong_batch_state", f"Đợt huỷ {batch.code} đang ở trạng thái '{batch.state}', không thể {doing}.")
+    return Rejected(409, "wrong_batch_state",
+                    f"Đợt huỷ {batch.code} đang ở trạng thái '{batch.state}', không thể {doing}.")
 
 
 def _documents(session: Session, ids: Sequence[str]) -> list[Document]:
@@ -330,7 +330,8 @@ def _wipe(session: Session, document: Document) -> None:
         elif isinstance(value, (str, dict, list)):
             setattr(document, attr.key, type(value)())
         else:
-            raise RuntimeError(f"document.{attr.key} is required and not in KEPT_COLUMNS: decide how disposal treats it")
+            raise RuntimeError(f"document.{attr.key} is required and not in KEPT_COLUMNS: "
+                               "decide how disposal treats it")
     document.status = DocumentStatus.disposed.value
 
 

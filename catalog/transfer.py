@@ -86,7 +86,8 @@ def _scope(session: Session, dossier_code: str | None, owner: str | None) -> tup
         who = find_owner(session, owner)
         if who is None:
             raise not_found("owner_not_found", f"Không tìm thấy chủ sở hữu '{owner}'.")
-        ids = list(session.scalars(select(Document.id).where(Document.owner_id == who.id).order_by(Document.created_at)))
+        ids = list(session.scalars(select(Document.id).where(Document.owner_id == who.id)
+                                   .order_by(Document.created_at)))
         name = owner
     documents = list(session.scalars(select(Document).options(selectinload(Document.owner))
                                      .where(Document.id.in_(ids), Document.status != DocumentStatus.receiving.value)))

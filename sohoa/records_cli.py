@@ -80,7 +80,8 @@ def fixity_check(show: int) -> None:
                f"checked, {run.baselines_recorded} baselines recorded")
     click.echo(f"missing {run.missing}, altered {run.altered}, orphans {run.orphans}, unreadable {run.unreadable}")
     for issue in issues:
-        click.echo(f"  {issue.problem:<10} {issue.key}" + (f"  (document {issue.document_id})" if issue.document_id else ""))
+        document = f"  (document {issue.document_id})" if issue.document_id else ""
+        click.echo(f"  {issue.problem:<10} {issue.key}{document}")
     if run.problems or run.state != "completed":
         sys.exit(1)
 
@@ -146,8 +147,8 @@ def disposal_execute(batch_id: int) -> None:
         with services.db.session() as s:
             batch = get_batch(s, batch_id)
             states = [i.state for i in batch_items(s, batch_id)]
-    click.echo(f"{batch.code}: {batch.state}; destroyed {states.count('destroyed')}, withheld {states.count('withheld')}"
-               f"; certificate {batch.certificate_pdf_key}")
+    click.echo(f"{batch.code}: {batch.state}; destroyed {states.count('destroyed')}, "
+               f"withheld {states.count('withheld')}; certificate {batch.certificate_pdf_key}")
 
 
 @click.group()

@@ -311,3 +311,16 @@ def test_a_dossier_hold_covers_the_results_it_produced(client, archive: Archive,
                 headers=as_user("archivist1"))
     r = propose(client, as_user("archivist1"), result)
     assert r.status_code == 409 and r.json()["documents"][0]["reason"] == "held"
+
+
+def test_the_cli_executes_an_approved_batch_and_lists_batches(client, archive: Archive, as_user, cli):
+    doc_id = archive.document(archive.dossier())
+    batch_id = approved_batch(client, as_user, doc_id)
+    r = cli("disposal", "execute", batch_id)
+    assert r.exit_code == 0, r.output
+    assert "completed; destroyed 1, withheld 0; certificate certificates/disposal/BHXH-HUY-" in r.output
+    assert archive.objects(doc_id)["original"] is False
+    listed = cli("disposal", "list")
+    assert "completed" in listed.output and "proposed by archivist1, decided by admin1" in listed.output
+    r = cli("disposal", "execute", 999)
+    assert r.exit_code == 1 and "batch_not_found" in r.output

@@ -132,3 +132,13 @@ def test_terms_end_on_the_anniversary_and_never_early():
     assert add_years(date(2020, 3, 1), 5) == date(2025, 3, 1)
     assert add_years(date(2020, 2, 29), 1) == date(2021, 3, 1)
     assert add_years(date(2020, 2, 29), 4) == date(2024, 2, 29)
+
+
+def test_the_cli_lists_due_documents_and_reviews(client, archive: Archive, cli):
+    code = archive.dossier()
+    doc_id = archive.document(code)
+    r = cli("retention", "due")
+    assert r.exit_code == 0, r.output
+    assert f"{doc_id}  NT01  {OWNER_ID}  due 01/03/2020 (5 y from dossier_resolved 01/03/2015)" in r.output
+    r = cli("retention", "review")
+    assert r.exit_code == 0 and "1 documents due for disposal, 0 more due but held" in r.output
