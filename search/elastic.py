@@ -186,7 +186,17 @@ class ElasticIndex:
         self.name = name
         self.client = Elasticsearch(url, **client_options)
         if not self.client.indices.exists(index=name):
-            self.client.indices.create(index=name, **index_settings())
+            self._create()
+
+    def _create(self) -> None:
+        from elasticsearch import BadRequestError
+
+        try:
+            self.client.indices.create(index=self.name, **index_settings())
+        except BadRequestError as exc:
+            # The API and the workers start together: another process created it meanwhile.
+            if exc.error != "resource_already_exists_exception":
+                raise
 
     def _bulk(self, actions: Iterable[dict]) -> None:
         from elasticsearch import helpers
