@@ -109,7 +109,8 @@ def _read_all(scans: list[_Scan], lang: str) -> list[tesseract.Recognition]:
 
 def _finish(job: PageJob, scan: _Scan, reading: tesseract.Recognition) -> PageOutcome:
     best = _Attempt(0, scan.skew, scan.straight, reading)
-    if best.score < LOW_CONFIDENCE or _sideways(best.result.words):
+    # No words at all is a blank side or a picture: OSD would find too few letters too.
+    if reading.words and (best.score < LOW_CONFIDENCE or _sideways(reading.words)):
         best = _try_orientation(scan, best, job.lang)
     page = PageText(
         number=scan.index + 1,

@@ -270,3 +270,14 @@ def test_one_worker_reads_a_batch_of_frames_at_their_own_resolutions(tmp_path: P
     for (width, height), frame in zip(sizes, frames, strict=True):
         assert width / height == pytest.approx(frame.width / frame.height, rel=0.01)
         assert max(width / 595.44, height / 841.68) < 1.5  # about an A4 sheet, not a poster
+
+
+def test_blank_page_is_quick_and_empty(pool: PagePool, tmp_path: Path, out_pdf: Path) -> None:
+    """The back of a duplex scan: no text, no confidence, no orientation search, still a page."""
+    src = image_pdf([render_lines(ADMIN_LINES), render_lines([""], page_in=(6, 4))], tmp_path / "duplex.pdf")
+
+    result = digitize(src, "application/pdf", out_pdf, pool)
+
+    assert [(p.text, p.confidence, p.rotation) for p in result.pages[1:]] == [("", None, 0)]
+    assert result.mean_confidence == result.pages[0].confidence
+    assert_searchable(out_pdf, KEY_PHRASES, [])
