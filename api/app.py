@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from api import errors
 from api.limits import BodySizeLimit
 from api.routers import auth, batches, catalogs, coding, documents, dossiers, results, search, web
-from api.routers import admin_dead_letters, records
+from api.routers import admin_dead_letters, owners, records, reuse
 from sohoa.services import Services, build_services
 from sohoa.settings import Settings, get_settings
 
@@ -34,6 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(records.router)
     app.include_router(admin_dead_letters.router)
+    app.include_router(reuse.router)
+    app.include_router(owners.router)
 
     @app.get("/healthz", tags=["ops"])
     def health() -> dict[str, str]:

@@ -6,7 +6,8 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from api.coding_schemas import PaperRecordOut, TypeOut, document_type_of
-from catalog.models import Channel, Document, Dossier, Owner
+from catalog import reuse
+from catalog.models import Channel, Component, Document, Dossier, Owner
 
 
 class OwnerIn(BaseModel):
@@ -59,11 +60,33 @@ class DocumentSummary(BaseModel):
                    progress=progress(d), links=document_links(d.id))
 
 
+class ComponentSourceOut(BaseModel):
+    kind: str = Field(description="uploaded (digitized for an earlier dossier) | result (issued by one)")
+    dossier_code: str | None
+
+
 class ComponentOut(BaseModel):
     id: int
     component_code: str | None
     reused: bool
+    source: ComponentSourceOut | None = Field(None, description="For a reused paper: where it came from")
     document: DocumentSummary
+
+    @classmethod
+    def of(cls, c: Component) -> ComponentOut:
+        source = None
+        if c.reused and c.source_kind:
+            source = ComponentSourceOut(kind=c.source_kind,
+                                        dossier_code=c.source_dossier.code if c.source_dossier else None)
+        return cls(id=c.id, component_code=c.component_code, reused=c.reused, source=source,
+                   document=DocumentSummary.of(c.document))
+
+
+class ReuseFiguresOut(BaseModel):
+    components: int
+    reused: int = Field(description="Components taken from papers digitized earlier")
+    digitized: int = Field(description="Components digitized for this dossier")
+    share: float = Field(description="reused / components, 0..1")
 
 
 class DossierOut(BaseModel):
@@ -76,14 +99,15 @@ class DossierOut(BaseModel):
     due_at: datetime | None
     owner: OwnerOut | None
     components: list[ComponentOut]
+    reuse: ReuseFiguresOut
 
     @classmethod
     def of(cls, d: Dossier) -> DossierOut:
         return cls(
             code=d.code, procedure_code=d.procedure_code, procedure_name=d.procedure.name, channel=d.channel,
             status=d.status, received_at=d.received_at, due_at=d.due_at, owner=OwnerOut.of(d.owner),
-            components=[ComponentOut(id=c.id, component_code=c.component_code, reused=c.reused,
-                                     document=DocumentSummary.of(c.document)) for c in d.components],
+            components=[ComponentOut.of(c) for c in d.components],
+            reuse=ReuseFiguresOut(**reuse.figures(d.components).to_json()),
         )
 
 

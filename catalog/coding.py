@@ -128,7 +128,7 @@ class DossierResult(Base):
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("document.id"))
     result_code: Mapped[str] = mapped_column(String(40))
-    replaces_document_id: Mapped[str | None] = mapped_column(ForeignKey("document.id"))
+    replaces_document_id: Mapped[str | None] = mapped_column(ForeignKey("document.id"), index=True)  # 0005
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(64))
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -324,13 +324,11 @@ def review(session: Session, document_id: str, approved: bool, note: str | None,
 
 
 def reusable_documents(session: Session, owner_id: int, on: date | None = None) -> list[Document]:
-    """Approved, still valid papers of an owner: what a counter may reuse instead of asking again."""
-    on = on or today_local()
-    rows = session.scalars(select(Document).where(
-        Document.owner_id == owner_id, Document.review_status == APPROVED,
-        Document.status == DocumentStatus.ready.value, Document.kind != "batch",
-    ).order_by(Document.created_at.desc()))
-    return [d for d in rows if d.permanent or d.valid_until is None or d.valid_until >= on]
+    """Approved, still valid papers of an owner: what a counter may reuse instead of asking again
+    (the rule lives in catalog/reuse.py)."""
+    from catalog import reuse
+
+    return reuse.reusable_documents(session, owner_id, on=on)
 
 
 # ---------------------------------------------------------------- results

@@ -92,6 +92,40 @@ class Owner(Base):
     full_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     died_on: Mapped[date | None] = mapped_column(Date)  # retention event "owner's death" (migration 0004)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("owner.id"))
+    """Set when an archivist merged this owner into another (catalog/merge.py); its codes moved there."""
+
+    aliases: Mapped[list["OwnerAlias"]] = relationship(
+        foreign_keys="OwnerAlias.owner_id", order_by="OwnerAlias.code", viewonly=True)
+
+
+class OwnerAlias(Base):
+    """A code an owner is still found by after a merge, though the owner's own column holds another."""
+
+    __tablename__ = "owner_alias"
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # personal_id | social_insurance_code
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id"), index=True)
+    merge_id: Mapped[int] = mapped_column(ForeignKey("owner_merge.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OwnerMerge(Base):
+    """Who merged which owner into which, why, and what moved: the record behind every alias."""
+
+    __tablename__ = "owner_merge"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("owner.id"), index=True)
+    merged_id: Mapped[int] = mapped_column(ForeignKey("owner.id"), index=True)
+    merged_personal_id: Mapped[str | None] = mapped_column(String(12))
+    merged_social_insurance_code: Mapped[str | None] = mapped_column(String(10))
+    merged_full_name: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    merged_by: Mapped[str] = mapped_column(String(64))
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    moved: Mapped[dict] = mapped_column(JSON, default=dict)  # {"documents": n, "dossiers": n, "legal_holds": n}
 
 
 class Counter(Base):
@@ -119,7 +153,8 @@ class Dossier(Base):
 
     procedure: Mapped[Procedure] = relationship()
     owner: Mapped[Owner] = relationship()
-    components: Mapped[list["Component"]] = relationship(back_populates="dossier", order_by="Component.id")
+    components: Mapped[list["Component"]] = relationship(back_populates="dossier", order_by="Component.id",
+                                                        foreign_keys="Component.dossier_id")
 
 
 class Document(Base):
@@ -222,9 +257,13 @@ class Component(Base):
     document_id: Mapped[str] = mapped_column(ForeignKey("document.id"), index=True)
     component_code: Mapped[str | None] = mapped_column(String(32))
     reused: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
+    """For a reused paper: the dossier it was digitized for, or that issued it as a result."""
+    source_kind: Mapped[str | None] = mapped_column(String(16))  # uploaded | result (catalog/reuse.py)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    dossier: Mapped[Dossier] = relationship(back_populates="components")
+    dossier: Mapped[Dossier] = relationship(back_populates="components", foreign_keys=[dossier_id])
+    source_dossier: Mapped[Dossier | None] = relationship(foreign_keys=[source_dossier_id])
     document: Mapped[Document] = relationship(back_populates="components")
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalog.models import Owner
+from catalog.models import Owner, OwnerAlias
 from catalog.reference import code_patterns
 from sohoa.errors import bad_request
 
@@ -30,10 +30,16 @@ def owner_ref(owner: Owner | None) -> str | None:
 
 
 def find_owner(session: Session, code: str) -> Owner | None:
-    """Exact lookup by either identifier."""
-    return session.scalars(
-        select(Owner).where(or_(Owner.personal_id == code, Owner.social_insurance_code == code))
-    ).first()
+    """Exact lookup by either identifier, or by a code an owner kept from a merge."""
+    found = _owners_by_codes(session, [code])
+    return found[0] if found else None
+
+
+def _owners_by_codes(session: Session, codes: list[str]) -> list[Owner]:
+    """The owners holding any of the codes, in their own columns or as aliases from a merge."""
+    by_column = select(Owner.id).where(or_(Owner.personal_id.in_(codes), Owner.social_insurance_code.in_(codes)))
+    by_alias = select(OwnerAlias.owner_id).where(OwnerAlias.code.in_(codes))
+    return list(session.scalars(select(Owner).where(Owner.id.in_(by_column.union(by_alias))).order_by(Owner.id)))
 
 
 def get_or_create_owner(
@@ -45,12 +51,7 @@ def get_or_create_owner(
 ) -> Owner:
     """Return the owner known by either code, filling in the code it did not have yet."""
     validate_owner_codes(personal_id, social_insurance_code)
-    clauses = []
-    if personal_id:
-        clauses.append(Owner.personal_id == personal_id)
-    if social_insurance_code:
-        clauses.append(Owner.social_insurance_code == social_insurance_code)
-    matches = list(session.scalars(select(Owner).where(or_(*clauses))))
+    matches = _owners_by_codes(session, [c for c in (personal_id, social_insurance_code) if c])
     if len(matches) > 1:
         raise bad_request(
             "owner_conflict",
@@ -59,6 +60,9 @@ def get_or_create_owner(
         )
     if matches:
         owner = matches[0]
+        aliases = {a.code for a in owner.aliases}
+        personal_id = None if personal_id in aliases else personal_id
+        social_insurance_code = None if social_insurance_code in aliases else social_insurance_code
         if personal_id and owner.personal_id is None:
             owner.personal_id = personal_id
         if social_insurance_code and owner.social_insurance_code is None:

@@ -9,13 +9,14 @@ same for a process that died in between. Only after 3 does the caller answer 202
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from sqlalchemy import select, update
 
 from catalog import documents as docs
+from catalog import indexing, reuse
 from catalog.audit import Actor, record
 from catalog.models import Component, Document, DocumentStatus, Owner
 from catalog.owners import owner_ref
@@ -88,7 +89,8 @@ def _store(services: Services, files: Sequence[ValidatedFile], owner_id: int | N
                 s.execute(update(Document).where(Document.id.in_(new_ids))
                           .values(status=DocumentStatus.pending.value))
             if dossier_id is not None:
-                _attach(s, dossier_id, [doc_id for _, doc_id, _ in plan], component_code)
+                _attach(s, dossier_id, [doc_id for _, doc_id, _ in plan], component_code,
+                        same_bytes={doc_id for _, doc_id, dup in plan if dup})
             statuses = dict(s.execute(select(Document.id, Document.status)
                                       .where(Document.id.in_([d for _, d, _ in plan]))).all())
             ref = owner_ref(s.get(Owner, owner_id)) if owner_id is not None else None
@@ -100,15 +102,21 @@ def _store(services: Services, files: Sequence[ValidatedFile], owner_id: int | N
         raise
     for doc_id in new_ids:
         services.queue.submit(doc_id)
+    if dossier_id is not None:  # an earlier paper filed with one more dossier: its index entry says so
+        indexing.refresh(services.db, services.index, {doc_id for _, doc_id, dup in plan if dup})
     return [Accepted(doc_id, f.filename, statuses[doc_id], dup, f.page_count, f.sha256)
             for f, doc_id, dup in plan]
 
 
-def _attach(session, dossier_id: int, document_ids: Sequence[str], component_code: str | None) -> None:
+def _attach(session, dossier_id: int, document_ids: Sequence[str], component_code: str | None,
+            same_bytes: Collection[str] = ()) -> None:
     have = set(session.scalars(select(Component.document_id).where(Component.dossier_id == dossier_id)))
     for doc_id in dict.fromkeys(document_ids):
         if doc_id not in have:
-            session.add(Component(dossier_id=dossier_id, document_id=doc_id, component_code=component_code))
+            component = Component(dossier_id=dossier_id, document_id=doc_id, component_code=component_code)
+            if doc_id in same_bytes:
+                reuse.mark_same_bytes(session, dossier_id, component)
+            session.add(component)
 
 
 def undo_receipts(services: Services, document_ids: Sequence[str]) -> None:

@@ -7,7 +7,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
+from api.reuse_schemas import ChecklistOut, DossierCreatedOut
 from api.schemas import AcceptedOut, DossierCreate, DossierOut, UploadOut, document_links
+from catalog import reuse
 from catalog.audit import Actor, record
 from catalog.dossiers import get_dossier, open_dossier
 from catalog.owners import get_or_create_owner, owner_ref
@@ -21,16 +23,19 @@ Intake = Annotated[Actor, require(Role.counter, Role.handler)]
 Reader = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=DossierOut)
-def create_dossier(body: DossierCreate, actor: Intake, services: ServicesDep, session: SessionDep) -> DossierOut:
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=DossierCreatedOut)
+def create_dossier(body: DossierCreate, actor: Intake, services: ServicesDep, session: SessionDep) -> DossierCreatedOut:
+    """Open a dossier; the answer carries the procedure's checklist with, per component, the
+    owner's earlier papers that can be reused instead of scanned again."""
     owner = get_or_create_owner(session, body.owner.personal_id, body.owner.social_insurance_code,
                                 body.owner.full_name)
     dossier = open_dossier(session, services.settings.agency_code, body.procedure_code, owner,
                            body.channel.value, office_code=actor.office_code)
-    record(session, actor, "dossier.create", "dossier", dossier.code, owner_ref(owner),
-           procedure=body.procedure_code, channel=body.channel.value)
     session.refresh(dossier)
-    return DossierOut.of(dossier)
+    checklist = reuse.checklist(session, dossier)
+    record(session, actor, "dossier.create", "dossier", dossier.code, owner_ref(owner),
+           procedure=body.procedure_code, channel=body.channel.value, shown=checklist.shown_documents())
+    return DossierCreatedOut(**DossierOut.of(dossier).model_dump(), checklist=ChecklistOut.of(checklist))
 
 
 @router.get("/{code}", response_model=DossierOut)

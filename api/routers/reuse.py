@@ -1,0 +1,45 @@
+"""Reuse at intake: a dossier's checklist with the owner's earlier papers, and attaching one."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, status
+
+from api.auth import require
+from api.deps import ServicesDep, SessionDep
+from api.reuse_schemas import ChecklistOut, ReuseIn
+from api.schemas import DossierOut
+from catalog import indexing, reuse
+from catalog.audit import Actor, record
+from catalog.dossiers import get_dossier
+from catalog.owners import owner_ref
+from catalog.users import Role
+
+router = APIRouter(prefix="/api/v1/dossiers", tags=["reuse"])
+
+Intake = Annotated[Actor, require(Role.counter, Role.handler)]
+Reader = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist)]
+
+
+@router.get("/{code}/checklist", response_model=ChecklistOut)
+def checklist(code: str, actor: Reader, session: SessionDep) -> ChecklistOut:
+    """The procedure's components: what is attached, and for each reusable component the owner's
+    approved, still valid papers of its type (newest first, with the dossier each came from)."""
+    dossier = get_dossier(session, code)
+    found = reuse.checklist(session, dossier)
+    record(session, actor, "dossier.checklist", "dossier", dossier.code, owner_ref(dossier.owner),
+           shown=found.shown_documents())  # the owner's papers it showed
+    return ChecklistOut.of(found)
+
+
+@router.post("/{code}/components/reuse", status_code=status.HTTP_201_CREATED, response_model=DossierOut)
+def attach_candidate(code: str, body: ReuseIn, actor: Intake, services: ServicesDep) -> DossierOut:
+    """File one of the owner's earlier papers as a component: no upload, nothing copied; the
+    component records that it was reused and from which dossier."""
+    with services.db.session() as s:
+        dossier = get_dossier(s, code)
+        component = reuse.attach(s, dossier, body.document_id, body.component_code, actor)
+        document_id = component.document_id
+    indexing.refresh(services.db, services.index, [document_id])  # now also found under this dossier
+    with services.db.session() as s:
+        return DossierOut.of(get_dossier(s, code))
