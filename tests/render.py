@@ -11,6 +11,8 @@ Owned by the ``ocr`` package's maintainers; other suites may import it::
 * :func:`skewed`, :func:`rotated`, :func:`noisy` imitate bad scans.
 * :func:`image_pdf` makes an image-only ("scanned") PDF, :func:`text_pdf` a
   born-digital PDF with a real text layer (fpdf2, font embedded with ToUnicode).
+* :func:`encode` gives a page's file bytes (PNG, JPEG, TIFF) with its dpi.
+* :func:`seed_paragraphs` reads real administrative Vietnamese from ``shared/seeds``.
 """
 
 from __future__ import annotations
