@@ -265,6 +265,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--pages", type=int, default=8)
     parser.add_argument("--digital-pages", type=int, default=50)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--dpi", type=int, default=300, help="our rasterizing dpi (the baselines read 300 dpi)")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each system; the fastest counts")
     parser.add_argument("--no-ocrmypdf", action="store_true")
     parser.add_argument("--keep", type=Path, help="keep the work files in this directory")
@@ -279,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"load average before: {os.getloadavg()}")
     rounds: list[dict[str, Run]] = []
     # Niceness 0, as the baselines run: this compares work done, not scheduling priority.
-    with PagePool(args.jobs, niceness=0) as pool:
+    with PagePool(args.jobs, dpi=args.dpi, niceness=0) as pool:
         cold, _ = timed(pool.start)
         print(f"pool start: {cold:.2f} s (once per service process; not in (c))")
         for _ in range(args.repeat):  # interleaved, (c) right after (a) and right before (b)
