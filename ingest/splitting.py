@@ -137,11 +137,14 @@ def page_images(path: Path, media_type: str, dpi: int = DETECT_DPI) -> list[Imag
     if media_type == "application/pdf":
         import pypdfium2 as pdfium
 
-        pdf = pdfium.PdfDocument(str(path))
-        try:
-            return [pdf[i].render(scale=dpi / 72, grayscale=True).to_pil() for i in range(len(pdf))]
-        finally:
-            pdf.close()
+        from ocr.textlayer import PDFIUM_LOCK
+
+        with PDFIUM_LOCK:  # PDFium is not thread-safe
+            pdf = pdfium.PdfDocument(str(path))
+            try:
+                return [pdf[i].render(scale=dpi / 72, grayscale=True).to_pil() for i in range(len(pdf))]
+            finally:
+                pdf.close()
     images = []
     with Image.open(path) as image:
         for frame in range(getattr(image, "n_frames", 1)):

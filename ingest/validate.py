@@ -18,6 +18,7 @@ import pikepdf
 import pypdfium2 as pdfium
 from PIL import Image, UnidentifiedImageError
 
+from ocr.textlayer import PDFIUM_LOCK
 from sohoa.errors import Rejected, bad_request
 from sohoa.settings import Settings
 
@@ -164,6 +165,11 @@ def inspect(path: Path, media_type: str, name: str, limits: Limits) -> int:
 
 
 def _pdf_pages(path: Path, name: str, limits: Limits) -> int:
+    with PDFIUM_LOCK:  # PDFium is not thread-safe, and uploads are checked in parallel threads
+        return _count_pdf_pages(path, name, limits)
+
+
+def _count_pdf_pages(path: Path, name: str, limits: Limits) -> int:
     try:
         pdf = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
