@@ -53,7 +53,7 @@ OCR_QUEUE = "ocr"
 MAINTENANCE_QUEUE = "maintenance"
 QUEUED_PREFIX = "sohoa:queued:"
 LEASE_PREFIX = "sohoa:lease:"
-QUEUED_TTL_S = 7 * 24 * 3600  # a marker outliving its message only delays recovery by this much
+QUEUED_TTL_S = 24 * 3600  # a marker outliving its message delays recovery by this much at most
 
 TRANSIENT_ERRORS = (
     sqlalchemy.exc.OperationalError,  # catalog down, connection dropped, failover
@@ -122,10 +122,10 @@ def _register_tasks(app: Celery) -> None:
         services = _worker_services(app)
         queue: CeleryQueue = services.queue
         with queue.lease(document_id) as held:
+            queue.delivered(document_id)
             if not held:
                 log.info("document %s is being processed by another worker; dropping this delivery", document_id)
                 return
-            queue.started(document_id)
             pipeline.process(services, document_id)
         if services.stopping.is_set():  # a shutdown cut it short and handed it back: queue it now
             queue.submit(document_id)
@@ -201,12 +201,18 @@ class CeleryQueue:
     def submit(self, document_id: str, *, delay: float = 0.0) -> None:
         """Queue a document. If the broker is down the document stays pending in the catalog and
         recovery queues it later, so the caller's work (an accepted upload) still stands."""
+        marker = QUEUED_PREFIX + document_id
         try:
+            # The marker first: a worker may take the task and clear the marker at once.
+            self.redis.set(marker, str(time.time()), ex=QUEUED_TTL_S)
             self.app.send_task(PROCESS_DOCUMENT, args=[document_id], countdown=delay if delay > 0 else None,
                                queue=OCR_QUEUE)
-            self.redis.set(QUEUED_PREFIX + document_id, str(time.time()), ex=QUEUED_TTL_S)
         except (BrokerError, redis.exceptions.RedisError) as exc:
             log.error("could not queue document %s (%s); recovery will queue it", document_id, exc)
+            try:
+                self.redis.delete(marker)
+            except redis.exceptions.RedisError:  # then recovery waits for the marker to expire
+                pass
 
     def requeue(self, document_ids: Sequence[str]) -> list[str]:
         submitted = []
@@ -230,8 +236,9 @@ class CeleryQueue:
             if held:
                 lease.release()
 
-    def started(self, document_id: str) -> None:
-        """The document's message reached a worker holding its lease: no longer merely queued."""
+    def delivered(self, document_id: str) -> None:
+        """A message of the document reached a worker, which holds its lease or drops the
+        message because another worker does: either way it is no longer waiting in the queue."""
         self.redis.delete(QUEUED_PREFIX + document_id)
 
     def in_flight(self) -> int:
