@@ -49,13 +49,16 @@ class Rig:
         leaves its original missing from object storage, an error every attempt runs into."""
         sha = hashlib.sha256(data).hexdigest()
         if store:
-            self.services.store.put_bytes(content_key(sha), data)
+            self.store_original(data)
         with self.services.db.session() as s:
             document = Document(sha256=sha, media_type="image/png", filename=filename, size=len(data),
                                 status="pending", page_count=1)
             s.add(document)
             s.flush()
             return document.id
+
+    def store_original(self, data: bytes) -> None:
+        self.services.store.put_bytes(content_key(hashlib.sha256(data).hexdigest()), data)
 
     def assert_stored_once(self) -> None:
         """Every document's objects, rows and index entry exist exactly once, nothing else."""
