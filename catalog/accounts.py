@@ -7,16 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.audit import Actor, record
 from catalog.models import utcnow
-from catalog.users import ApiKey, Office, Role, User, create_user, ensure_office, issue_api_key
+from catalog.users import ApiKey, Office, Role, User, create_user, ensure_office, hash_password, issue_api_key
 from sohoa.errors import Rejected, bad_request, not_found
 
-_hasher = PasswordHasher()  # the same argon2id defaults catalog.users uses
 
 
 def get_user(session: Session, username: str, *, lock: bool = False) -> User:
@@ -78,7 +76,7 @@ def change_user(session: Session, actor: Actor, username: str, change: UserChang
     if change.password is not None:
         if len(change.password) < 10:
             raise bad_request("weak_password", "Mật khẩu phải có ít nhất 10 ký tự.")
-        user.password_hash = _hasher.hash(change.password)
+        user.password_hash = hash_password(change.password)
         changed["password"] = "reset"
     if changed:
         record(session, actor, "user.change", "user", username, **changed)

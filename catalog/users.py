@@ -65,6 +65,10 @@ class ApiKey(Base):
     user: Mapped[User] = relationship()
 
 
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
 def ensure_office(session: Session, code: str, name: str | None = None) -> Office:
     office = session.get(Office, code)
     if office is None:
@@ -81,7 +85,7 @@ def create_user(session: Session, username: str, password: str, role: Role, offi
     if session.scalars(select(User).where(User.username == username)).first() is not None:
         raise bad_request("user_exists", f"Tên đăng nhập '{username}' đã tồn tại.")
     ensure_office(session, office_code)
-    user = User(username=username, full_name=full_name, password_hash=_hasher.hash(password), role=role.value,
+    user = User(username=username, full_name=full_name, password_hash=hash_password(password), role=role.value,
                 office_code=office_code)
     session.add(user)
     session.flush()

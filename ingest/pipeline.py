@@ -5,6 +5,7 @@ replaces pages), so a document interrupted anywhere is simply run again from the
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import tempfile
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from catalog import documents as docs
 from catalog.digitization import code_after_ocr
+from catalog.fixity import record_checksum
 from catalog.indexing import load_indexed
 from ocr import OcrResult, digitize
 from ocr.errors import UnreadableDocument
@@ -44,9 +46,11 @@ def process(services: Services, document_id: str) -> None:
             searchable = Path(tmp) / "searchable.pdf"
             result = digitize(source, media_type, searchable, services.pool,
                               progress=_progress_writer(services, document_id))
-            services.store.put_file(pdf_key, searchable, content_type="application/pdf")
-        services.store.put_bytes(text_key, result.text.encode("utf-8"), content_type="text/plain; charset=utf-8")
-        _finish(services, document_id, result)
+            pdf_sum = (pdf_key, _file_sha256(searchable), searchable.stat().st_size)
+            services.store.put_file(pdf_key, searchable, sha256=pdf_sum[1], content_type="application/pdf")
+        text = result.text.encode("utf-8")
+        services.store.put_bytes(text_key, text, content_type="text/plain; charset=utf-8")
+        _finish(services, document_id, result, [pdf_sum, (text_key, hashlib.sha256(text).hexdigest(), len(text))])
     except UnreadableDocument as exc:
         with services.db.session() as s:
             docs.fail(s, document_id, exc.code, exc.message)
@@ -68,7 +72,8 @@ def process(services: Services, document_id: str) -> None:
         services.queue.submit(document_id, delay=delay)
 
 
-def _finish(services: Services, document_id: str, result: OcrResult) -> None:
+def _finish(services: Services, document_id: str, result: OcrResult,
+            derived: list[tuple[str, str, int]]) -> None:
     pages = [docs.PageRecord(p.number, p.text, p.confidence, p.source, p.rotation, p.skew)
              for p in result.pages]
     # Index before the catalog says "ready": a crash in between re-runs the document, and the
@@ -80,6 +85,16 @@ def _finish(services: Services, document_id: str, result: OcrResult) -> None:
     services.index.upsert([replace(indexed, text=result.text, status="ready")])
     with services.db.session() as s:
         docs.complete(s, document_id, pages, result.mean_confidence)
+        for key, sha256, size in derived:  # fixity baselines, recorded with the write (a re-run replaces them)
+            record_checksum(s, key, sha256, size, "pipeline")
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _progress_writer(services: Services, document_id: str) -> Callable[[int, int], None]:

@@ -24,6 +24,16 @@ def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
                     retry_delay_s=0.2)
 
 
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at its production cost takes ~0.2 s a hash on these machines, and every test creates
+    five users and logs some in: cheap parameters keep the suite fast (same code path)."""
+    from argon2 import PasswordHasher
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr("catalog.users._hasher", cheap)
+
+
 PASSWORD = "mat-khau-thu-nghiem"
 ROLES = ("counter", "handler", "archivist", "admin")
 

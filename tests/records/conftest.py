@@ -97,17 +97,6 @@ def flip_a_byte(store, key: str) -> None:
     store.put_bytes(key, bytes(data))
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """argon2 at its production cost takes ~0.2 s a hash on these machines, and every test creates
-    five users and logs some in: cheap parameters keep these tests at seconds (same code path)."""
-    from argon2 import PasswordHasher
-
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr("catalog.users._hasher", cheap)
-    monkeypatch.setattr("catalog.accounts._hasher", cheap)
-
-
 @pytest.fixture
 def archive(client: TestClient) -> Archive:
     return Archive(client)

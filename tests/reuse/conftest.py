@@ -8,7 +8,7 @@ import pytest
 
 from catalog.models import Document
 
-from tests.records.conftest import Archive, archive, as_user, cli, quick_password_hashing  # noqa: F401
+from tests.records.conftest import Archive, archive, as_user, cli  # noqa: F401
 
 OTHER_OWNER = "079300001111"
 
