@@ -1,6 +1,8 @@
 """Engine, sessions and schema migration for the catalog database."""
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +17,22 @@ MIGRATION_LOCK = 0x50A0_0001  # PostgreSQL advisory lock keys, any constant uniq
 STARTUP_LOCK = 0x50A0_0002
 
 
+def _use_wal(cursor: sqlite3.Cursor, timeout: float = 30.0) -> None:
+    """WAL is kept in the database file, so only the first connection ever switches to it. The
+    switch needs the file to itself and fails at once, without the busy wait, while another
+    process opens the new file too (processes starting together): try again for a while."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def make_engine(url: str) -> Engine:
     """SQLite gets WAL and a busy timeout so the API threads, workers and the CLI can share it."""
     if url.startswith("sqlite"):
@@ -27,7 +45,7 @@ def make_engine(url: str) -> Engine:
         def _sqlite_pragmas(dbapi_conn, _record) -> None:
             dbapi_conn.isolation_level = None  # let the "begin" hook below issue BEGIN itself
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cur)
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
