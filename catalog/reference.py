@@ -36,8 +36,3 @@ def code_patterns(session: Session | None = None) -> CodePatterns:
     if session is None:
         return _shipped_patterns()
     return CodePatterns(dict(catalogs.active_catalog(session).patterns))
-
-
-def seed_procedures(session: Session) -> None:
-    """Start-up: install the shipped SAMPLE catalog on a fresh database, project procedures."""
-    catalogs.ensure_shipped(session)
