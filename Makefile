@@ -15,6 +15,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 run: system-run deps
 	@echo "sohoa: http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/docs)"
+	@echo "first run? in another shell: $(VENV)/bin/sohoa users create admin --role admin --office PT01"
 	$(VENV)/bin/sohoa serve --host $(HOST) --port $(PORT)
 
 test: system-test deps
