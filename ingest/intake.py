@@ -49,9 +49,10 @@ def accept(services: Services, uploads: Iterable[Upload], owner_id: int | None,
     ``kind`` is ``component``, ``result`` or ``batch`` (a whole-dossier scan the pipeline splits);
     ``parent_id`` names the batch a split-off paper came from."""
     received: list[ValidatedFile] = []
+    limits = Limits.of(services.settings)
     try:
         for upload in uploads:
-            received.append(receive(upload.stream, upload.filename, Limits.of(services.settings), services.tmp_dir))
+            received.append(receive(upload.stream, upload.filename, limits, services.tmp_dir))
         return _store(services, received, owner_id, dossier_id, component_code, actor, kind, parent_id)
     finally:
         for f in received:
@@ -59,8 +60,8 @@ def accept(services: Services, uploads: Iterable[Upload], owner_id: int | None,
 
 
 def _store(services: Services, files: Sequence[ValidatedFile], owner_id: int | None,
-           dossier_id: int | None, component_code: str | None, actor: Actor, kind: str = "component",
-           parent_id: str | None = None) -> list[Accepted]:
+           dossier_id: int | None, component_code: str | None, actor: Actor, kind: str,
+           parent_id: str | None) -> list[Accepted]:
     plan: list[tuple[ValidatedFile, str, bool]] = []  # (file, document id, duplicate?)
     created: dict[str, str] = {}  # sha256 -> id of a document created in this batch
     with services.db.session() as s:
