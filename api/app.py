@@ -1,25 +1,38 @@
 """The FastAPI application: routers, error handling, body limits, and the services' lifetime."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from api import errors
 from api.limits import BodySizeLimit
-from api.routers import auth, batches, catalogs, coding, documents, dossiers, results, search, web
-from api.routers import admin_dead_letters, owners, records, reuse
-from sohoa.services import Services, build_services
-from sohoa.settings import Settings, get_settings
+from api.routers import (
+    admin_dead_letters,
+    auth,
+    batches,
+    catalogs,
+    coding,
+    documents,
+    dossiers,
+    owners,
+    records,
+    results,
+    reuse,
+    search,
+    web,
+)
+from core.settings import Settings
+from ingest.services import Services
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+def create_app(settings: Settings, open_services: Callable[[], Services]) -> FastAPI:
+    """The app over services that ``open_services`` builds at start-up and closes at shutdown."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services: Services = build_services(settings)
+        services = open_services()
         app.state.services = services
         try:
             yield

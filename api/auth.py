@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from api.deps import ServicesDep
 from catalog.audit import Actor
-from catalog.models import utcnow
 from catalog.users import Role, User, user_for_api_key
-from sohoa.errors import Rejected
+from core.clock import utcnow
+from core.errors import Forbidden, Unauthenticated
 
 ALGORITHM = "HS256"
 ALL_ROLES = tuple(Role)
@@ -26,9 +26,8 @@ _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-def not_authenticated() -> Rejected:
-    return Rejected(401, "not_authenticated", "Vui lòng đăng nhập (phiên làm việc không có hoặc đã hết hạn).",
-                    headers={"WWW-Authenticate": "Bearer"})
+def not_authenticated() -> Unauthenticated:
+    return Unauthenticated("not_authenticated", "Vui lòng đăng nhập (phiên làm việc không có hoặc đã hết hạn).")
 
 
 def issue_token(services, user: User) -> tuple[str, int]:
@@ -68,7 +67,7 @@ def require(*roles: Role):
 
     def check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
         if actor.role not in allowed:
-            raise Rejected(403, "forbidden", "Tài khoản của bạn không có quyền thực hiện thao tác này.")
+            raise Forbidden("forbidden", "Tài khoản của bạn không có quyền thực hiện thao tác này.")
         return actor
 
     check.allowed_roles = frozenset(allowed)  # read by the route-coverage test

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from sohoa.services import Services
+from ingest.services import Services
 
 
 def get_services(request: Request) -> Services:

@@ -8,9 +8,38 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sohoa.errors import Rejected
+from core import errors
+from core.errors import Rejected
 
 log = logging.getLogger(__name__)
+
+# The one place a domain refusal becomes an HTTP status. The most specific kind comes first.
+STATUS: tuple[tuple[type[Rejected], int], ...] = (
+    (errors.Unprocessable, 422),
+    (errors.Invalid, 400),
+    (errors.Unauthenticated, 401),
+    (errors.Forbidden, 403),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.Gone, 410),
+    (errors.TooLarge, 413),
+    (errors.Unsupported, 415),
+    (errors.Throttled, 429),
+    (errors.Unavailable, 503),
+)
+
+
+def status_of(exc: Rejected) -> int:
+    return next(status for kind, status in STATUS if isinstance(exc, kind))
+
+
+def headers_of(exc: Rejected) -> dict[str, str] | None:
+    if isinstance(exc, errors.Unauthenticated):
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(exc, errors.Throttled):
+        return {"Retry-After": str(exc.retry_after)}
+    return None
+
 
 _HTTP_CODES = {
     404: ("not_found", "Không tìm thấy địa chỉ yêu cầu."),
@@ -22,7 +51,7 @@ _HTTP_CODES = {
 def install(app: FastAPI) -> None:
     @app.exception_handler(Rejected)
     async def rejected(_: Request, exc: Rejected) -> JSONResponse:
-        return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers)
+        return JSONResponse(exc.to_json(), status_code=status_of(exc), headers=headers_of(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -27,12 +27,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from catalog.audit import Actor  # noqa: E402
-from catalog.disposal import approve_batch, execute_batch, propose_batch  # noqa: E402
-from catalog.fixity import run_fixity_check  # noqa: E402
 from catalog.models import Component, Document, Dossier, Owner, Page  # noqa: E402
-from catalog.retention import iter_due, review_retention  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from records.disposal import approve_batch, execute_batch, propose_batch  # noqa: E402
+from records.fixity import run_fixity_check  # noqa: E402
+from records.retention import iter_due, review_retention  # noqa: E402
 from sohoa.services import build_services  # noqa: E402
-from sohoa.settings import Settings  # noqa: E402
 from storage import content_key  # noqa: E402
 
 TYPES = ["NT01", "HT04", "YT02", "BH09", "KQ10", "BH02", "HT01"]   # due, due, due, due, issued, permanent, death

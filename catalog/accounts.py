@@ -11,17 +11,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.audit import Actor, record
-from catalog.models import utcnow
 from catalog.users import ApiKey, Office, Role, User, create_user, ensure_office, hash_password, issue_api_key
-from sohoa.errors import Rejected, bad_request, not_found
-
+from core.clock import utcnow
+from core.errors import Conflict, Invalid, NotFound
 
 
 def get_user(session: Session, username: str, *, lock: bool = False) -> User:
     stmt = select(User).where(User.username == username)
     user = session.scalars(stmt.with_for_update() if lock else stmt).first()
     if user is None:
-        raise not_found("user_not_found", f"Không tìm thấy tài khoản '{username}'.")
+        raise NotFound("user_not_found", f"Không tìm thấy tài khoản '{username}'.")
     return user
 
 
@@ -65,9 +64,9 @@ def change_user(session: Session, actor: Actor, username: str, change: UserChang
         (change.role is not None and change.role is not Role.admin) or change.active is False)
     if loses_admin or (change.active is False and user.active):
         if user.username == actor.username:
-            raise Rejected(409, "self_lockout", "Không thể tự khoá hoặc tự hạ quyền tài khoản của chính mình.")
+            raise Conflict("self_lockout", "Không thể tự khoá hoặc tự hạ quyền tài khoản của chính mình.")
         if loses_admin and _active_admins(session) <= 1:
-            raise Rejected(409, "last_admin", "Đây là quản trị viên cuối cùng đang hoạt động; "
+            raise Conflict("last_admin", "Đây là quản trị viên cuối cùng đang hoạt động; "
                            "hãy tạo quản trị viên khác trước.")
     if change.role is not None and change.role.value != user.role:
         user.role = changed["role"] = change.role.value
@@ -75,7 +74,7 @@ def change_user(session: Session, actor: Actor, username: str, change: UserChang
         user.active = changed["active"] = change.active
     if change.password is not None:
         if len(change.password) < 10:
-            raise bad_request("weak_password", "Mật khẩu phải có ít nhất 10 ký tự.")
+            raise Invalid("weak_password", "Mật khẩu phải có ít nhất 10 ký tự.")
         user.password_hash = hash_password(change.password)
         changed["password"] = "reset"
     if changed:
@@ -105,7 +104,7 @@ def new_key(session: Session, actor: Actor, username: str, name: str) -> tuple[s
 def revoke_key(session: Session, actor: Actor, prefix: str) -> ApiKey:
     row = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix).with_for_update()).first()
     if row is None:
-        raise not_found("api_key_not_found", f"Không tìm thấy khoá API '{prefix}'.")
+        raise NotFound("api_key_not_found", f"Không tìm thấy khoá API '{prefix}'.")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         record(session, actor, "api_key.revoke", "api_key", prefix, user=row.user.username, name=row.name)

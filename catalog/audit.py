@@ -15,7 +15,8 @@ from datetime import datetime
 from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from catalog.models import Base, UTCDateTime, utcnow
+from catalog.base import Base, UTCDateTime
+from core.clock import utcnow
 
 GENESIS = "0" * 64
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -37,11 +36,11 @@ from catalog.coding import (
     CatalogVersion,
 )
 from catalog.models import Procedure
-from sohoa.errors import Rejected
+from core.clock import LOCAL_TZ
+from core.errors import NotFound, Unavailable, Unprocessable
 
 SAMPLE_DIR = Path(__file__).parent / "data" / "sample"
 FORMAT = "sohoa-catalog/1"
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 KINDS = ("component", "result", "both")
 VALIDITY = re.compile(r"^(permanent|on_paper|months:([1-9]\d{0,2}))$")
@@ -133,11 +132,11 @@ class ImportReport:
         }
 
 
-class CatalogRejected(Rejected):
+class CatalogRejected(Unprocessable):
     """An import refused whole; the JSON error carries the row-by-row report."""
 
     def __init__(self, report: ImportReport) -> None:
-        super().__init__(422, "catalog_invalid",
+        super().__init__("catalog_invalid",
                          f"Danh mục không hợp lệ ({len(report.problems)} lỗi); không có dữ liệu nào được nhập.")
         self.report = report
 
@@ -237,7 +236,7 @@ def parse_rows(table: str, rows: Iterable[Mapping[str, Any]], *, header: Iterabl
 
 def read_csv(table: str, text: str) -> tuple[list[dict[str, Any]], list[Problem]]:
     if table not in TABLES:
-        raise Rejected(404, "unknown_catalog_table", f"Không có bảng danh mục '{table}'.")
+        raise NotFound("unknown_catalog_table", f"Không có bảng danh mục '{table}'.")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
@@ -455,7 +454,7 @@ def active_version_id(session: Session, on: date | None = None) -> int | None:
 def active_catalog(session: Session, on: date | None = None) -> Catalog:
     version_id = active_version_id(session, on)
     if version_id is None:
-        raise Rejected(503, "no_catalog", "Chưa có danh mục mã nào có hiệu lực; cần nhập danh mục.")
+        raise Unavailable("no_catalog", "Chưa có danh mục mã nào có hiệu lực; cần nhập danh mục.")
     return catalog_version(session, version_id)
 
 
@@ -490,7 +489,7 @@ def find_version(session: Session, label: str | None) -> CatalogVersion:
     else:
         version = session.scalars(select(CatalogVersion).where(CatalogVersion.label == label)).first()
     if version is None:
-        raise Rejected(404, "catalog_version_not_found", f"Không tìm thấy phiên bản danh mục '{label}'.")
+        raise NotFound("catalog_version_not_found", f"Không tìm thấy phiên bản danh mục '{label}'.")
     return version
 
 

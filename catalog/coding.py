@@ -10,7 +10,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from catalog.models import Base, UTCDateTime, utcnow
+from catalog.base import Base, UTCDateTime
+from core.clock import utcnow
 
 
 class CatalogVersion(Base):

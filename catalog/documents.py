@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from catalog.models import Component, Document, DocumentStatus, Page
-from sohoa.errors import Rejected, not_found
+from core.errors import Gone, NotFound
 
 MAX_ATTEMPTS = 3
 DEAD_LETTER = "dead_letter"
@@ -24,9 +24,9 @@ DEAD_LETTER = "dead_letter"
 def get_document(session: Session, document_id: str) -> Document:
     document = session.get(Document, document_id)
     if document is None or document.status == DocumentStatus.receiving.value:
-        raise not_found("document_not_found", f"Không tìm thấy tài liệu '{document_id}'.")
+        raise NotFound("document_not_found", f"Không tìm thấy tài liệu '{document_id}'.")
     if document.status == DocumentStatus.disposed.value:
-        raise Rejected(410, "document_disposed", "Tài liệu đã được huỷ khi hết thời hạn bảo quản; "
+        raise Gone("document_disposed", "Tài liệu đã được huỷ khi hết thời hạn bảo quản; "
                        "chỉ còn thông tin huỷ (mã, giá trị băm, ngày tháng).")
     return document
 
@@ -143,7 +143,7 @@ def revive(session: Session, document_id: str) -> Document:
     """Put a dead letter back in line with fresh attempts."""
     document = session.get(Document, document_id, with_for_update=True)
     if document is None or document.error_code != DEAD_LETTER or document.status != DocumentStatus.failed.value:
-        raise not_found("dead_letter_not_found", f"Tài liệu '{document_id}' không nằm trong danh sách xử lý lỗi.")
+        raise NotFound("dead_letter_not_found", f"Tài liệu '{document_id}' không nằm trong danh sách xử lý lỗi.")
     document.status = DocumentStatus.pending.value
     document.attempts = 0
     document.pages_done = 0

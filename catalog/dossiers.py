@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from catalog.models import Channel, Counter, Dossier, Owner, Procedure, utcnow
+from catalog.models import Channel, Counter, Dossier, Owner, Procedure
 from catalog.reference import code_patterns
-from sohoa.errors import bad_request, not_found
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from core.clock import LOCAL_TZ, utcnow
+from core.errors import Invalid, NotFound
 
 
 def next_counter(session: Session, name: str) -> int:
@@ -36,12 +34,12 @@ def add_working_days(start: date, days: int) -> date:
 def open_dossier(session: Session, agency: str, procedure_code: str, owner: Owner, channel: str,
                  office_code: str | None = None, now: datetime | None = None) -> Dossier:
     if not code_patterns(session).valid("procedure", procedure_code):  # the catalog in force
-        raise bad_request("invalid_procedure_code", f"Mã thủ tục '{procedure_code}' không đúng định dạng.")
+        raise Invalid("invalid_procedure_code", f"Mã thủ tục '{procedure_code}' không đúng định dạng.")
     procedure = session.get(Procedure, procedure_code)
     if procedure is None:
-        raise bad_request("unknown_procedure", f"Không có thủ tục mã '{procedure_code}' trong danh mục.")
+        raise Invalid("unknown_procedure", f"Không có thủ tục mã '{procedure_code}' trong danh mục.")
     if channel not in Channel.__members__:
-        raise bad_request("invalid_channel", f"Kênh tiếp nhận '{channel}' không hợp lệ.")
+        raise Invalid("invalid_channel", f"Kênh tiếp nhận '{channel}' không hợp lệ.")
     now = now or utcnow()
     local_day = now.astimezone(LOCAL_TZ).date()
     prefix = f"{agency}-{local_day:%y%m%d}"
@@ -65,5 +63,5 @@ def open_dossier(session: Session, agency: str, procedure_code: str, owner: Owne
 def get_dossier(session: Session, code: str) -> Dossier:
     dossier = session.scalars(select(Dossier).where(Dossier.code == code)).first()
     if dossier is None:
-        raise not_found("dossier_not_found", f"Không tìm thấy hồ sơ '{code}'.")
+        raise NotFound("dossier_not_found", f"Không tìm thấy hồ sơ '{code}'.")
     return dossier

@@ -24,10 +24,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from catalog.audit import Actor, record
-from catalog.holds import LegalHold
 from catalog.models import Document, Dossier, Owner, OwnerAlias, OwnerMerge
 from catalog.owners import find_owner, owner_ref
-from sohoa.errors import bad_request, not_found
+from catalog.records_models import LegalHold
+from core.errors import Invalid, NotFound
 
 CODE_KINDS = ("personal_id", "social_insurance_code")
 MIN_REASON_CHARS = 10
@@ -42,10 +42,10 @@ class MergeOutcome:
 
 def merge_owners(session: Session, survivor_code: str, merged_code: str, reason: str, actor: Actor) -> MergeOutcome:
     if len((reason or "").strip()) < MIN_REASON_CHARS:
-        raise bad_request("reason_required", "Cần ghi rõ lý do hợp nhất (ít nhất 10 ký tự).")
+        raise Invalid("reason_required", "Cần ghi rõ lý do hợp nhất (ít nhất 10 ký tự).")
     survivor, merged = _owner(session, survivor_code), _owner(session, merged_code)
     if survivor.id == merged.id:
-        raise bad_request("same_owner", "Hai mã này đã thuộc cùng một chủ sở hữu.")
+        raise Invalid("same_owner", "Hai mã này đã thuộc cùng một chủ sở hữu.")
     # Lock both rows (lower id first, so two opposite merges cannot deadlock).
     for owner in sorted((survivor, merged), key=lambda o: o.id):
         session.refresh(owner, with_for_update=True)
@@ -87,7 +87,7 @@ def merge_owners(session: Session, survivor_code: str, merged_code: str, reason:
 def _owner(session: Session, code: str) -> Owner:
     owner = find_owner(session, code)
     if owner is None:
-        raise not_found("owner_not_found", f"Không tìm thấy chủ sở hữu với mã '{code}'.")
+        raise NotFound("owner_not_found", f"Không tìm thấy chủ sở hữu với mã '{code}'.")
     return owner
 
 

@@ -3,59 +3,25 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
-    MetaData,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stores aware datetimes as UTC and always hands back aware UTC datetimes (SQLite drops tzinfo)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(timezone.utc)
-
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+from catalog import coding as _coding  # noqa: F401  (the catalog_version table Document refers to)
+from catalog import users as _users  # noqa: F401  (the office table Dossier refers to)
+from catalog.base import Base, UTCDateTime
+from core.clock import utcnow
 
 
 class DocumentStatus(str, enum.Enum):
@@ -265,7 +231,3 @@ class Component(Base):
     dossier: Mapped[Dossier] = relationship(back_populates="components", foreign_keys=[dossier_id])
     source_dossier: Mapped[Dossier | None] = relationship(foreign_keys=[source_dossier_id])
     document: Mapped[Document] = relationship(back_populates="components")
-
-
-from catalog import coding as _coding  # noqa: E402,F401  (the catalog_version table Document refers to)
-from catalog import users as _users  # noqa: E402,F401  (the office table Dossier refers to)

@@ -7,19 +7,19 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Owner, OwnerAlias
 from catalog.reference import code_patterns
-from sohoa.errors import bad_request
+from core.errors import Invalid
 
 
 def validate_owner_codes(personal_id: str | None, social_insurance_code: str | None) -> None:
     patterns = code_patterns()
     if not personal_id and not social_insurance_code:
-        raise bad_request(
+        raise Invalid(
             "owner_required", "Cần số định danh cá nhân (12 số) hoặc mã số BHXH (10 số) của người nộp hồ sơ."
         )
     if personal_id and not patterns.valid("personal_id", personal_id):
-        raise bad_request("invalid_personal_id", "Số định danh cá nhân phải gồm đúng 12 chữ số.")
+        raise Invalid("invalid_personal_id", "Số định danh cá nhân phải gồm đúng 12 chữ số.")
     if social_insurance_code and not patterns.valid("social_insurance_code", social_insurance_code):
-        raise bad_request("invalid_social_insurance_code", "Mã số BHXH phải gồm đúng 10 chữ số.")
+        raise Invalid("invalid_social_insurance_code", "Mã số BHXH phải gồm đúng 10 chữ số.")
 
 
 def owner_ref(owner: Owner | None) -> str | None:
@@ -53,7 +53,7 @@ def get_or_create_owner(
     validate_owner_codes(personal_id, social_insurance_code)
     matches = _owners_by_codes(session, [c for c in (personal_id, social_insurance_code) if c])
     if len(matches) > 1:
-        raise bad_request(
+        raise Invalid(
             "owner_conflict",
             "Số định danh và mã số BHXH đang thuộc hai người khác nhau trong hệ thống. "
             "Cần cán bộ lưu trữ kiểm tra và hợp nhất.",

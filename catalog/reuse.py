@@ -30,10 +30,10 @@ from catalog.audit import Actor, record
 from catalog.catalogs import Catalog, active_catalog, today_local
 from catalog.coding import DossierResult
 from catalog.digitization import APPROVED
-from catalog.disposal import OPEN_STATES, DisposalBatch, DisposalItem, ItemState
 from catalog.models import Component, Document, DocumentStatus, Dossier
 from catalog.owners import owner_ref
-from sohoa.errors import Rejected, bad_request, not_found
+from catalog.records_models import OPEN_STATES, DisposalBatch, DisposalItem, ItemState
+from core.errors import Conflict, Invalid, NotFound
 
 UPLOADED, RESULT = "uploaded", "result"
 
@@ -173,13 +173,13 @@ def attach(session: Session, dossier: Dossier, document_id: str, component_code:
     document = session.get(Document, document_id, with_for_update=True)  # serialised with review
     if document is None or document.owner_id != dossier.owner_id or document.status == DocumentStatus.receiving.value:
         # Another owner's paper is answered like a missing one: its existence is not for this counter.
-        raise not_found("document_not_found", f"Chủ hồ sơ không có giấy tờ '{document_id}'.")
+        raise NotFound("document_not_found", f"Chủ hồ sơ không có giấy tờ '{document_id}'.")
     existing = _component(session, dossier.id, document.id)
     if existing is not None:
         return existing
     row = _component_row(active_catalog(session), dossier, document, component_code)
     if (why := refusal(session, document.id, on)) is not None:
-        raise Rejected(409, f"not_reusable_{why}", REFUSALS[why])
+        raise Conflict(f"not_reusable_{why}", REFUSALS[why])
     source = sources_of(session, [document.id])[document.id]
     component = Component(dossier_id=dossier.id, document_id=document.id, component_code=row["code"], reused=True,
                           source_dossier_id=source.dossier.id if source.dossier else None, source_kind=source.kind)
@@ -206,18 +206,18 @@ def _component_row(catalog: Catalog, dossier: Dossier, document: Document,
     if component_code is None:
         fitting = [r for r in rows if r["reusable"] and r["document_type_code"] == document.document_type_code]
         if len(fitting) != 1:
-            raise bad_request("component_code_required",
+            raise Invalid("component_code_required",
                               "Cần chọn thành phần hồ sơ mà giấy tờ này được dùng cho.")
         return fitting[0]
     row = next((r for r in rows if r["code"] == component_code), None)
     if row is None:
-        raise bad_request("unknown_component",
+        raise Invalid("unknown_component",
                           f"Thủ tục {dossier.procedure_code} không có thành phần hồ sơ '{component_code}'.")
     if not row["reusable"]:
-        raise Rejected(409, "component_not_reusable",
+        raise Conflict("component_not_reusable",
                        f"Thành phần '{row['name']}' phải nộp mới cho mỗi hồ sơ, không dùng lại giấy tờ cũ.")
     if row["document_type_code"] != document.document_type_code:
-        raise Rejected(409, "document_type_mismatch",
+        raise Conflict("document_type_mismatch",
                        f"Thành phần này cần giấy tờ loại {row['document_type_code']}, "
                        f"giấy tờ đã chọn là loại {document.document_type_code or 'chưa xác định'}.")
     return row

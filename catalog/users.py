@@ -12,8 +12,9 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import Boolean, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from catalog.models import Base, UTCDateTime, utcnow
-from sohoa.errors import bad_request
+from catalog.base import Base, UTCDateTime
+from core.clock import utcnow
+from core.errors import Invalid
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 API_KEY_PREFIX = "sohoa"
@@ -81,9 +82,9 @@ def ensure_office(session: Session, code: str, name: str | None = None) -> Offic
 def create_user(session: Session, username: str, password: str, role: Role, office_code: str,
                 full_name: str | None = None) -> User:
     if len(password) < 10:
-        raise bad_request("weak_password", "Mật khẩu phải có ít nhất 10 ký tự.")
+        raise Invalid("weak_password", "Mật khẩu phải có ít nhất 10 ký tự.")
     if session.scalars(select(User).where(User.username == username)).first() is not None:
-        raise bad_request("user_exists", f"Tên đăng nhập '{username}' đã tồn tại.")
+        raise Invalid("user_exists", f"Tên đăng nhập '{username}' đã tồn tại.")
     ensure_office(session, office_code)
     user = User(username=username, full_name=full_name, password_hash=hash_password(password), role=role.value,
                 office_code=office_code)

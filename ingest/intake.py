@@ -20,8 +20,8 @@ from catalog import indexing, reuse
 from catalog.audit import Actor, record
 from catalog.models import Component, Document, DocumentStatus, Owner
 from catalog.owners import owner_ref
+from ingest.services import Services
 from ingest.validate import Limits, ValidatedFile, receive
-from sohoa.services import Services
 from storage import content_key
 
 

@@ -14,12 +14,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from catalog import documents as docs
-from catalog.digitization import code_after_ocr
-from catalog.fixity import record_checksum
 from catalog.indexing import load_indexed
+from ingest.coding import code_after_ocr
+from ingest.services import Services
 from ocr import OcrResult, digitize
 from ocr.errors import UnreadableDocument
-from sohoa.services import Services
+from records.fixity import record_checksum
 
 log = logging.getLogger(__name__)
 

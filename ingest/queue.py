@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from sohoa.settings import Settings
+    from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def open_queue(settings: Settings, handler: Callable[[str], None]) -> TaskQueue:
     if not scheme:
         return LocalQueue(handler, workers=settings.document_workers)
     if scheme in ("redis", "rediss"):
-        from ingest.celery_app import CeleryQueue
+        from ingest.celery_queue import CeleryQueue
 
         return CeleryQueue(settings)
     raise ValueError(f"unsupported broker URL scheme {scheme!r}: leave it empty or use redis://")

@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from catalog import documents as docs
-from catalog.models import utcnow
+from core.clock import utcnow
 from ingest.intake import forget
-from sohoa.services import Services
+from ingest.services import Services
 
 
 def recover(services: Services) -> list[str]:

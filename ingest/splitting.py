@@ -233,18 +233,18 @@ def _missing(segments: Sequence[Segment], checklist: dict[str, dict[str, Any]]) 
 
 def validate_segments(segments: Sequence[Segment], page_count: int, checklist: dict[str, dict[str, Any]]) -> None:
     """An officer's split: pages in range, each used at most once, known component codes."""
-    from sohoa.errors import bad_request
+    from core.errors import Invalid
 
     seen: set[int] = set()
     for segment in segments:
         if not segment.pages:
-            raise bad_request("empty_segment", "Mỗi giấy tờ phải có ít nhất một trang.")
+            raise Invalid("empty_segment", "Mỗi giấy tờ phải có ít nhất một trang.")
         for page in segment.pages:
             if not 1 <= page <= page_count or page in seen:
-                raise bad_request("invalid_pages", f"Trang {page} không hợp lệ hoặc bị dùng hai lần.")
+                raise Invalid("invalid_pages", f"Trang {page} không hợp lệ hoặc bị dùng hai lần.")
             seen.add(page)
         if segment.component_code is not None and segment.component_code not in checklist:
-            raise bad_request("unknown_component", f"Thành phần '{segment.component_code}' không thuộc thủ tục của hồ sơ.")
+            raise Invalid("unknown_component", f"Thành phần '{segment.component_code}' không thuộc thủ tục của hồ sơ.")
 
 
 # ---------------------------------------------------------------- in the service

@@ -18,9 +18,9 @@ import pikepdf
 import pypdfium2 as pdfium
 from PIL import Image, UnidentifiedImageError
 
+from core.errors import Invalid, Rejected, TooLarge, Unsupported
+from core.settings import Settings
 from ocr.textlayer import PDFIUM_LOCK
-from sohoa.errors import Rejected, bad_request
-from sohoa.settings import Settings
 
 CHUNK = 1024 * 1024
 
@@ -73,19 +73,19 @@ def clean_filename(raw: str | None) -> str:
     if not name:
         return "upload"
     if "/" in name or "\\" in name or name in {".", ".."} or name.startswith(".."):
-        raise bad_request(
+        raise Invalid(
             "invalid_filename",
             "Tên tệp không hợp lệ: không được chứa đường dẫn (/, \\, ..). Hãy đổi tên tệp rồi tải lên lại.",
             filename=name[:255],
         )
     if any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} for ch in name):
-        raise bad_request(
+        raise Invalid(
             "invalid_filename",
             "Tên tệp chứa ký tự điều khiển không hợp lệ. Hãy đổi tên tệp rồi tải lên lại.",
             filename=name.encode("unicode_escape").decode()[:255],
         )
     if len(name.encode()) > 255:
-        raise bad_request("invalid_filename", "Tên tệp quá dài (tối đa 255 byte).", filename=name[:80])
+        raise Invalid("invalid_filename", "Tên tệp quá dài (tối đa 255 byte).", filename=name[:80])
     return name
 
 
@@ -102,9 +102,7 @@ def receive(stream: BinaryIO, filename: str | None, limits: Limits, tmp_dir: Pat
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > limits.max_bytes:
-                    raise Rejected(
-                        413,
-                        "file_too_large",
+                    raise TooLarge("file_too_large",
                         f"Tệp vượt quá dung lượng cho phép ({limits.max_bytes // (1024 * 1024)} MB). "
                         "Hãy quét ở độ phân giải thấp hơn hoặc tách thành nhiều tệp.",
                         filename=name,
@@ -112,7 +110,7 @@ def receive(stream: BinaryIO, filename: str | None, limits: Limits, tmp_dir: Pat
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:
-            raise bad_request("empty_file", "Tệp rỗng (0 byte). Hãy quét hoặc chọn lại tệp.", filename=name)
+            raise Invalid("empty_file", "Tệp rỗng (0 byte). Hãy quét hoặc chọn lại tệp.", filename=name)
         media_type = sniff(path, name)
         pages = inspect(path, media_type, name, limits)
     except BaseException:
@@ -129,18 +127,14 @@ def sniff(path: Path, name: str) -> str:
     if media_type is None and b"%PDF-" in head:
         media_type = "application/pdf"
     if media_type is None:
-        raise Rejected(
-            415,
-            "unsupported_type",
+        raise Unsupported("unsupported_type",
             "Định dạng tệp không được hỗ trợ. Chỉ nhận PDF, JPEG, PNG hoặc TIFF.",
             filename=name,
         )
     ext = Path(name).suffix.lower()
     known = {e for exts in MEDIA_TYPES.values() for e in exts}
     if ext and (ext not in known or ext not in MEDIA_TYPES[media_type]):
-        raise Rejected(
-            415,
-            "type_mismatch",
+        raise Unsupported("type_mismatch",
             f"Nội dung tệp không khớp với phần mở rộng '{ext}' (nội dung thực là {_label(media_type)}). "
             "Hãy kiểm tra lại tệp.",
             filename=name,
@@ -155,9 +149,7 @@ def _label(media_type: str) -> str:
 def inspect(path: Path, media_type: str, name: str, limits: Limits) -> int:
     pages = _pdf_pages(path, name, limits) if media_type == "application/pdf" else _image_frames(path, name, limits)
     if pages > limits.max_pages:
-        raise Rejected(
-            413,
-            "too_many_pages",
+        raise TooLarge("too_many_pages",
             f"Tệp có {pages} trang, vượt quá giới hạn {limits.max_pages} trang. Hãy tách thành nhiều tệp.",
             filename=name,
         )
@@ -177,16 +169,14 @@ def _count_pdf_pages(path: Path, name: str, limits: Limits) -> int:
     try:
         count = len(pdf)
         if count == 0:
-            raise bad_request("empty_pdf", "Tệp PDF không có trang nào.", filename=name)
+            raise Invalid("empty_pdf", "Tệp PDF không có trang nào.", filename=name)
         scale = limits.render_dpi / 72
         for i in range(count):  # loading each page catches truncated page trees cheaply
             page = pdf[i]
             width, height = page.get_size()
             page.close()
             if width * scale * height * scale > limits.max_image_pixels:
-                raise Rejected(
-                    413,
-                    "page_too_large",
+                raise TooLarge("page_too_large",
                     f"Trang {i + 1} có khổ giấy quá lớn để số hoá. Hãy quét lại ở khổ A4 hoặc A3.",
                     filename=name,
                 )
@@ -203,16 +193,16 @@ def _pdf_failure(path: Path, name: str) -> Rejected:
     try:
         with pikepdf.open(path) as pdf:
             if len(pdf.pages) == 0:
-                return bad_request("empty_pdf", "Tệp PDF không có trang nào.", filename=name)
+                return Invalid("empty_pdf", "Tệp PDF không có trang nào.", filename=name)
     except pikepdf.PasswordError:
-        return bad_request(
+        return Invalid(
             "encrypted_pdf",
             "Tệp PDF đang được đặt mật khẩu. Hãy gỡ mật khẩu hoặc quét lại bản giấy.",
             filename=name,
         )
     except (pikepdf.PdfError, OSError, ValueError):
         pass
-    return bad_request(
+    return Invalid(
         "corrupt_pdf", "Tệp PDF bị hỏng hoặc không đọc được. Hãy quét hoặc xuất lại tệp.", filename=name
     )
 
@@ -233,14 +223,12 @@ def _image_frames(path: Path, name: str, limits: Limits) -> int:
                 img.load()
             return frames
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise Rejected(
-            413,
-            "image_too_large",
+        raise TooLarge("image_too_large",
             "Ảnh có kích thước điểm ảnh quá lớn (nghi là tệp độc hại hoặc quét sai độ phân giải). "
             "Hãy quét lại ở 300 dpi.",
             filename=name,
         ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise bad_request(
+        raise Invalid(
             "corrupt_image", "Tệp ảnh bị hỏng hoặc không đọc được. Hãy quét lại.", filename=name
         ) from exc

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from sohoa.errors import Rejected
-from sohoa.settings import get_settings
+from core.errors import Rejected
+from core.settings import get_settings
 
 
 @click.group()
@@ -25,7 +25,7 @@ def serve(host: str, port: int) -> None:
     """Start the web service on embedded defaults (or the backends the SOHOA_* variables name)."""
     import uvicorn
 
-    from api.app import create_app
+    from sohoa.asgi import create_app
 
     uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
@@ -37,7 +37,7 @@ def serve(host: str, port: int) -> None:
 @click.option("--loglevel", default="INFO", show_default=True)
 def worker(concurrency: int | None, queues: str, loglevel: str) -> None:
     """Run a Celery worker (SOHOA_BROKER_URL=redis://…): OCR documents and scheduled jobs."""
-    from ingest.celery_app import run_worker
+    from sohoa.worker import run_worker
 
     sys.exit(run_worker(get_settings(), concurrency=concurrency, queues=queues.split(","), loglevel=loglevel))
 
@@ -46,7 +46,7 @@ def worker(concurrency: int | None, queues: str, loglevel: str) -> None:
 @click.option("--loglevel", default="INFO", show_default=True)
 def beat(loglevel: str) -> None:
     """Send the scheduled jobs (recovery sweep, fixity, retention review) to the workers."""
-    from ingest.celery_app import run_beat
+    from sohoa.worker import run_beat
 
     run_beat(get_settings(), loglevel=loglevel)
 
@@ -56,7 +56,7 @@ def beat(loglevel: str) -> None:
 @click.option("--timeout", default=5.0, show_default=True)
 def ping(role: str, timeout: float) -> None:
     """Exit 0 if a worker (or beat) on this host answers: the containers' health check."""
-    from ingest.celery_app import ping as ping_nodes
+    from sohoa.worker import ping as ping_nodes
 
     nodes = ping_nodes(get_settings(), role, timeout)
     click.echo(", ".join(nodes) or f"no {role} answered")
@@ -165,7 +165,7 @@ def ocr(file: Path, as_json: bool, pdf_out: Path | None) -> None:
             except UnreadableDocument as exc:
                 raise click.ClickException(f"{exc.code}: {exc.message}") from exc
     if as_json:
-        from catalog.digitization import describe
+        from sohoa.describe import describe
 
         click.echo(json.dumps({**result.to_json(), **describe(settings, result.pages)}, ensure_ascii=False))
     else:

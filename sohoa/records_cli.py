@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from sohoa.errors import Rejected
-from sohoa.settings import get_settings
+from core.errors import Rejected
+from core.settings import get_settings
 
 
 @contextmanager
@@ -70,7 +70,7 @@ def fixity() -> None:
 @click.option("--show", default=50, show_default=True, help="How many problems to list")
 def fixity_check(show: int) -> None:
     """Re-hash every stored object; exit 1 if any is missing, altered, unreadable or orphaned."""
-    from catalog.fixity import run_issues, run_fixity_check
+    from records.fixity import run_fixity_check, run_issues
 
     with _services() as services:
         run = run_fixity_check(services, "cli", _actor().username)
@@ -98,7 +98,7 @@ def retention() -> None:
 def retention_due(document_type: str | None, held: bool, limit: int) -> None:
     """List documents past their retention term."""
     from catalog.owners import owner_ref
-    from catalog.retention import iter_due
+    from records.retention import iter_due
 
     with _services() as services, services.db.session() as s:
         for n, a in enumerate(iter_due(s, document_type=document_type, include_held=held)):
@@ -112,7 +112,7 @@ def retention_due(document_type: str | None, held: bool, limit: int) -> None:
 @retention.command("review")
 def retention_review() -> None:
     """Count documents past retention per type (what the scheduled job does) and keep the result."""
-    from catalog.retention import review_retention
+    from records.retention import review_retention
 
     with _services() as services:
         review = review_retention(services, "cli")
@@ -128,7 +128,7 @@ def disposal() -> None:
 
 @disposal.command("list")
 def disposal_list() -> None:
-    from catalog.disposal import list_batches
+    from records.disposal import list_batches
 
     with _services() as services, services.db.session() as s:
         for b in list_batches(s, limit=200):
@@ -140,7 +140,7 @@ def disposal_list() -> None:
 @click.argument("batch_id", type=int)
 def disposal_execute(batch_id: int) -> None:
     """Execute an approved batch, or finish one a crash cut short (safe to repeat)."""
-    from catalog.disposal import batch_items, execute_batch, get_batch
+    from records.disposal import batch_items, execute_batch, get_batch
 
     with _services() as services:
         execute_batch(services, batch_id, _actor())
@@ -165,7 +165,7 @@ def transfer_export(dossier: str | None, owner: str | None, fmt: str, output: Pa
     """Write a dossier's or an owner's documents as a BagIt package."""
     import shutil
 
-    from catalog.transfer import build_bag, write_archive
+    from records.transfer import build_bag, write_archive
 
     if output.exists():
         raise click.ClickException(f"{output} already exists")

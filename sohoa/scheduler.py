@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from catalog.audit import Actor
-from catalog.models import utcnow
-from sohoa.services import Services
+from core.clock import utcnow
+from ingest.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +33,14 @@ class Job:
 
 
 def _last_fixity(services: Services) -> datetime | None:
-    from catalog.fixity import last_run_started
+    from records.fixity import last_run_started
 
     with services.db.session() as s:
         return last_run_started(s)
 
 
 def _last_review(services: Services) -> datetime | None:
-    from catalog.retention import latest_review
+    from records.retention import latest_review
 
     with services.db.session() as s:
         review = latest_review(s)
@@ -48,19 +48,19 @@ def _last_review(services: Services) -> datetime | None:
 
 
 def _fixity(services: Services) -> object:
-    from catalog.fixity import run_fixity_check
+    from records.fixity import run_fixity_check
 
     return run_fixity_check(services, "schedule", SYSTEM.username)
 
 
 def _review(services: Services) -> object:
-    from catalog.retention import review_retention
+    from records.retention import review_retention
 
     return review_retention(services, "schedule")
 
 
 def resume_interrupted(services: Services) -> object:
-    from catalog.disposal import resume_disposals
+    from records.disposal import resume_disposals
 
     return resume_disposals(services, SYSTEM)
 

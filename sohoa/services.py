@@ -4,54 +4,23 @@ from __future__ import annotations
 
 import logging
 import shutil
-import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
-from catalog.db import Database
 from catalog.catalogs import open_database
-from catalog.retention import seed_rules
-from ingest.queue import TaskQueue, open_queue
+from catalog.db import Database
+from core.settings import Settings
+from ingest import pipeline, recovery
+from ingest.queue import open_queue
+from ingest.services import Services
 from ocr import PagePool
-from search import SearchIndex, open_index
-from sohoa.settings import Settings
-from storage import ObjectStore, open_storage
+from records.retention import seed_rules
+from search import open_index
+from storage import open_storage
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    settings: Settings
-    db: Database
-    store: ObjectStore
-    index: SearchIndex
-    pool: PagePool
-    secret_key: str
-    queue: TaskQueue = field(init=False)
-    stopping: threading.Event = field(default_factory=threading.Event)
-    """Set at shutdown: work cut short by it goes back to the queue without using up an attempt."""
-    scheduler: Any = field(default=None, init=False)  # sohoa.scheduler.Scheduler when it runs here
-
-    @property
-    def tmp_dir(self) -> Path:
-        return self.settings.data_dir / "tmp"
-
-    def close(self) -> None:
-        """Stop quickly: queued documents stay pending (recovery re-queues them at the next
-        start), running ones are cut short at their current page rather than waited for."""
-        self.stopping.set()
-        if self.scheduler is not None:
-            self.scheduler.stop()
-        self.queue.close(wait=False)
-        self.pool.close()
-        self.queue.close(wait=True)
-        self.index.close()
-        self.db.dispose()
 
 
 def open_catalog(url: str) -> Database:
@@ -85,8 +54,6 @@ def remove_stale_temp(tmp_dir: Path, older_than: float = STALE_TEMP_S) -> None:
 
 def build_services(settings: Settings, *, start_workers: bool = True) -> Services:
     """Open every backend, migrate the catalog, recover interrupted work, start the workers."""
-    from ingest import pipeline, recovery  # late: they import Services for typing
-
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     Image.MAX_IMAGE_PIXELS = settings.max_image_pixels

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from sohoa.settings import Settings
+from core.settings import Settings
 from tests.backends import TEST_CATALOG, pg_database, pg_server, redis_server, redis_url, s3_endpoint  # noqa: F401
 
 PROCEDURE = "1.000456"  # a procedure of the shipped sample catalog
@@ -46,8 +46,8 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 def running_client(settings: Settings) -> Iterator[TestClient]:
     """The ``client`` fixture's body, for fixtures running the app on other settings."""
-    from api.app import create_app
     from catalog.users import Role, create_user
+    from sohoa.asgi import create_app
 
     with TestClient(create_app(settings)) as c:
         with c.app.state.services.db.session() as s:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from sohoa.settings import Settings
+from core.settings import Settings
 from tests.backends import s3_bucket_url
 from tests.services import log_tail, wait_until
 

@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from api.auth import require
 from api.deps import SessionDep
 from catalog.audit import Actor, AuditEntry, record, verify
-from catalog.audit_query import AuditFilter, query_audit
 from catalog.users import Role
+from records.audit_query import AuditFilter, query_audit
 
 router = APIRouter(prefix="/api/v1/admin/audit", tags=["admin: audit"])
 

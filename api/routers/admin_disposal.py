@@ -12,11 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
-from catalog import disposal
 from catalog.audit import Actor, record
-from catalog.disposal import BatchState, DisposalBatch, Tombstone
+from catalog.records_models import BatchState, DisposalBatch, Tombstone
 from catalog.users import Role
-from sohoa.errors import Rejected, not_found
+from core.errors import Conflict, NotFound
+from records import disposal
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin: disposal"])
 
@@ -138,7 +138,7 @@ def certificate(batch_id: int, actor: Archivist, services: ServicesDep, session:
     """The disposal certificate: a PDF to print and sign, or its JSON record."""
     batch = disposal.get_batch(session, batch_id)
     if batch.state != BatchState.completed.value:
-        raise Rejected(409, "no_certificate", f"Đợt huỷ {batch.code} chưa hoàn thành nên chưa có biên bản.")
+        raise Conflict("no_certificate", f"Đợt huỷ {batch.code} chưa hoàn thành nên chưa có biên bản.")
     key = batch.certificate_pdf_key if format == "pdf" else batch.certificate_json_key
     with services.store.open(key) as f:
         data = f.read()
@@ -153,6 +153,6 @@ def tombstone(document_id: str, actor: Archivist, session: SessionDep) -> Tombst
     """What remains of a destroyed document: codes, hash, dates, and the rule and batch that ended it."""
     stone = session.get(Tombstone, document_id)
     if stone is None:
-        raise not_found("tombstone_not_found", f"Tài liệu '{document_id}' chưa bị huỷ.")
+        raise NotFound("tombstone_not_found", f"Tài liệu '{document_id}' chưa bị huỷ.")
     record(session, actor, "tombstone.read", "document", document_id, stone.owner_ref)
     return TombstoneOut.model_validate(stone)

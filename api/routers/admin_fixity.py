@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict
 
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
-from catalog import fixity
 from catalog.audit import Actor, record
 from catalog.users import Role
+from records import fixity
 
 router = APIRouter(prefix="/api/v1/admin/fixity", tags=["admin: fixity"])
 

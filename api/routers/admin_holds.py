@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import require
 from api.deps import SessionDep
-from catalog import holds
 from catalog.audit import Actor, record
-from catalog.holds import HoldScope
+from catalog.records_models import HoldScope
 from catalog.users import Role
+from records import holds
 
 router = APIRouter(prefix="/api/v1/admin/holds", tags=["admin: legal holds"])
 

@@ -10,12 +10,13 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
-from catalog import retention
 from catalog.audit import Actor, record
 from catalog.owners import find_owner, owner_ref
-from catalog.retention import Assessment, RetentionEvent
+from catalog.records_models import RetentionEvent
 from catalog.users import Role
-from sohoa.errors import bad_request, not_found
+from core.errors import Invalid, NotFound
+from records import retention
+from records.retention import Assessment
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin: retention"])
 
@@ -147,7 +148,7 @@ async def review_now(actor: Archivist, services: ServicesDep) -> ReviewOut:
 def latest_review(actor: Archivist, session: SessionDep) -> ReviewOut:
     review = retention.latest_review(session)
     if review is None:
-        raise not_found("no_review", "Chưa có lần rà soát thời hạn bảo quản nào.")
+        raise NotFound("no_review", "Chưa có lần rà soát thời hạn bảo quản nào.")
     return ReviewOut.model_validate(review)
 
 
@@ -157,9 +158,9 @@ def record_death(ref: Annotated[str, Path(max_length=12)], body: DeathIn, actor:
     """Record (or withdraw) an owner's date of death: the event of rules counted from it."""
     owner = find_owner(session, ref)
     if owner is None:
-        raise not_found("owner_not_found", f"Không tìm thấy chủ sở hữu '{ref}'.")
+        raise NotFound("owner_not_found", f"Không tìm thấy chủ sở hữu '{ref}'.")
     if body.died_on is not None and body.died_on > retention.today_local():
-        raise bad_request("date_in_future", "Ngày mất không thể sau ngày hôm nay.")
+        raise Invalid("date_in_future", "Ngày mất không thể sau ngày hôm nay.")
     previous, owner.died_on = owner.died_on, body.died_on
     record(session, actor, "owner.death_date", "owner", str(owner.id), owner_ref(owner), died_on=body.died_on,
            previous=previous, source=body.source)

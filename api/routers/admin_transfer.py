@@ -11,8 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import require
 from api.deps import ServicesDep
 from catalog.audit import Actor
-from catalog.transfer import build_bag, stream_archive
 from catalog.users import Role
+from records.transfer import build_bag, stream_archive
 
 router = APIRouter(prefix="/api/v1/admin/transfer", tags=["admin: transfer"])
 

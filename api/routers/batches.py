@@ -11,15 +11,14 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
 from api.schemas import AcceptedOut, document_links
-from catalog import digitization
 from catalog.audit import Actor, record
 from catalog.documents import get_document
 from catalog.dossiers import get_dossier
 from catalog.owners import owner_ref
 from catalog.users import Role
-from ingest import splitting
+from core.errors import Conflict
+from ingest import coding, splitting
 from ingest.intake import Upload, accept
-from sohoa.errors import Rejected
 
 router = APIRouter(prefix="/api/v1", tags=["batch scanning"])
 
@@ -78,12 +77,12 @@ async def split(document_id: str, body: SplitIn, actor: Intake, services: Servic
         with services.db.session() as s:
             batch = get_document(s, document_id)
             if batch.kind != "batch":
-                raise Rejected(409, "not_a_batch", "Tài liệu này không phải bản quét cả hồ sơ.")
+                raise Conflict("not_a_batch", "Tài liệu này không phải bản quét cả hồ sơ.")
             plan = (batch.fields or {}).get("split")
             if batch.status != "ready" or plan is None:
-                raise Rejected(409, "not_ready", "Bản quét đang được xử lý; vui lòng chờ.")
+                raise Conflict("not_ready", "Bản quét đang được xử lý; vui lòng chờ.")
             if plan.get("applied"):
-                raise Rejected(409, "already_split", "Bản quét này đã được tách.")
+                raise Conflict("already_split", "Bản quét này đã được tách.")
             component = batch.components[0] if batch.components else None
             checklist = splitting.checklist_of(s, component.dossier) if component else {}
             if body.segments is None:
@@ -94,7 +93,7 @@ async def split(document_id: str, body: SplitIn, actor: Intake, services: Servic
             record(s, actor, "document.split", "document", batch.id, owner_ref(batch.owner),
                    segments=[x.to_json() for x in segments])
         created = splitting.split_batch(services, document_id, segments, actor)
-        digitization.mark_split(services, document_id, {**plan, "segments": [x.to_json() for x in segments]},
+        coding.mark_split(services, document_id, {**plan, "segments": [x.to_json() for x in segments]},
                                 actor.username)
         return SplitOut(batch_id=document_id, documents=created)
 

@@ -17,7 +17,7 @@ from catalog import catalogs, classifier
 from catalog.audit import Actor, record
 from catalog.coding import ClassifierModel
 from catalog.users import Role
-from sohoa.errors import Rejected, bad_request
+from core.errors import Invalid, NotFound, TooLarge
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin: catalogs"])
 
@@ -50,7 +50,7 @@ def export_json(label: str, actor: Archivist, session: SessionDep) -> JSONRespon
 def export_csv(label: str, table: str, actor: Archivist, session: SessionDep) -> PlainTextResponse:
     """One table of a catalog version as CSV (lists joined with ``|``)."""
     if table not in catalogs.TABLES:
-        raise Rejected(404, "unknown_catalog_table", f"Không có bảng danh mục '{table}'.")
+        raise NotFound("unknown_catalog_table", f"Không có bảng danh mục '{table}'.")
     version = catalogs.find_version(session, None if label == "current" else label)
     rows = catalogs.stored_bundle(session, version.id).tables[table]
     return PlainTextResponse(catalogs.write_csv(table, rows), media_type="text/csv; charset=utf-8",
@@ -90,11 +90,11 @@ async def import_csv(
     """Replace one table of the catalog in force by a CSV, as a new version."""
     data = await file.read(MAX_CSV_BYTES + 1)
     if len(data) > MAX_CSV_BYTES:
-        raise Rejected(413, "csv_too_large", "Tệp CSV quá lớn (tối đa 5 MB).")
+        raise TooLarge("csv_too_large", "Tệp CSV quá lớn (tối đa 5 MB).")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise bad_request("csv_not_utf8", "Tệp CSV phải mã hoá UTF-8.") from None
+        raise Invalid("csv_not_utf8", "Tệp CSV phải mã hoá UTF-8.") from None
 
     def _import() -> dict[str, Any]:
         rows, problems = catalogs.read_csv(table, text)

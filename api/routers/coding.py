@@ -10,14 +10,14 @@ from api.auth import require
 from api.coding_schemas import RecordUpdate, ReviewIn, TypeConfirm
 from api.deps import ServicesDep, SessionDep
 from api.schemas import DocumentOut
-from catalog import classifier, digitization
+from catalog import classifier, review
 from catalog.audit import Actor
 from catalog.catalogs import active_catalog
 from catalog.documents import get_document
 from catalog.indexing import load_indexed
 from catalog.owners import find_owner
 from catalog.users import Role
-from sohoa.errors import not_found
+from core.errors import NotFound
 
 router = APIRouter(prefix="/api/v1", tags=["coding"])
 
@@ -29,7 +29,7 @@ Reviewer = Annotated[Actor, require(Role.handler, Role.archivist)]
 def confirm_type(document_id: str, body: TypeConfirm, actor: Staff, services: ServicesDep) -> DocumentOut:
     """Confirm or correct the proposed document type; corrections retrain the classifier."""
     with services.db.session() as s:
-        digitization.confirm_type(s, document_id, body.code, actor)
+        review.confirm_type(s, document_id, body.code, actor)
         catalog = active_catalog(s)
         pending = classifier.corrections_since_model(s, catalog.version_id)
         threshold = catalog.policy_value("retrain_after_corrections", 20)
@@ -51,14 +51,14 @@ def reindexed(services, document_id: str) -> DocumentOut:
 def update_record(document_id: str, body: RecordUpdate, actor: Staff, services: ServicesDep) -> DocumentOut:
     """Correct the paper record (number, dates, agency, validity, national-store code...)."""
     with services.db.session() as s:
-        digitization.update_record(s, document_id, body.model_dump(exclude_unset=True), actor)
+        review.update_record(s, document_id, body.model_dump(exclude_unset=True), actor)
     return reindexed(services, document_id)
 
 
 @router.post("/documents/{document_id}/review", response_model=DocumentOut)
-def review(document_id: str, body: ReviewIn, actor: Reviewer, session: SessionDep) -> DocumentOut:
+def review_document(document_id: str, body: ReviewIn, actor: Reviewer, session: SessionDep) -> DocumentOut:
     """Approve a digitized paper (only approved papers are offered for reuse) or reject it."""
-    document = digitization.review(session, document_id, body.decision == "approved", body.note, actor)
+    document = review.review(session, document_id, body.decision == "approved", body.note, actor)
     return DocumentOut.of(document)
 
 
@@ -67,8 +67,8 @@ def reusable(code: str, actor: Staff, session: SessionDep) -> list[DocumentOut]:
     """Approved, still valid papers of an owner (personal ID or social-insurance code)."""
     owner = find_owner(session, code)
     if owner is None:
-        raise not_found("owner_not_found", "Không tìm thấy chủ sở hữu với mã này.")
-    return [DocumentOut.of(d) for d in digitization.reusable_documents(session, owner.id)]
+        raise NotFound("owner_not_found", "Không tìm thấy chủ sở hữu với mã này.")
+    return [DocumentOut.of(d) for d in review.reusable_documents(session, owner.id)]
 
 
 @router.get("/catalog/document-types")
@@ -86,6 +86,6 @@ def procedure(code: str, actor: Staff, session: SessionDep) -> dict[str, Any]:
     catalog = active_catalog(session)
     row = catalog.procedures.get(code)
     if row is None:
-        raise not_found("unknown_procedure", f"Không có thủ tục mã '{code}' trong danh mục.")
+        raise NotFound("unknown_procedure", f"Không có thủ tục mã '{code}' trong danh mục.")
     return {"version": catalog.label, "sample": catalog.sample, **row,
             "components": catalog.components_of(code), "results": catalog.results_of(code)}

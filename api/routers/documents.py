@@ -14,7 +14,7 @@ from catalog.documents import get_document
 from catalog.models import Document
 from catalog.owners import owner_ref
 from catalog.users import Role
-from sohoa.errors import Rejected
+from core.errors import Conflict
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
@@ -41,7 +41,7 @@ def download(document_id: str, actor: Reader, services: ServicesDep, session: Se
              variant: Literal["original", "pdf", "text"] = "original") -> StreamingResponse:
     document = get_document(session, document_id)
     if variant != "original" and document.status != "ready":
-        raise Rejected(409, "not_ready", "Tài liệu đang được xử lý, chưa có bản PDF/văn bản. Vui lòng chờ.")
+        raise Conflict("not_ready", "Tài liệu đang được xử lý, chưa có bản PDF/văn bản. Vui lòng chờ.")
     key, media_type, name = {
         "original": (document.original_key, document.media_type, document.filename),
         "pdf": (document.pdf_key, "application/pdf", _stem(document.filename) + ".pdf"),

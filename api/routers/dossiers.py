@@ -14,8 +14,8 @@ from catalog.audit import Actor, record
 from catalog.dossiers import get_dossier, open_dossier
 from catalog.owners import get_or_create_owner, owner_ref
 from catalog.users import Role
+from core.errors import Invalid
 from ingest.intake import Upload, accept
-from sohoa.errors import bad_request
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
 
@@ -56,7 +56,7 @@ async def upload_components(
 ) -> UploadOut:
     """Accept scans at once (202); OCR and indexing run in the background."""
     if len(files) > services.settings.max_files_per_upload:
-        raise bad_request("too_many_files",
+        raise Invalid("too_many_files",
                           f"Mỗi lần tải tối đa {services.settings.max_files_per_upload} tệp.")
 
     def _accept() -> list:

@@ -14,7 +14,7 @@ from catalog.audit import Actor, record
 from catalog.models import Dossier, Owner
 from catalog.owners import find_owner, owner_ref
 from catalog.users import Role
-from sohoa.errors import not_found
+from core.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/owners", tags=["owners"])
 
@@ -39,7 +39,7 @@ def read_owner(code: str, actor: Staff, session: SessionDep) -> OwnerDetailOut:
     merges, dossiers (newest first) and how many papers are digitized."""
     owner = find_owner(session, code)
     if owner is None:
-        raise not_found("owner_not_found", "Không tìm thấy chủ sở hữu với mã này.")
+        raise NotFound("owner_not_found", "Không tìm thấy chủ sở hữu với mã này.")
     record(session, actor, "owner.read", "owner", str(owner.id), owner_ref(owner), looked_up=code)
     return _detail(session, owner)
 

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import require
 from api.coding_schemas import ResultOut
 from api.deps import ServicesDep, SessionDep
-from catalog import digitization
+from catalog import results
 from catalog.audit import Actor
 from catalog.coding import DossierResult
 from catalog.dossiers import get_dossier
@@ -54,10 +54,10 @@ async def attach_result(
             dossier = get_dossier(s, code)
             owner_id = dossier.owner_id
             # Check the code before storing anything: a wrong code is refused without a trace.
-            digitization.check_result(s, dossier, result_code, replaces_code, valid_until)
+            results.check_result(s, dossier, result_code, replaces_code, valid_until)
         accepted = accept(services, [Upload(file.file, file.filename)], owner_id, actor=actor)
         with services.db.session() as s:
-            row = digitization.attach_result(s, code, accepted[0].document_id, result_code=result_code,
+            row = results.attach_result(s, code, accepted[0].document_id, result_code=result_code,
                                              document_number=document_number, issue_date=issue_date,
                                              valid_until=valid_until, replaces_code=replaces_code, actor=actor)
             return result_out(row, s.get(Document, row.document_id))
@@ -68,7 +68,7 @@ async def attach_result(
 @router.get("/{code}/results", response_model=list[ResultOut])
 def list_results(code: str, actor: Reader, session: SessionDep) -> list[ResultOut]:
     dossier = get_dossier(session, code)
-    rows = digitization.results_of(session, dossier.id)
+    rows = results.results_of(session, dossier.id)
     documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_([r.document_id for r in rows])))}
     return [result_out(r, documents[r.document_id]) for r in rows]
 
@@ -76,5 +76,5 @@ def list_results(code: str, actor: Reader, session: SessionDep) -> list[ResultOu
 @router.post("/{code}/results/{result_id}/handover", response_model=ResultOut)
 def hand_over(code: str, result_id: int, actor: Counter, session: SessionDep) -> ResultOut:
     """Record that the result was handed to the citizen (from then on it is visible to them)."""
-    row = digitization.hand_over(session, code, result_id, actor)
+    row = results.hand_over(session, code, result_id, actor)
     return result_out(row, session.get(Document, row.document_id))

@@ -8,11 +8,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.deps import ServicesDep
+from api.schemas import HitOut, SearchOut, document_links
 from catalog.audit import Actor, record
 from catalog.users import Role
-from api.schemas import HitOut, SearchOut, document_links
+from core.errors import Invalid
 from search import InvalidQuery, SearchQuery
-from sohoa.errors import bad_request
 
 router = APIRouter(prefix="/api/v1/search", tags=["search"])
 
@@ -38,7 +38,7 @@ async def search(
     try:
         results = await run_in_threadpool(services.index.search, query)
     except InvalidQuery as exc:
-        raise bad_request("invalid_query", f"Câu tìm kiếm không hợp lệ: {exc}") from exc
+        raise Invalid("invalid_query", f"Câu tìm kiếm không hợp lệ: {exc}") from exc
     await run_in_threadpool(_audit, services, actor, query, results)
     return SearchOut(
         total=results.total, took_ms=results.took_ms, facets=results.facets,

@@ -1,15 +1,16 @@
 from alembic import context
 
-import catalog.audit  # noqa: F401  (registers its tables)
-import catalog.users  # noqa: F401
-from catalog.models import Base
+from catalog.base import Base
+from catalog.tables import import_all_tables
+
+import_all_tables()
 
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only for `alembic` run by hand
     from sqlalchemy import create_engine
 
-    from sohoa.settings import get_settings
+    from core.settings import get_settings
 
     connection = create_engine(get_settings().resolved_database_url()).connect()
 

@@ -8,8 +8,8 @@ import jwt
 import pytest
 from fastapi.routing import APIRoute
 
-from catalog.models import utcnow
 from catalog.users import Role, User, issue_api_key
+from core.clock import utcnow
 from tests.conftest import ROLES, auth_header
 
 PUBLIC = {("POST", "/api/v1/auth/token"), ("GET", "/healthz")}

@@ -8,7 +8,8 @@ import pytest
 
 from catalog import catalogs, classifier
 from catalog.coding import ClassifierModel
-from catalog.models import Document, Page, utcnow
+from catalog.models import Document, Page
+from core.clock import utcnow
 from storage import LocalObjectStore
 
 

@@ -5,8 +5,8 @@ import json
 
 from click.testing import CliRunner
 
+from core.settings import get_settings
 from sohoa import cli
-from sohoa.settings import get_settings
 from tests.render import ADMIN_LINES, encode, render_lines
 
 

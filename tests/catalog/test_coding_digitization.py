@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog import catalogs, digitization
+from catalog import catalogs, digitization, review
 from catalog.audit import Actor
 from catalog.models import Document, Owner
 
@@ -60,10 +60,10 @@ def test_doubtful_type_gets_no_code(db):
 def test_a_corrected_type_gets_a_new_code_and_the_old_number_stays_spent(db):
     doc = new_document(db)
     with db.session() as s:
-        digitization.confirm_type(s, doc, "HT02", ACTOR)
+        review.confirm_type(s, doc, "HT02", ACTOR)
     assert code_of(db, doc) == f"{OWNER}.HT02.UBND.01"
     with db.session() as s:
-        digitization.confirm_type(s, doc, "HT01", ACTOR)
+        review.confirm_type(s, doc, "HT01", ACTOR)
     assert code_of(db, doc) == f"{OWNER}.HT01.UBND.02"  # .01 was given once and is never reused
     assert code_of(db, new_document(db)) == f"{OWNER}.HT01.UBND.03"
 

@@ -11,10 +11,10 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
-from ingest.celery_app import CeleryQueue
+from core.settings import Settings
+from ingest.celery_queue import CeleryQueue
 from ingest.queue import open_queue
 from sohoa.cli import main as cli
-from sohoa.settings import Settings
 from storage.s3 import S3Config
 
 REPO = Path(__file__).resolve().parents[2]

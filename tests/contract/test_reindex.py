@@ -11,9 +11,9 @@ import pytest
 
 from catalog import documents as docs
 from catalog.models import Document
+from core.settings import Settings
 from search import SearchQuery, open_index
 from sohoa.services import build_services
-from sohoa.settings import Settings
 from tests.scaleout import REPO
 from tests.search.test_elastic_unit import stand_in  # noqa: F401  (fixture: a recording Elasticsearch)
 

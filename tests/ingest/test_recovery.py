@@ -134,6 +134,6 @@ def test_sigkill_during_ocr_loses_nothing(tmp_path):
 
 
 def _settings(data_dir: Path):
-    from sohoa.settings import Settings
+    from core.settings import Settings
 
     return Settings(data_dir=data_dir)

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from api.errors import status_of
+from core.errors import Rejected
 from ingest.validate import Limits, clean_filename, receive
-from sohoa.errors import Rejected
 from tests import samples
 
 LIMITS = Limits(max_bytes=5 * 1024 * 1024, max_pages=20, max_image_pixels=120_000_000)
@@ -53,7 +54,7 @@ def test_accepts_scans_and_sniffs_type_from_bytes(tmp_path, name, data, media_ty
 ])
 def test_refuses_bad_input_with_a_clear_code(tmp_path, maker, name, status, code):
     error = refused(maker(), name, tmp_path)
-    assert (error.status, error.code) == (status, code)
+    assert (status_of(error), error.code) == (status, code)
 
 
 def test_truncated_pdf_is_refused_or_readable(tmp_path):
@@ -68,7 +69,7 @@ def test_truncated_pdf_is_refused_or_readable(tmp_path):
 
 def test_oversized_upload_stops_while_streaming(tmp_path):
     error = refused(b"%PDF-" + b"0" * (LIMITS.max_bytes + 10), "to.pdf", tmp_path)
-    assert (error.status, error.code) == (413, "file_too_large")
+    assert (status_of(error), error.code) == (413, "file_too_large")
 
 
 def test_giant_pdf_page_would_rasterize_to_a_bomb(tmp_path):

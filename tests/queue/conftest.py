@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import func, select
 
 from catalog.models import Document, Page
-from sohoa.services import Services, build_services
-from sohoa.settings import Settings
+from core.settings import Settings
+from ingest.services import Services
+from sohoa.services import build_services
 from storage import content_key
 from tests.scaleout import FAST, Stack, scaleout_stack  # noqa: F401  (fixture)
 

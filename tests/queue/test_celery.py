@@ -11,10 +11,11 @@ import psycopg
 import pytest
 
 from catalog.owners import get_or_create_owner
-from ingest.celery_app import LEASE_PREFIX, SCHEDULED_JOB, ping, recover_unfinished
+from ingest.celery_queue import LEASE_PREFIX, SCHEDULED_JOB
 from ingest.intake import Upload, accept
 from search import SearchQuery
 from sohoa.services import build_services
+from sohoa.worker import ping, recover_unfinished
 from tests import samples
 from tests.queue.conftest import Rig
 from tests.queue.test_contract import ACTOR
@@ -141,8 +142,8 @@ def test_a_catalog_outage_is_retried_with_backoff(celery_rig):
 
 
 def test_records_jobs_run_on_schedule_in_a_worker(celery_rig):
-    from catalog.fixity import list_runs
-    from catalog.retention import latest_review
+    from records.fixity import list_runs
+    from records.retention import latest_review
 
     celery_rig.stack.start_worker()
     app = celery_rig.services.queue.app

@@ -13,9 +13,9 @@ from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from catalog.dossiers import LOCAL_TZ
 from catalog.indexing import load_indexed
 from catalog.models import Component, Document, Dossier, Page
+from core.clock import LOCAL_TZ
 from search import SearchQuery
 from storage import content_key
 from tests.conftest import OWNER_ID, auth_header, open_dossier
@@ -118,8 +118,8 @@ def as_user(client: TestClient) -> Callable[[str], dict[str, str]]:
 @pytest.fixture
 def cli(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Result]]:
     """Run ``sohoa …`` in-process on the test app's data directory and catalog."""
+    from core.settings import get_settings
     from sohoa.cli import main
-    from sohoa.settings import get_settings
 
     settings = client.app.state.services.settings
     monkeypatch.setenv("SOHOA_DATA_DIR", str(settings.data_dir))

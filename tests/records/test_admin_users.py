@@ -7,8 +7,8 @@ from sqlalchemy import select
 from catalog.accounts import UserChange, change_user
 from catalog.audit import AuditEntry
 from catalog.users import Role
+from core.errors import Rejected
 from sohoa.cli import cli_actor
-from sohoa.errors import Rejected
 from tests.conftest import PASSWORD
 
 USERS = "/api/v1/admin/users"

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import inspect, select
 
 from catalog.audit import AuditEntry, verify
-from catalog.disposal import KEPT_COLUMNS, BatchState, DisposalItem, Tombstone, execute_batch
 from catalog.models import Document, Page
+from catalog.records_models import BatchState, DisposalItem, Tombstone
+from records.disposal import KEPT_COLUMNS, execute_batch
 from tests.conftest import OWNER_ID
 from tests.records.conftest import Archive
 
@@ -256,13 +257,13 @@ def test_a_crash_mid_batch_leaves_nothing_half_deleted_and_a_rerun_completes(cli
 
 
 def test_batches_left_executing_are_resumed(client, archive: Archive, as_user):
-    from catalog.disposal import resume_disposals
+    from records.disposal import resume_disposals
     from sohoa.scheduler import SYSTEM
 
     doc_id = archive.document(archive.dossier())
     batch_id = approved_batch(client, as_user, doc_id)
     with archive.services.db.session() as s:
-        from catalog.disposal import DisposalBatch
+        from records.disposal import DisposalBatch
 
         s.get(DisposalBatch, batch_id).state = BatchState.executing.value   # as a killed process leaves it
     assert resume_disposals(archive.services, SYSTEM) == [client.get(f"{API}/{batch_id}", headers=as_user(
@@ -285,7 +286,7 @@ def test_a_scanned_and_ocred_document_is_disposed_of_completely(client, archive:
     with archive.services.db.session() as s:
         s.get(Document, doc_id).document_type_code = "NT01"
     archive.resolve(code, date(2016, 1, 4))
-    from catalog.fixity import run_fixity_check
+    from records.fixity import run_fixity_check
 
     assert run_fixity_check(archive.services, "cli").problems == 0
 

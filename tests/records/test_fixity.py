@@ -6,9 +6,11 @@ import time
 import pytest
 from sqlalchemy import select
 
-from catalog.fixity import FixityIssue, ObjectChecksum, begin_run, run_fixity_check
+from api.errors import status_of
 from catalog.models import Document
-from sohoa.errors import Rejected
+from catalog.records_models import FixityIssue, ObjectChecksum
+from core.errors import Rejected
+from records.fixity import begin_run, run_fixity_check
 from storage import content_key
 from tests.records.conftest import Archive, flip_a_byte
 
@@ -115,8 +117,8 @@ def test_one_run_at_a_time(client, archive: Archive):
     run_id = begin_run(archive.services, "cli", None)
     with pytest.raises(Rejected) as refused:
         begin_run(archive.services, "api", None)
-    assert refused.value.status == 409
-    from catalog.fixity import check
+    assert status_of(refused.value) == 409
+    from records.fixity import check
 
     assert check(archive.services, run_id).state == "completed"
     assert begin_run(archive.services, "api", None) > run_id

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from catalog.catalogs import active_catalog
 from catalog.models import Document
-from catalog.retention import RetentionReview, add_years, current_rules, load_schedule
+from catalog.records_models import RetentionReview
+from records.retention import add_years, current_rules, load_schedule
 from tests.conftest import OWNER_ID
 from tests.records.conftest import Archive
 

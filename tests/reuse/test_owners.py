@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from catalog.audit import AuditEntry, verify
-from catalog.holds import LegalHold
 from catalog.models import Owner, OwnerMerge
+from catalog.records_models import LegalHold
 from tests.conftest import OWNER_ID, open_dossier
 from tests.reuse.conftest import paper
 from tests.reuse.test_candidates import BIRTH, candidate_ids

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.audit import AuditEntry
-from catalog.dossiers import LOCAL_TZ
-from sohoa.errors import bad_request
+from core.clock import LOCAL_TZ
+from core.errors import Invalid
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def query_audit(session: Session, where: AuditFilter, *, before: int | None = No
                 limit: int = 50) -> tuple[list[AuditEntry], int | None]:
     """A page of entries, newest first, and the ``before`` value of the next page (None at the end)."""
     if where.date_from and where.date_to and where.date_from > where.date_to:
-        raise bad_request("invalid_date_range", "Ngày bắt đầu sau ngày kết thúc.")
+        raise Invalid("invalid_date_range", "Ngày bắt đầu sau ngày kết thúc.")
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit + 1)
     for column, value in ((AuditEntry.owner_ref, where.owner), (AuditEntry.actor, where.actor),
                           (AuditEntry.action, where.action), (AuditEntry.object_type, where.object_type),

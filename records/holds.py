@@ -6,47 +6,20 @@ what was frozen stays readable next to the audit log.
 """
 from __future__ import annotations
 
-import enum
 from collections import defaultdict
 from collections.abc import Collection
-from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, or_, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from catalog.audit import Actor, record
 from catalog.dossiers import get_dossier
 from catalog.links import dossiers_of
-from catalog.models import Base, Document, Dossier, Owner, UTCDateTime, utcnow
+from catalog.models import Document, Dossier, Owner
 from catalog.owners import find_owner, owner_ref
-from sohoa.errors import Rejected, not_found
-
-
-class HoldScope(str, enum.Enum):
-    owner = "owner"          # every document of a citizen
-    dossier = "dossier"      # every document filed with, or produced by, one dossier
-    document = "document"
-
-
-class LegalHold(Base):
-    __tablename__ = "legal_hold"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    scope: Mapped[str] = mapped_column(String(16))
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("owner.id"), index=True)
-    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"), index=True)
-    document_id: Mapped[str | None] = mapped_column(ForeignKey("document.id"), index=True)
-    target_ref: Mapped[str] = mapped_column(String(64))  # personal ID, dossier code or document id
-    reason: Mapped[str] = mapped_column(Text)
-    placed_by: Mapped[str] = mapped_column(String(64))
-    placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    released_by: Mapped[str | None] = mapped_column(String(64))
-    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    release_reason: Mapped[str | None] = mapped_column(Text)
-
-    @property
-    def active(self) -> bool:
-        return self.released_at is None
+from catalog.records_models import HoldScope, LegalHold
+from core.clock import utcnow
+from core.errors import Conflict, Invalid, NotFound
 
 
 def _target(session: Session, scope: HoldScope, ref: str) -> tuple[dict, str | None]:
@@ -54,20 +27,20 @@ def _target(session: Session, scope: HoldScope, ref: str) -> tuple[dict, str | N
     if scope is HoldScope.owner:
         owner = find_owner(session, ref)
         if owner is None:
-            raise not_found("owner_not_found", f"Không tìm thấy chủ sở hữu '{ref}'.")
+            raise NotFound("owner_not_found", f"Không tìm thấy chủ sở hữu '{ref}'.")
         return {"owner_id": owner.id}, owner_ref(owner)
     if scope is HoldScope.dossier:
         dossier = get_dossier(session, ref)
         return {"dossier_id": dossier.id}, owner_ref(dossier.owner)
     document = session.get(Document, ref)
     if document is None:
-        raise not_found("document_not_found", f"Không tìm thấy tài liệu '{ref}'.")
+        raise NotFound("document_not_found", f"Không tìm thấy tài liệu '{ref}'.")
     return {"document_id": document.id}, owner_ref(document.owner)
 
 
 def place_hold(session: Session, actor: Actor, scope: HoldScope, ref: str, reason: str) -> LegalHold:
     if not reason.strip():
-        raise Rejected(400, "reason_required", "Cần ghi rõ lý do tạm giữ (văn bản, vụ việc).")
+        raise Invalid("reason_required", "Cần ghi rõ lý do tạm giữ (văn bản, vụ việc).")
     target, who = _target(session, scope, ref)
     hold = LegalHold(scope=scope.value, target_ref=ref, reason=reason.strip(), placed_by=actor.username,
                      placed_at=utcnow(), **target)
@@ -81,17 +54,17 @@ def place_hold(session: Session, actor: Actor, scope: HoldScope, ref: str, reaso
 def get_hold(session: Session, hold_id: int, *, lock: bool = False) -> LegalHold:
     hold = session.get(LegalHold, hold_id, with_for_update=lock)
     if hold is None:
-        raise not_found("hold_not_found", f"Không tìm thấy lệnh tạm giữ số {hold_id}.")
+        raise NotFound("hold_not_found", f"Không tìm thấy lệnh tạm giữ số {hold_id}.")
     return hold
 
 
 def release_hold(session: Session, actor: Actor, hold_id: int, reason: str) -> LegalHold:
     hold = get_hold(session, hold_id, lock=True)
     if not hold.active:
-        raise Rejected(409, "hold_already_released",
+        raise Conflict("hold_already_released",
                        f"Lệnh tạm giữ số {hold_id} đã được giải toả ngày {hold.released_at:%d/%m/%Y}.")
     if not reason.strip():
-        raise Rejected(400, "reason_required", "Cần ghi rõ lý do giải toả lệnh tạm giữ.")
+        raise Invalid("reason_required", "Cần ghi rõ lý do giải toả lệnh tạm giữ.")
     hold.released_by, hold.released_at, hold.release_reason = actor.username, utcnow(), reason.strip()
     record(session, actor, "hold.release", "legal_hold", str(hold.id), hold_owner_ref(session, hold),
            scope=hold.scope, target=hold.target_ref, reason=hold.release_reason)

@@ -17,23 +17,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import bagit
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.audit import Actor, record
-from catalog.disposal import Tombstone
 from catalog.dossiers import get_dossier
 from catalog.links import documents_of_dossier, dossiers_of
-from catalog.models import Document, DocumentStatus, Dossier, Owner, utcnow
+from catalog.models import Document, DocumentStatus, Dossier, Owner
 from catalog.owners import find_owner, owner_ref
-from sohoa.errors import Rejected, not_found
+from catalog.records_models import Tombstone
+from core.clock import utcnow
+from core.errors import Conflict, Invalid, NotFound
+from records.parts import Stored
 from storage.base import CHUNK_SIZE
-
-if TYPE_CHECKING:
-    from sohoa.services import Services
 
 ArchiveFormat = Literal["zip", "tar"]
 EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png", "image/tiff": ".tif"}
@@ -77,7 +76,7 @@ def _dossier_json(session: Session, dossier: Dossier) -> dict[str, Any]:
 
 def _scope(session: Session, dossier_code: str | None, owner: str | None) -> tuple[str, Owner, list[Document]]:
     if (dossier_code is None) == (owner is None):
-        raise Rejected(400, "scope_required", "Chọn đúng một phạm vi: một hồ sơ hoặc một chủ sở hữu.")
+        raise Invalid("scope_required", "Chọn đúng một phạm vi: một hồ sơ hoặc một chủ sở hữu.")
     if dossier_code is not None:
         dossier = get_dossier(session, dossier_code)
         ids = documents_of_dossier(session, dossier.id)
@@ -85,7 +84,7 @@ def _scope(session: Session, dossier_code: str | None, owner: str | None) -> tup
     else:
         who = find_owner(session, owner)
         if who is None:
-            raise not_found("owner_not_found", f"Không tìm thấy chủ sở hữu '{owner}'.")
+            raise NotFound("owner_not_found", f"Không tìm thấy chủ sở hữu '{owner}'.")
         ids = list(session.scalars(select(Document.id).where(Document.owner_id == who.id)
                                    .order_by(Document.created_at)))
         name = owner
@@ -100,7 +99,7 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=_jsonable), encoding="utf-8")
 
 
-def _fetch(services: Services, key: str, dest: Path, sha256: str | None = None) -> int:
+def _fetch(services: Stored, key: str, dest: Path, sha256: str | None = None) -> int:
     dest.parent.mkdir(parents=True, exist_ok=True)
     services.store.download(key, dest)
     if sha256 is not None:
@@ -109,12 +108,12 @@ def _fetch(services: Services, key: str, dest: Path, sha256: str | None = None) 
             while chunk := f.read(CHUNK_SIZE):
                 digest.update(chunk)
         if digest.hexdigest() != sha256:
-            raise Rejected(409, "fixity_mismatch", f"Bản gốc {key} không khớp giá trị băm trong danh mục; "
+            raise Conflict("fixity_mismatch", f"Bản gốc {key} không khớp giá trị băm trong danh mục; "
                            "không thể bàn giao. Cần chạy kiểm tra toàn vẹn và khôi phục từ bản sao lưu.")
     return dest.stat().st_size
 
 
-def build_bag(services: Services, dest: Path, actor: Actor, *, dossier: str | None = None,
+def build_bag(services: Stored, dest: Path, actor: Actor, *, dossier: str | None = None,
               owner: str | None = None) -> BagSummary:
     """Write the bag into ``dest`` (created; must not exist yet) and audit the export."""
     with services.db.session() as s:

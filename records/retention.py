@@ -1,7 +1,7 @@
 """Retention schedules: how long each document type is kept, counted from which event.
 
 A rule says "keep N years from <event>" or "keep permanently". Defaults ship as data
-(``catalog/data/retention.json``, a SAMPLE keyed by document-type code); archivists change them
+(``records/data/retention.json``, a SAMPLE keyed by document-type code); archivists change them
 through the admin API. Rules are versioned: a change adds a new version and never edits an old
 one, so a disposal can name exactly the rule version it destroyed a document under.
 
@@ -18,72 +18,26 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 
 from catalog.audit import Actor, record
 from catalog.catalogs import active_catalog
-from catalog.dossiers import LOCAL_TZ
-from catalog.holds import holds_on
 from catalog.links import dossiers_of
-from catalog.models import Base, Document, DocumentStatus, UTCDateTime, utcnow
-from sohoa.errors import Rejected, bad_request, not_found
-
-if TYPE_CHECKING:
-    from sohoa.services import Services
+from catalog.models import Document, DocumentStatus
+from catalog.records_models import RetentionEvent, RetentionReview, RetentionRule
+from core.clock import LOCAL_TZ, utcnow
+from core.errors import Conflict, Invalid, NotFound
+from records.holds import holds_on
+from records.parts import Catalogued
 
 RETENTION_DATA = Path(__file__).parent / "data" / "retention.json"
 FORMAT = "sohoa-retention/1"
 MAX_YEARS = 200
 # Only finished documents are weighed: a document still being processed is not a record yet.
 FINAL_STATUSES = (DocumentStatus.ready.value, DocumentStatus.failed.value)
-
-
-class RetentionEvent(str, enum.Enum):
-    digitized = "digitized"                  # the paper was digitized (document created)
-    dossier_resolved = "dossier_resolved"    # the latest of its dossiers was resolved
-    document_issued = "document_issued"      # the paper's issue date
-    document_expired = "document_expired"    # the paper's valid-until date
-    owner_death = "owner_death"              # the owner's date of death
-
-
-class RetentionRule(Base):
-    __tablename__ = "retention_rule"
-    __table_args__ = (UniqueConstraint("document_type_code", "version"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    document_type_code: Mapped[str] = mapped_column(String(32), index=True)
-    version: Mapped[int] = mapped_column(Integer)
-    years: Mapped[int | None] = mapped_column(Integer)  # None: permanent
-    event: Mapped[str | None] = mapped_column(String(32))
-    basis: Mapped[str | None] = mapped_column(Text)     # legal basis or note
-    source: Mapped[str] = mapped_column(String(64))     # "api", or the data file's version label
-    created_by: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    @property
-    def permanent(self) -> bool:
-        return self.years is None
-
-    def describe(self) -> str:
-        if self.permanent:
-            return "vĩnh viễn"
-        return f"{self.years} năm từ {self.event}"
-
-
-class RetentionReview(Base):
-    """The scheduled review's result: how many documents are due, and how many of them are held."""
-
-    __tablename__ = "retention_review"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    trigger: Mapped[str] = mapped_column(String(16))
-    due: Mapped[int] = mapped_column(Integer)
-    held: Mapped[int] = mapped_column(Integer)
-    by_type: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 # ---------------------------------------------------------------- the schedule
@@ -157,7 +111,7 @@ def rule_history(session: Session, code: str) -> list[RetentionRule]:
     rules = list(session.scalars(select(RetentionRule).where(RetentionRule.document_type_code == code)
                                  .order_by(RetentionRule.version)))
     if not rules:
-        raise not_found("rule_not_found", f"Loại giấy tờ '{code}' chưa có thời hạn bảo quản.")
+        raise NotFound("rule_not_found", f"Loại giấy tờ '{code}' chưa có thời hạn bảo quản.")
     return rules
 
 
@@ -170,11 +124,11 @@ def set_rule(session: Session, actor: Actor, code: str, years: int | str | None,
              basis: str | None) -> RetentionRule:
     """Add the next version of a type's rule (the type must be in the catalog in force)."""
     if code not in active_catalog(session).document_types:
-        raise bad_request("unknown_document_type", f"Mã loại giấy tờ '{code}' không có trong danh mục đang áp dụng.")
+        raise Invalid("unknown_document_type", f"Mã loại giấy tờ '{code}' không có trong danh mục đang áp dụng.")
     try:
         term, what = parse_term(years, event)
     except ValueError as exc:
-        raise bad_request("invalid_rule", f"Thời hạn bảo quản không hợp lệ: {exc}") from None
+        raise Invalid("invalid_rule", f"Thời hạn bảo quản không hợp lệ: {exc}") from None
     # Lock the newest version so two archivists editing at once cannot both write version n+1.
     previous = session.scalars(select(RetentionRule).where(RetentionRule.document_type_code == code)
                                .order_by(RetentionRule.version.desc()).limit(1).with_for_update()).first()
@@ -320,7 +274,7 @@ def iter_due(session: Session, *, today: date | None = None, document_type: str 
         last = documents[-1].id
 
 
-def review_retention(services: Services, trigger: str = "schedule") -> RetentionReview:
+def review_retention(services: Catalogued, trigger: str = "schedule") -> RetentionReview:
     """The scheduled job: count what is due (and held) per type, and keep the result."""
     with services.db.session() as s:
         due: Counter[str] = Counter()
@@ -345,7 +299,7 @@ def refuse_undisposable(assessments: Sequence[Assessment]) -> None:
         raise NotDisposable(refused)
 
 
-class NotDisposable(Rejected):
+class NotDisposable(Conflict):
     MESSAGES = {
         Verdict.held: "đang bị tạm giữ (lệnh tạm giữ {holds})",
         Verdict.not_yet_due: "chưa hết thời hạn bảo quản (đến {due_on:%d/%m/%Y})",
@@ -363,7 +317,7 @@ class NotDisposable(Rejected):
             "message": self.MESSAGES[a.verdict].format(holds=", ".join(map(str, a.holds)), due_on=a.due_on,
                                                       event=a.rule.event if a.rule else ""),
         } for a in refused]
-        super().__init__(409, "not_disposable",
+        super().__init__("not_disposable",
                          f"{len(refused)} tài liệu không được phép huỷ: "
                          + "; ".join(f"{r['document_id']}: {r['message']}" for r in self.refused[:5]))
 

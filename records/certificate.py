@@ -13,7 +13,7 @@ from fpdf import FPDF
 from fpdf.enums import TableCellFillMode
 from fpdf.fonts import FontFace
 
-from catalog.dossiers import LOCAL_TZ
+from core.clock import LOCAL_TZ
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # Debian package fonts-dejavu-core (make run installs it)
 EVENTS_VI = {

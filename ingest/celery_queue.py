@@ -1,5 +1,5 @@
-"""The scale-out task queue: Celery on Redis, running the same ``pipeline.process`` as the
-in-process pool, in ``sohoa worker`` processes that build their own Services.
+"""The scale-out task queue: Celery on Redis, running the same document handler as the
+in-process pool, in ``sohoa worker`` processes (sohoa/worker.py) that bind their own handlers.
 
 Nothing is lost, nothing is done twice:
 
@@ -22,25 +22,19 @@ Nothing is lost, nothing is done twice:
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import redis
 import sqlalchemy.exc
 from celery import Celery
-from celery.signals import worker_shutting_down
 from kombu.exceptions import OperationalError as BrokerError
 
-from sohoa.settings import Settings
-
-if TYPE_CHECKING:
-    from sohoa.services import Services
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +60,9 @@ TRANSIENT_ERRORS = (
 )
 
 
-def make_celery(settings: Settings) -> Celery:
-    """A Celery app on the broker the settings name, with the sohoa tasks and beat schedule."""
+def make_celery(settings: Settings, queue: CeleryQueue | None = None) -> Celery:
+    """A Celery app on the broker the settings name, with the sohoa tasks and beat schedule.
+    Workers run its tasks through ``queue`` (the leases) and the handlers they bind."""
     visibility = int(settings.task_visibility_timeout_s)
     app = Celery("sohoa", broker=settings.broker_url, set_as_current=False)
     app.conf.update(
@@ -89,8 +84,8 @@ def make_celery(settings: Settings) -> Celery:
         timezone="Asia/Ho_Chi_Minh",
         beat_schedule=beat_schedule(settings),
     )
-    app.sohoa_services = None  # the worker's Services, set by run_worker
-    _register_tasks(app)
+    app.sohoa_handlers = None  # WorkerHandlers, bound by `sohoa worker`
+    _register_tasks(app, queue)
     return app
 
 
@@ -106,51 +101,50 @@ def beat_schedule(settings: Settings) -> dict[str, dict]:
     return schedule
 
 
-def _worker_services(app: Celery) -> Services:
-    services = app.sohoa_services
-    if services is None:
-        raise RuntimeError("sohoa tasks run in `sohoa worker`, which builds the worker's services")
-    return services
+@dataclass
+class WorkerHandlers:
+    """What a worker process runs for each task: bound by ``sohoa worker`` to its own services."""
+
+    process: Callable[[str], None]
+    """Process one document (idempotent)."""
+    recover: Callable[[], list[str]]
+    """Queue again unfinished documents nobody holds; return them."""
+    run_job: Callable[[str], object]
+    """Run the scheduled records job of that name; return its summary."""
+    stopping: threading.Event
+    """Set when the worker shuts down: a document cut short by it is queued again."""
 
 
-def _register_tasks(app: Celery) -> None:
+def _handlers(app: Celery) -> WorkerHandlers:
+    handlers = app.sohoa_handlers
+    if handlers is None:
+        raise RuntimeError("sohoa tasks run in `sohoa worker`, which binds the worker's handlers")
+    return handlers
+
+
+def _register_tasks(app: Celery, queue: CeleryQueue | None) -> None:
     @app.task(name=PROCESS_DOCUMENT, autoretry_for=TRANSIENT_ERRORS, retry_backoff=2, retry_backoff_max=600,
               retry_jitter=True, max_retries=12)
     def process_document(document_id: str) -> None:
-        from ingest import pipeline
-
-        services = _worker_services(app)
-        queue: CeleryQueue = services.queue
+        handlers = _handlers(app)
+        if queue is None:
+            raise RuntimeError("documents are processed on a CeleryQueue's app, which holds their leases")
         with queue.lease(document_id) as held:
             queue.delivered(document_id)
             if not held:
                 log.info("document %s is being processed by another worker; dropping this delivery", document_id)
                 return
-            pipeline.process(services, document_id)
-        if services.stopping.is_set():  # a shutdown cut it short and handed it back: queue it now
+            handlers.process(document_id)
+        if handlers.stopping.is_set():  # a shutdown cut it short and handed it back: queue it now
             queue.submit(document_id)
 
     @app.task(name=RECOVER)
     def recover() -> int:
-        return len(recover_unfinished(_worker_services(app)))
+        return len(_handlers(app).recover())
 
     @app.task(name=SCHEDULED_JOB)
     def scheduled_job(name: str) -> None:
-        from sohoa.scheduler import default_jobs
-
-        services = _worker_services(app)
-        (job,) = [j for j in default_jobs(services) if j.name == name]
-        log.info("scheduled job %s: %s", name, job.run(services))
-
-
-def recover_unfinished(services: Services) -> list[str]:
-    """Queue again unfinished documents nobody holds or has queued (see the module docstring)."""
-    from ingest import recovery
-
-    requeued = services.queue.requeue(recovery.recover(services))
-    if requeued:
-        log.warning("re-queued %d unfinished documents: %s", len(requeued), ", ".join(requeued[:20]))
-    return requeued
+        log.info("scheduled job %s: %s", name, _handlers(app).run_job(name))
 
 
 class Lease:
@@ -192,7 +186,7 @@ class CeleryQueue:
     tasks too (and ``pipeline.process`` sends retries through it)."""
 
     def __init__(self, settings: Settings) -> None:
-        self.app = make_celery(settings)
+        self.app = make_celery(settings, self)
         self.redis = redis.Redis.from_url(settings.broker_url)
         self.recovery_grace_s = settings.recovery_grace_s
         self.lease_s = settings.task_lease_s
@@ -259,66 +253,3 @@ class CeleryQueue:
         self._closed = True
         self.redis.close()
         self.app.close()
-
-
-def run_worker(settings: Settings, *, concurrency: int | None = None,
-               queues: Sequence[str] = (OCR_QUEUE, MAINTENANCE_QUEUE), loglevel: str = "INFO") -> int:
-    """``sohoa worker``: build this process's Services and consume tasks until stopped.
-
-    The pool is threads: they only orchestrate, the OCR runs in the Services' page pool (one
-    process per core), as in the in-process queue; forking OCR processes from prefork children
-    is not possible (they are daemonic)."""
-    from sohoa.services import build_services
-
-    services = build_services(settings)  # migrates, recovers, re-queues what nobody holds
-    queue = services.queue
-    if not isinstance(queue, CeleryQueue):
-        services.close()
-        raise RuntimeError("sohoa worker needs SOHOA_BROKER_URL=redis://…")
-    queue.app.sohoa_services = services
-
-    def cut_short(**_: object) -> None:
-        # Warm shutdown waits for running tasks: make them stop at their current page and hand
-        # their documents back (see Services.close), instead of finishing whole documents.
-        services.stopping.set()
-        threading.Thread(target=services.pool.close, name="pool-close", daemon=True).start()
-
-    worker_shutting_down.connect(cut_short, weak=False)
-    try:
-        worker = queue.app.Worker(
-            hostname=f"worker-{os.getpid()}@{socket.gethostname()}",
-            pool_cls="threads",
-            concurrency=concurrency or settings.document_workers,
-            queues=list(queues),
-            loglevel=loglevel,
-            without_mingle=True,
-            without_gossip=True,
-        )
-        worker.start()
-        return worker.exitcode or 0
-    finally:
-        worker_shutting_down.disconnect(cut_short)
-        services.close()
-
-
-def run_beat(settings: Settings, *, loglevel: str = "INFO") -> None:
-    """``sohoa beat``: send the scheduled tasks (run exactly one beat per deployment)."""
-    if not settings.broker_url:
-        raise RuntimeError("sohoa beat needs SOHOA_BROKER_URL=redis://…")
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    app = make_celery(settings)
-    app.Beat(schedule=str(settings.data_dir / "celerybeat-schedule"), loglevel=loglevel,
-             hostname=f"beat@{socket.gethostname()}", remote_control=True).run()
-
-
-def ping(settings: Settings, role: str, timeout: float = 5.0) -> list[str]:
-    """The ``role`` nodes ("worker" or "beat") on this host answering a Celery ping: the health
-    check of their containers. A beat whose scheduler stopped ticking does not answer."""
-    app = make_celery(settings)
-    try:
-        replies = app.control.ping(timeout=timeout)
-    finally:
-        app.close()
-    suffix = f"@{socket.gethostname()}"
-    return sorted(name for reply in replies for name in reply
-                  if name.startswith(f"{role}-" if role == "worker" else f"{role}@") and name.endswith(suffix))

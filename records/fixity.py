@@ -17,26 +17,24 @@ Runs and their findings are kept in the catalog and shown by the admin API.
 """
 from __future__ import annotations
 
-import enum
 import hashlib
 import logging
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, delete, insert, select, tuple_
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy.orm import Session
 
 from catalog.coding import ClassifierModel
-from catalog.models import Base, Document, DocumentStatus, UTCDateTime, utcnow
-from sohoa.errors import Rejected, not_found
+from catalog.models import Document, DocumentStatus
+from catalog.records_models import FixityIssue, FixityRun, ObjectChecksum, Problem, RunState
+from core.clock import utcnow
+from core.errors import Conflict, NotFound
+from records.parts import Checked
 from storage import ObjectNotFound, content_key
 from storage.base import copy_stream
-
-if TYPE_CHECKING:
-    from sohoa.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -44,69 +42,6 @@ STALE_AFTER = timedelta(minutes=10)   # a run whose heartbeat is older than this
 HEARTBEAT_EVERY_S = 5.0
 BATCH = 500
 ORIGINALS, DERIVED = "originals/", "derived/"
-
-
-class RunState(str, enum.Enum):
-    running = "running"
-    completed = "completed"
-    failed = "failed"
-    interrupted = "interrupted"
-
-
-class Problem(str, enum.Enum):
-    missing = "missing"          # the catalog expects it, the store does not have it
-    altered = "altered"          # stored bytes no longer hash to the recorded SHA-256
-    orphan = "orphan"            # stored, but nothing in the catalog refers to it
-    unreadable = "unreadable"    # the store failed to hand the bytes back
-
-
-class ObjectChecksum(Base):
-    """Recorded SHA-256 of objects whose hash the document rows do not carry."""
-
-    __tablename__ = "object_checksum"
-
-    key: Mapped[str] = mapped_column(String(1024), primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(BigInteger)
-    source: Mapped[str] = mapped_column(String(32))  # fixity-baseline | disposal-certificate | ...
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class FixityRun(Base):
-    __tablename__ = "fixity_run"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    trigger: Mapped[str] = mapped_column(String(16))       # cli | api | schedule
-    started_by: Mapped[str | None] = mapped_column(String(64))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    state: Mapped[str] = mapped_column(String(16), index=True)
-    objects_checked: Mapped[int] = mapped_column(Integer, default=0)
-    bytes_checked: Mapped[int] = mapped_column(BigInteger, default=0)
-    baselines_recorded: Mapped[int] = mapped_column(Integer, default=0)
-    missing: Mapped[int] = mapped_column(Integer, default=0)
-    altered: Mapped[int] = mapped_column(Integer, default=0)
-    orphans: Mapped[int] = mapped_column(Integer, default=0)
-    unreadable: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
-
-    @property
-    def problems(self) -> int:
-        return self.missing + self.altered + self.orphans + self.unreadable
-
-
-class FixityIssue(Base):
-    __tablename__ = "fixity_issue"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("fixity_run.id", ondelete="CASCADE"), index=True)
-    key: Mapped[str] = mapped_column(String(1024))
-    problem: Mapped[str] = mapped_column(String(16))
-    document_id: Mapped[str | None] = mapped_column(String(32), index=True)
-    expected_sha256: Mapped[str | None] = mapped_column(String(64))
-    actual_sha256: Mapped[str | None] = mapped_column(String(64))
-    detail: Mapped[str | None] = mapped_column(Text)
 
 
 # ---------------------------------------------------------------- recorded checksums
@@ -221,13 +156,13 @@ def _merge(expected: Iterator[Expected], stored: Iterator[str]) -> Iterator[tupl
 
 # ---------------------------------------------------------------- a run
 
-def begin_run(services: Services, trigger: str, started_by: str | None) -> int:
+def begin_run(services: Checked, trigger: str, started_by: str | None) -> int:
     """Register a run; 409 while another one is alive (one whose process died is marked interrupted)."""
     now = utcnow()
     with services.db.session() as s:
         for run in s.scalars(select(FixityRun).where(FixityRun.state == RunState.running.value).with_for_update()):
             if run.heartbeat_at > now - STALE_AFTER:
-                raise Rejected(409, "fixity_running", f"Đang có một lượt kiểm tra toàn vẹn chạy (số {run.id}).")
+                raise Conflict("fixity_running", f"Đang có một lượt kiểm tra toàn vẹn chạy (số {run.id}).")
             run.state, run.finished_at, run.error = RunState.interrupted.value, now, "process stopped"
         run = FixityRun(trigger=trigger, started_by=started_by, started_at=now, heartbeat_at=now,
                         state=RunState.running.value)
@@ -236,12 +171,12 @@ def begin_run(services: Services, trigger: str, started_by: str | None) -> int:
         return run.id
 
 
-def run_fixity_check(services: Services, trigger: str = "schedule", started_by: str | None = None) -> FixityRun:
+def run_fixity_check(services: Checked, trigger: str = "schedule", started_by: str | None = None) -> FixityRun:
     """The scheduled job (and ``sohoa fixity check``): check everything, return the finished run."""
     return check(services, begin_run(services, trigger, started_by))
 
 
-def check(services: Services, run_id: int) -> FixityRun:
+def check(services: Checked, run_id: int) -> FixityRun:
     checker = _Checker(services, run_id)
     try:
         for prefix, expected in ((ORIGINALS, _expected_originals(services.db)),
@@ -264,7 +199,7 @@ class _Stopped(Exception):
 
 
 class _Checker:
-    def __init__(self, services: Services, run_id: int) -> None:
+    def __init__(self, services: Checked, run_id: int) -> None:
         self.services = services
         self.run_id = run_id
         self.counts = dict.fromkeys(("objects_checked", "bytes_checked", "baselines_recorded", "missing",
@@ -383,7 +318,7 @@ class _Checker:
 def get_run(session: Session, run_id: int) -> FixityRun:
     run = session.get(FixityRun, run_id)
     if run is None:
-        raise not_found("fixity_run_not_found", f"Không tìm thấy lượt kiểm tra toàn vẹn số {run_id}.")
+        raise NotFound("fixity_run_not_found", f"Không tìm thấy lượt kiểm tra toàn vẹn số {run_id}.")
     return run
 
 

@@ -18,108 +18,42 @@ can sign) is stored and its checksums kept for the fixity check.
 """
 from __future__ import annotations
 
-import enum
 import hashlib
 import json
 import logging
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, delete, inspect, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column, selectinload
+from sqlalchemy import delete, inspect, select, text
+from sqlalchemy.orm import Session, selectinload
 
 from catalog.audit import Actor, record
-from catalog.certificate import render_disposal_certificate
-from catalog.dossiers import LOCAL_TZ, next_counter
-from catalog.fixity import forget_checksums, record_checksum
+from catalog.dossiers import next_counter
 from catalog.links import dossiers_of
-from catalog.models import Base, Component, Document, DocumentStatus, Page, UTCDateTime, utcnow
+from catalog.models import Component, Document, DocumentStatus, Page
 from catalog.owners import owner_ref
-from catalog.retention import RetentionRule, assess, document_type_names, load_schedule, refuse_undisposable
-from sohoa.errors import Rejected, bad_request, not_found
-
-if TYPE_CHECKING:
-    from sohoa.services import Services
+from catalog.records_models import (
+    OPEN_STATES,
+    BatchState,
+    DisposalBatch,
+    DisposalItem,
+    ItemState,
+    RetentionRule,
+    Tombstone,
+)
+from core.clock import LOCAL_TZ, utcnow
+from core.errors import Conflict, Invalid, NotFound
+from records.certificate import render_disposal_certificate
+from records.fixity import forget_checksums, record_checksum
+from records.parts import Indexed
+from records.retention import assess, document_type_names, load_schedule, refuse_undisposable
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
 CHUNK = 50  # documents purged between two index commits
 CERTIFICATE_FORMAT = "sohoa-disposal-certificate/1"
-
-
-class BatchState(str, enum.Enum):
-    proposed = "proposed"
-    approved = "approved"
-    rejected = "rejected"
-    executing = "executing"
-    completed = "completed"
-
-
-OPEN_STATES = (BatchState.proposed.value, BatchState.approved.value, BatchState.executing.value)
-
-
-class ItemState(str, enum.Enum):
-    pending = "pending"        # not touched yet
-    purged = "purged"          # disposed in the catalog; objects may still be stored
-    destroyed = "destroyed"
-    withheld = "withheld"      # found not disposable at execution (a hold placed since approval...)
-
-
-class DisposalBatch(Base):
-    __tablename__ = "disposal_batch"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    state: Mapped[str] = mapped_column(String(16), index=True)
-    note: Mapped[str | None] = mapped_column(Text)
-    proposed_by: Mapped[str] = mapped_column(String(64))
-    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    decided_by: Mapped[str | None] = mapped_column(String(64))
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decision_note: Mapped[str | None] = mapped_column(Text)
-    executed_by: Mapped[str | None] = mapped_column(String(64))
-    execution_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    certificate_json_key: Mapped[str | None] = mapped_column(String(255))
-    certificate_json_sha256: Mapped[str | None] = mapped_column(String(64))
-    certificate_pdf_key: Mapped[str | None] = mapped_column(String(255))
-    certificate_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
-
-
-class DisposalItem(Base):
-    __tablename__ = "disposal_item"
-    __table_args__ = (UniqueConstraint("batch_id", "document_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("disposal_batch.id"), index=True)
-    document_id: Mapped[str] = mapped_column(ForeignKey("document.id"), index=True)
-    rule_id: Mapped[int] = mapped_column(ForeignKey("retention_rule.id"))  # the version it was proposed under
-    event_date: Mapped[date | None] = mapped_column(Date)
-    due_on: Mapped[date | None] = mapped_column(Date)
-    state: Mapped[str] = mapped_column(String(16), default=ItemState.pending.value)
-    reason: Mapped[str | None] = mapped_column(String(32))
-    object_keys: Mapped[dict | None] = mapped_column(JSON)
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class Tombstone(Base):
-    """What stays of a destroyed document: its codes, hash and dates, and the rule that ended it."""
-
-    __tablename__ = "tombstone"
-
-    document_id: Mapped[str] = mapped_column(ForeignKey("document.id"), primary_key=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("disposal_batch.id"), index=True)
-    rule_id: Mapped[int] = mapped_column(ForeignKey("retention_rule.id"))  # the version execution applied
-    disposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sha256: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(Integer)
-    media_type: Mapped[str] = mapped_column(String(64))
-    document_type_code: Mapped[str | None] = mapped_column(String(32))
-    digitization_code: Mapped[str | None] = mapped_column(String(80))
-    owner_ref: Mapped[str | None] = mapped_column(String(12), index=True)
-    facts: Mapped[dict] = mapped_column(JSON, default=dict)  # dossier/component codes, dates, event, rule
 
 
 # Document columns a tombstone keeps: identity, codes, hash, dates, processing and review facts.
@@ -140,7 +74,7 @@ KEPT_COLUMNS = frozenset({
 def get_batch(session: Session, batch_id: int, *, lock: bool = False) -> DisposalBatch:
     batch = session.get(DisposalBatch, batch_id, with_for_update=lock)
     if batch is None:
-        raise not_found("batch_not_found", f"Không tìm thấy đợt huỷ số {batch_id}.")
+        raise NotFound("batch_not_found", f"Không tìm thấy đợt huỷ số {batch_id}.")
     return batch
 
 
@@ -157,8 +91,8 @@ def list_batches(session: Session, *, state: BatchState | None = None, offset: i
     return list(session.scalars(stmt))
 
 
-def _wrong_state(batch: DisposalBatch, doing: str) -> Rejected:
-    return Rejected(409, "wrong_batch_state",
+def _wrong_state(batch: DisposalBatch, doing: str) -> Conflict:
+    return Conflict("wrong_batch_state",
                     f"Đợt huỷ {batch.code} đang ở trạng thái '{batch.state}', không thể {doing}.")
 
 
@@ -167,7 +101,7 @@ def _documents(session: Session, ids: Sequence[str]) -> list[Document]:
                                               .where(Document.id.in_(ids)))}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise not_found("document_not_found", f"Không tìm thấy tài liệu: {', '.join(missing[:10])}.")
+        raise NotFound("document_not_found", f"Không tìm thấy tài liệu: {', '.join(missing[:10])}.")
     return [found[i] for i in ids]
 
 
@@ -176,14 +110,14 @@ def propose_batch(session: Session, actor: Actor, document_ids: Sequence[str], n
     """An archivist's proposal: every document must be due and free of holds, or nothing is proposed."""
     ids = list(dict.fromkeys(document_ids))
     if not ids or len(ids) > MAX_BATCH:
-        raise bad_request("invalid_batch_size", f"Mỗi đợt huỷ gồm từ 1 đến {MAX_BATCH} tài liệu.")
+        raise Invalid("invalid_batch_size", f"Mỗi đợt huỷ gồm từ 1 đến {MAX_BATCH} tài liệu.")
     documents = _documents(session, ids)
     taken = session.execute(
         select(DisposalItem.document_id, DisposalBatch.code).join(DisposalBatch)
         .where(DisposalItem.document_id.in_(ids), DisposalBatch.state.in_(OPEN_STATES),
                DisposalItem.state.in_([ItemState.pending.value, ItemState.purged.value]))).all()
     if taken:
-        raise Rejected(409, "already_in_batch", "Tài liệu đã nằm trong đợt huỷ khác: "
+        raise Conflict("already_in_batch", "Tài liệu đã nằm trong đợt huỷ khác: "
                        + ", ".join(f"{doc} ({code})" for doc, code in taken[:10]))
     assessments = assess(session, documents, today=today)
     refuse_undisposable(assessments)
@@ -207,7 +141,7 @@ def approve_batch(session: Session, actor: Actor, batch_id: int, note: str | Non
     if batch.state != BatchState.proposed.value:
         raise _wrong_state(batch, "phê duyệt")
     if actor.username == batch.proposed_by:
-        raise Rejected(409, "same_person", "Người phê duyệt phải khác người đề xuất đợt huỷ.")
+        raise Conflict("same_person", "Người phê duyệt phải khác người đề xuất đợt huỷ.")
     items = batch_items(session, batch.id)
     refuse_undisposable(assess(session, _documents(session, [i.document_id for i in items]), today=today))
     batch.state, batch.decided_by, batch.decided_at, batch.decision_note = (
@@ -228,7 +162,7 @@ def reject_batch(session: Session, actor: Actor, batch_id: int, note: str | None
 
 # ---------------------------------------------------------------- execution
 
-def execute_batch(services: Services, batch_id: int, actor: Actor, *, today: date | None = None) -> None:
+def execute_batch(services: Indexed, batch_id: int, actor: Actor, *, today: date | None = None) -> None:
     """Destroy an approved batch, or finish one a crash cut short. Safe to run again at any time."""
     with services.db.session() as s:
         batch = get_batch(s, batch_id, lock=True)
@@ -256,7 +190,7 @@ def execute_batch(services: Services, batch_id: int, actor: Actor, *, today: dat
     _complete(services, batch_id, actor)
 
 
-def resume_disposals(services: Services, actor: Actor) -> list[str]:
+def resume_disposals(services: Indexed, actor: Actor) -> list[str]:
     """Start-up: finish batches a killed process left executing. Returns their codes."""
     with services.db.session() as s:
         batches = list(s.execute(select(DisposalBatch.id, DisposalBatch.code)
@@ -266,7 +200,7 @@ def resume_disposals(services: Services, actor: Actor) -> list[str]:
     return [code for _, code in batches]
 
 
-def _purge(services: Services, item_id: int, actor: Actor, today: date | None) -> dict | None:
+def _purge(services: Indexed, item_id: int, actor: Actor, today: date | None) -> dict | None:
     """Step 1, one transaction: tombstone, wipe, mark disposed. Returns the objects to delete."""
     with services.db.session() as s:
         item = s.get(DisposalItem, item_id, with_for_update=True)
@@ -342,7 +276,7 @@ def _lock_document_writes(session: Session) -> None:
         session.execute(text("LOCK TABLE document IN SHARE MODE"))
 
 
-def _destroy_objects(services: Services, item_id: int, keys: dict) -> None:
+def _destroy_objects(services: Indexed, item_id: int, keys: dict) -> None:
     """Step 2 and 3 (its index entry is gone): derived objects, the original unless still used;
     then the item is destroyed."""
     for key in keys["derived"]:
@@ -361,7 +295,7 @@ def _destroy_objects(services: Services, item_id: int, keys: dict) -> None:
             item.object_keys = {**keys, "original_kept": still_used is not None}
 
 
-def _complete(services: Services, batch_id: int, actor: Actor) -> None:
+def _complete(services: Indexed, batch_id: int, actor: Actor) -> None:
     """Issue the certificate once every item is done; the batch is then completed."""
     with services.db.session() as s:
         batch = get_batch(s, batch_id, lock=True)

@@ -1,0 +1,1 @@
+"""The bottom layer: settings, domain error types and the local clock. Imports nothing of ours."""

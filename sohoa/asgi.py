@@ -1,0 +1,13 @@
+"""The web application with its services assembled from settings: what ``sohoa serve`` runs."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api.app import create_app as create_api
+from core.settings import Settings, get_settings
+from sohoa.services import build_services
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    return create_api(settings, lambda: build_services(settings))
