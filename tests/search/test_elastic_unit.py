@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from search import InvalidQuery, SearchQuery
-from search.elastic import document_source, index_settings, results_from_response, search_body
+from search.dsl import document_source, index_settings, results_from_response, search_body
 
 from .conftest import OWNER, make_doc
 

@@ -1,0 +1,63 @@
+"""A throwaway single-node OpenSearch for the search contract suite and bench/search_scale.py.
+
+The node is assembled from Maven Central by tests/opensearch_node/pom.xml (`make search-server`
+builds it into build/opensearch, its jars cached in build/m2) and started like the other test
+servers (tests/services.py): its own temp directory, free loopback ports, a small heap, and
+ready once the cluster is green.
+
+    with start_opensearch() as server:
+        index = open_index(f"{server.url}/my-index", default_dir=...)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import urllib.request
+from pathlib import Path
+
+from tests.services import RunningService, ServiceUnavailable, free_port, serve_process
+
+REPO = Path(__file__).resolve().parents[1]
+BUILD = REPO / "build" / "opensearch"
+MAIN_CLASS = "sohoa.searchnode.SearchNode"
+HEAP = ("-Xms256m", "-Xmx512m")
+
+
+def java() -> str:
+    home = os.environ.get("JAVA_HOME")
+    found = str(Path(home) / "bin" / "java") if home else shutil.which("java")
+    if not found or not os.access(found, os.X_OK):
+        raise ServiceUnavailable("no java found; install the Debian package openjdk-17-jdk-headless (make system-test)")
+    return found
+
+
+def classpath() -> str:
+    listed = BUILD / "classpath.txt"
+    classes = BUILD / "classes" / Path(*MAIN_CLASS.split(".")).with_suffix(".class")
+    if not (listed.is_file() and classes.is_file()):
+        raise ServiceUnavailable(f"the OpenSearch test node is not built ({BUILD}); run `make search-server`")
+    return os.pathsep.join([str(BUILD / "classes"), listed.read_text().strip()])
+
+
+def cluster_is_green(port: int) -> bool:
+    url = f"http://127.0.0.1:{port}/_cluster/health?wait_for_status=green&timeout=1s"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return json.load(resp).get("status") == "green"
+    except (OSError, ValueError):
+        return False
+
+
+def start_opensearch() -> RunningService:
+    """Start the node; url is opensearch+http://127.0.0.1:PORT (add /index-name for open_index)."""
+    command = [java(), *HEAP, "-XX:-HeapDumpOnOutOfMemoryError", "-Dlog4j2.disable.jmx=true",
+               "-cp", classpath(), MAIN_CLASS]
+
+    def node(workdir: Path, port: int) -> list[str]:
+        (workdir / "tmp").mkdir()
+        return [command[0], f"-Djava.io.tmpdir={workdir / 'tmp'}", *command[1:], str(workdir), str(port),
+                str(free_port())]
+
+    return serve_process("opensearch", node, cluster_is_green, "opensearch+http://127.0.0.1:{port}")
