@@ -7,7 +7,9 @@ its own index, deleted afterwards.
 
 from __future__ import annotations
 
+import json
 import os
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -43,8 +45,16 @@ def make_doc(n: int, text: str = "", **fields) -> IndexedDocument:
 
 @pytest.fixture(scope="session")
 def opensearch_url() -> Iterator[str]:
-    """opensearch+http://127.0.0.1:PORT of the session's OpenSearch node."""
+    """opensearch+http://127.0.0.1:PORT of the session's OpenSearch node. Its test indices refresh
+    every 50 ms instead of every second: each write waits for a refresh (refresh=wait_for), and
+    the suite writes a few hundred times."""
     with start_opensearch() as server:
+        template = {"index_patterns": ["sohoa-test-*"], "template": {"settings": {"index.refresh_interval": "50ms"}}}
+        request = urllib.request.Request(
+            server.url.replace("opensearch+", "") + "/_index_template/sohoa-test", method="PUT",
+            data=json.dumps(template).encode(), headers={"Content-Type": "application/json"},
+        )
+        urllib.request.urlopen(request, timeout=30).close()
         yield server.url
 
 
