@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from search.remote import RemoteIndex
+from search.remote import REQUEST_TIMEOUT_S, RemoteIndex
 
 
 class ElasticIndex(RemoteIndex):
@@ -16,7 +16,7 @@ class ElasticIndex(RemoteIndex):
     def __init__(self, url: str, name: str, **client_options: Any):
         from elasticsearch import Elasticsearch, helpers
 
-        self.client = Elasticsearch(url, **client_options)
+        self.client = Elasticsearch(url, **{"request_timeout": REQUEST_TIMEOUT_S, **client_options})
         self.helpers = helpers
         super().__init__(name)
 

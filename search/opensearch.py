@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from search.remote import RemoteIndex
+from search.remote import REQUEST_TIMEOUT_S, RemoteIndex
 
 
 class OpenSearchIndex(RemoteIndex):
@@ -16,7 +16,7 @@ class OpenSearchIndex(RemoteIndex):
     def __init__(self, url: str, name: str, **client_options: Any):
         from opensearchpy import OpenSearch, helpers
 
-        self.client = OpenSearch(hosts=[url], **client_options)
+        self.client = OpenSearch(hosts=[url], **{"timeout": REQUEST_TIMEOUT_S, **client_options})
         self.helpers = helpers
         super().__init__(name)
 

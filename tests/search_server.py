@@ -22,7 +22,7 @@ from tests.services import RunningService, ServiceUnavailable, free_port, serve_
 REPO = Path(__file__).resolve().parents[1]
 BUILD = REPO / "build" / "opensearch"
 MAIN_CLASS = "sohoa.searchnode.SearchNode"
-HEAP = ("-Xms256m", "-Xmx512m")
+HEAP = ("256m", "512m")  # -Xms, -Xmx: enough for the contract suite
 
 
 def java() -> str:
@@ -50,9 +50,9 @@ def cluster_is_green(port: int) -> bool:
         return False
 
 
-def start_opensearch() -> RunningService:
+def start_opensearch(heap: tuple[str, str] = HEAP) -> RunningService:
     """Start the node; url is opensearch+http://127.0.0.1:PORT (add /index-name for open_index)."""
-    command = [java(), *HEAP, "-XX:-HeapDumpOnOutOfMemoryError", "-Dlog4j2.disable.jmx=true",
+    command = [java(), f"-Xms{heap[0]}", f"-Xmx{heap[1]}", "-XX:-HeapDumpOnOutOfMemoryError", "-Dlog4j2.disable.jmx=true",
                "-cp", classpath(), MAIN_CLASS]
 
     def node(workdir: Path, port: int) -> list[str]:
