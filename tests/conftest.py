@@ -9,7 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sohoa.settings import Settings
-from tests.backends import TEST_CATALOG, pg_database, pg_server, redis_server, redis_url, s3_endpoint  # noqa: F401
+from tests.backends import (  # noqa: F401
+    TEST_CATALOG, opensearch_url, pg_database, pg_server, redis_server, redis_url, s3_endpoint,
+)
 
 PROCEDURE = "1.000456"  # a procedure of the shipped sample catalog
 OWNER_ID = "001203004567"

@@ -23,6 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 BUILD = REPO / "build" / "opensearch"
 MAIN_CLASS = "sohoa.searchnode.SearchNode"
 HEAP = ("256m", "512m")  # -Xms, -Xmx: enough for the contract suite
+# Green in ~5 s on an idle 2-core machine, 34 s seen at load 14: leave room.
+START_TIMEOUT_S = 180.0
 
 
 def java() -> str:
@@ -60,4 +62,5 @@ def start_opensearch(heap: tuple[str, str] = HEAP) -> RunningService:
         return [command[0], f"-Djava.io.tmpdir={workdir / 'tmp'}", *command[1:], str(workdir), str(port),
                 str(free_port())]
 
-    return serve_process("opensearch", node, cluster_is_green, "opensearch+http://127.0.0.1:{port}")
+    return serve_process("opensearch", node, cluster_is_green, "opensearch+http://127.0.0.1:{port}",
+                         timeout=START_TIMEOUT_S)

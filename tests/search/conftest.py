@@ -1,15 +1,13 @@
 """Search fixtures: every contract test runs on each backend.
 
-The embedded engine and OpenSearch (a node the session starts, tests/search_server.py) always
+The embedded engine and OpenSearch (the session's node, tests/backends.py) always
 run; Elasticsearch runs too when SOHOA_TEST_ES_URL names a server. On a server, each test gets
 its own index, deleted afterwards.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -18,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from search import IndexedDocument, SearchIndex, open_index
-from tests.search_server import start_opensearch
 
 ES_URL = os.environ.get("SOHOA_TEST_ES_URL", "")
 OWNER = "001203004567"
@@ -41,21 +38,6 @@ def make_doc(n: int, text: str = "", **fields) -> IndexedDocument:
     )
     values.update(fields)
     return IndexedDocument(**values)
-
-
-@pytest.fixture(scope="session")
-def opensearch_url() -> Iterator[str]:
-    """opensearch+http://127.0.0.1:PORT of the session's OpenSearch node. Its test indices refresh
-    every 50 ms instead of every second: each write waits for a refresh (refresh=wait_for), and
-    the suite writes a few hundred times."""
-    with start_opensearch() as server:
-        template = {"index_patterns": ["sohoa-test-*"], "template": {"settings": {"index.refresh_interval": "50ms"}}}
-        request = urllib.request.Request(
-            server.url.replace("opensearch+", "") + "/_index_template/sohoa-test", method="PUT",
-            data=json.dumps(template).encode(), headers={"Content-Type": "application/json"},
-        )
-        urllib.request.urlopen(request, timeout=30).close()
-        yield server.url
 
 
 @pytest.fixture(params=["embedded", "opensearch", *(["elastic"] if ES_URL else [])])
