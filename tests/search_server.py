@@ -25,11 +25,13 @@ MAIN_CLASS = "sohoa.searchnode.SearchNode"
 HEAP = ("256m", "512m")  # -Xms, -Xmx: enough for the contract suite
 # Green in ~5 s on an idle 2-core machine, 34 s seen at load 14: leave room.
 START_TIMEOUT_S = 180.0
+# The node is run and tested on Debian's Java 17 (SOHOA_TEST_JAVA picks another java).
+DEBIAN_JAVA_17 = Path("/usr/lib/jvm/java-17-openjdk-amd64/bin/java")
 
 
 def java() -> str:
-    home = os.environ.get("JAVA_HOME")
-    found = str(Path(home) / "bin" / "java") if home else shutil.which("java")
+    """SOHOA_TEST_JAVA, else Debian's Java 17, else the java on PATH."""
+    found = os.environ.get("SOHOA_TEST_JAVA") or (str(DEBIAN_JAVA_17) if DEBIAN_JAVA_17.exists() else shutil.which("java"))
     if not found or not os.access(found, os.X_OK):
         raise ServiceUnavailable("no java found; install the Debian package openjdk-17-jdk-headless (make system-test)")
     return found
@@ -54,13 +56,13 @@ def cluster_is_green(port: int) -> bool:
 
 def start_opensearch(heap: tuple[str, str] = HEAP) -> RunningService:
     """Start the node; url is opensearch+http://127.0.0.1:PORT (add /index-name for open_index)."""
-    command = [java(), f"-Xms{heap[0]}", f"-Xmx{heap[1]}", "-XX:-HeapDumpOnOutOfMemoryError", "-Dlog4j2.disable.jmx=true",
-               "-cp", classpath(), MAIN_CLASS]
+    binary, jars = java(), classpath()
 
     def node(workdir: Path, port: int) -> list[str]:
         (workdir / "tmp").mkdir()
-        return [command[0], f"-Djava.io.tmpdir={workdir / 'tmp'}", *command[1:], str(workdir), str(port),
-                str(free_port())]
+        return [binary, f"-Xms{heap[0]}", f"-Xmx{heap[1]}", "-XX:-HeapDumpOnOutOfMemoryError",
+                "-Dlog4j2.disable.jmx=true", f"-Djava.io.tmpdir={workdir / 'tmp'}", "-cp", jars, MAIN_CLASS,
+                str(workdir), str(port), str(free_port())]
 
     return serve_process("opensearch", node, cluster_is_green, "opensearch+http://127.0.0.1:{port}",
                          timeout=START_TIMEOUT_S)
