@@ -17,8 +17,8 @@ from search.dsl import document_source, index_settings, results_from_response, s
 from search.types import IndexedDocument, SearchQuery, SearchResults
 
 BULK_CHUNK = 1000
-# Per request. The clients' 10 s default is too short for a bulk chunk that waits for a refresh on
-# a busy node (seen at load 15 on 2 cores): a timed-out write is retried by the caller, not lost.
+# Per request. The clients' 10 s default timed out a bulk chunk of 1000 documents waiting for its
+# refresh on a busy node (load 15 on 2 cores); waiting longer beats failing the document.
 REQUEST_TIMEOUT_S = 60.0
 
 
