@@ -1,4 +1,6 @@
-"""The Elasticsearch mapping and request bodies, checked without a server."""
+"""The mapping and request bodies both servers get (search/dsl.py), checked without a server, and
+the Elasticsearch adapter against a recording stand-in (no Elasticsearch server can be assembled
+from the package registries; OpenSearch runs the contract suite, tests/search/test_contract.py)."""
 
 from __future__ import annotations
 
