@@ -9,21 +9,25 @@ PORT ?= 8000
 RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd fonts-dejavu-core python3-venv python3-dev
 # Tests also start real PostgreSQL and Redis servers and compare against OCRmyPDF (ghostscript).
 TEST_PACKAGES := $(RUN_PACKAGES) postgresql redis-server ghostscript qpdf poppler-utils
+# ... and an OpenSearch node assembled from Maven Central (tests/opensearch_node).
+TEST_PACKAGES += openjdk-17-jdk-headless maven
+SEARCH_NODE := build/opensearch/classpath.txt
+MVN := mvn -q -B -Dmaven.repo.local=$(CURDIR)/build/m2 -f tests/opensearch_node/pom.xml
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-postgres system-run system-test deps bench clean
+.PHONY: run test test-postgres system-run system-test deps search-server bench clean
 
 run: system-run deps
 	@echo "sohoa: http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/docs)"
 	@echo "first run? in another shell: $(VENV)/bin/sohoa users create admin --role admin --office PT01"
 	$(VENV)/bin/sohoa serve --host $(HOST) --port $(PORT)
 
-test: system-test deps
+test: system-test deps search-server
 	$(PY) -m pytest -q
 
 # The whole suite again with every `settings`-based test's catalog on PostgreSQL (make test already
 # runs the backend contract suites on both, and an API slice on the full scale-out stack).
-test-postgres: system-test deps
+test-postgres: system-test deps search-server
 	SOHOA_TEST_CATALOG=postgresql $(PY) -m pytest -q
 
 # Install Debian packages only when some are missing (apt-get needs root or sudo).
@@ -47,9 +51,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test,bench]'
 	touch $(STAMP)
 
-bench: system-test deps
+# The test suite's OpenSearch node: jars cached in build/m2 (offline once they are there).
+search-server: $(SEARCH_NODE)
+
+$(SEARCH_NODE): tests/opensearch_node/pom.xml $(wildcard tests/opensearch_node/src/main/java/sohoa/searchnode/*.java)
+	if [ -d build/m2 ]; then $(MVN) -o compile || $(MVN) compile; else $(MVN) compile; fi
+	touch $@
+
+bench: system-test deps search-server
 	$(PY) bench/ocr_throughput.py
 	$(PY) bench/search_scale.py --docs 100000
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var build .pytest_cache

@@ -7,7 +7,13 @@ engine and with a naive baseline (plain tantivy: default tokenizer, default
 query parser, Count + TopDocs), and prints index throughput, index size and
 latency percentiles per query kind, with the ratio baseline / engine.
 
+With --server, the same documents and the same query mix also go to a search server through its
+backend (search/opensearch.py): a single-node OpenSearch the benchmark starts on loopback
+(`make search-server` builds it), or the server a `--server-url` names. Its figures are wall
+time seen by the client (the server's own CPU is in another process).
+
     .venv/bin/python bench/search_scale.py --docs 100000
+    .venv/bin/python bench/search_scale.py --docs 100000 --server
 
 Prints numbers; it is not a test.
 """
@@ -322,6 +328,20 @@ def measure(run, probes_: list[Probe], warm: list[Probe]) -> dict[str, dict[str,
     return times
 
 
+def index_on_server(corpus_size: int, url: str):
+    """The corpus into a fresh index on the server at `url` (deleted by the caller)."""
+    server = open_index(f"{url}/sohoa-bench-{uuid.uuid4().hex[:8]}", default_dir=Path("unused"))
+    gen = Timed(Corpus(corpus_size).documents())
+    t = time.perf_counter()
+    server.upsert(gen)
+    server_s = time.perf_counter() - t - gen.spent
+    server.client.indices.forcemerge(index=server.name, max_num_segments=1, request_timeout=600)
+    size = server.client.indices.stats(index=server.name)["_all"]["primaries"]["store"]["size_in_bytes"]
+    print(f"server: indexed in {server_s:.1f}s = {corpus_size / server_s:,.0f} docs/s, "
+          f"size {size / 2**20:,.0f} MiB (after force-merge)", flush=True)
+    return server
+
+
 def index_both(corpus_size: int, workdir: Path, skip_baseline: bool, reuse: bool):
     sample: list[IndexedDocument] = []
 
@@ -367,31 +387,52 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, help="work directory (kept); default: a temporary one (removed)")
     ap.add_argument("--skip-baseline", action="store_true")
     ap.add_argument("--reuse", action="store_true", help="query the indexes already in --dir")
+    ap.add_argument("--server", action="store_true", help="also run on a single-node OpenSearch started here")
+    ap.add_argument("--server-url", help="also run on this server instead (opensearch+http://host:9200)")
+    ap.add_argument("--server-heap", default="1g", help="heap of the OpenSearch started by --server")
     args = ap.parse_args()
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="sohoa-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    node, server = None, None
     try:
         engine, naive, sample = index_both(args.docs, workdir, args.skip_baseline, args.reuse)
+        if args.server and not args.server_url:
+            from tests.search_server import start_opensearch
+
+            t = time.perf_counter()
+            node = start_opensearch((args.server_heap, args.server_heap))
+            print(f"server: OpenSearch started (green) in {time.perf_counter() - t:.1f}s, heap {args.server_heap}")
+        if node or args.server_url:
+            server = index_on_server(args.docs, args.server_url or node.url)
         mix, warm = probes(sample, args.queries), probes(sample, 5, seed=99)
         print(f"load average before querying: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
         results = {"engine": measure(engine.search, mix, warm)}
         if naive:
             results["naive"] = measure(naive.search, mix, warm)
+        if server:
+            results["server"] = measure(server.search, mix, warm)
         for clock in ("wall", "cpu"):
+            others = [name for name in results if name != "engine" and (clock == "wall" or name != "server")]
             print(f"\n{clock} ms per query at N={args.docs:,} ({args.queries} queries per kind)")
-            print(f"{'kind':26s} {'engine p50/p95/p99':>23s}   {'naive p50/p95/p99':>23s}   p95 naive/engine")
+            print(f"{'kind':26s} {'engine p50/p95/p99':>23s}"
+                  + "".join(f"   {name + ' p50/p95/p99':>23s}   p95 {name}/engine" for name in others))
             for kind in KINDS:
                 e = percentiles(results["engine"][clock][kind])
                 line = f"{kind:26s} {e[0]:7.1f} {e[1]:7.1f} {e[2]:7.1f}"
-                if naive:
-                    n = percentiles(results["naive"][clock][kind])
-                    line += f"   {n[0]:7.1f} {n[1]:7.1f} {n[2]:7.1f}   {n[1] / e[1]:6.1f}x"
+                for name in others:
+                    o = percentiles(results[name][clock][kind])
+                    line += f"   {o[0]:7.1f} {o[1]:7.1f} {o[2]:7.1f}   {o[1] / e[1]:{len(name) + 11}.1f}x"
                 print(line)
         slow = sorted(zip(results["engine"]["wall"]["mix"], results["engine"]["cpu"]["mix"], mix), key=lambda x: -x[1])
         print("\nslowest engine queries (by CPU):")
         for wall, cpu, p in slow[:5]:
             print(f"  cpu {cpu:6.1f} ms  wall {wall:6.1f} ms  {p.kind}: {p.query.text or p.query.owner!r}")
     finally:
+        if server:
+            server.client.indices.delete(index=server.name, ignore_unavailable=True)
+            server.close()
+        if node:
+            node.stop()
         if not args.dir:
             shutil.rmtree(workdir, ignore_errors=True)
 

@@ -1,7 +1,8 @@
 """Full-text search over digitized documents: one interface, two engines.
 
 `open_index(url)` is the one place the engine is chosen: an empty URL, a plain
-path or file:// gives the embedded tantivy index, http(s):// gives Elasticsearch.
+path or file:// gives the embedded tantivy index, http(s):// gives Elasticsearch and
+opensearch+http(s):// gives OpenSearch; the URL's path names the index.
 """
 
 from __future__ import annotations
@@ -29,17 +30,23 @@ __all__ = [
 ]
 
 DEFAULT_ES_INDEX = "sohoa-documents"
+OPENSEARCH_SCHEMES = {"opensearch+http": "http", "opensearch+https": "https"}
 
 
 def open_index(url: str, *, default_dir: Path) -> SearchIndex:
     """Open the search backend that `url` (SOHOA_SEARCH_URL) names."""
     url = (url or "").strip()
     parsed = urlparse(url)
-    if parsed.scheme in ("http", "https"):
+    if parsed.scheme in ("http", "https", *OPENSEARCH_SCHEMES):
+        name = parsed.path.strip("/") or DEFAULT_ES_INDEX
+        server = parsed._replace(path="", params="", query="", fragment="")
+        if parsed.scheme in OPENSEARCH_SCHEMES:
+            from search.opensearch import OpenSearchIndex
+
+            return OpenSearchIndex(server._replace(scheme=OPENSEARCH_SCHEMES[parsed.scheme]).geturl(), name)
         from search.elastic import ElasticIndex
 
-        name = parsed.path.strip("/") or DEFAULT_ES_INDEX
-        return ElasticIndex(parsed._replace(path="", params="", query="", fragment="").geturl(), name)
+        return ElasticIndex(server.geturl(), name)
     from search.embedded import TantivyIndex
 
     if not url:
@@ -47,5 +54,5 @@ def open_index(url: str, *, default_dir: Path) -> SearchIndex:
     if parsed.scheme == "file":
         return TantivyIndex(Path(unquote(parsed.path)))
     if parsed.scheme and len(parsed.scheme) > 1:
-        raise ValueError(f"unsupported search URL {url!r}: use a path, file://, http:// or https://")
+        raise ValueError(f"unsupported search URL {url!r}: use a path, file://, http(s):// or opensearch+http(s)://")
     return TantivyIndex(Path(url))

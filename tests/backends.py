@@ -1,13 +1,15 @@
-"""Session-wide scale-out servers for tests (PostgreSQL, Redis, S3) and fresh spaces inside them.
+"""Session-wide scale-out servers for tests (PostgreSQL, Redis, S3, OpenSearch) and fresh spaces inside them.
 
-The servers start once per session, on first use, from ``tests/services.py``; each test then gets
+The servers start once per session, on first use, from ``tests/servers.py``; each test then gets
 its own database, bucket or Redis database, so tests never see each other's rows or messages.
 ``tests/conftest.py`` re-exports the fixtures, so every test directory can ask for them.
 """
 from __future__ import annotations
 
 import itertools
+import json
 import os
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -16,6 +18,7 @@ import psycopg
 import pytest
 import redis
 
+from tests.search_server import start_opensearch
 from tests.servers import start_postgres, start_redis, start_s3_server
 
 TEST_CATALOG = os.environ.get("SOHOA_TEST_CATALOG", "sqlite")
@@ -39,6 +42,21 @@ def redis_server() -> Iterator[str]:
 def s3_endpoint() -> Iterator[str]:
     """http://127.0.0.1:PORT of a moto S3 server shared by the session."""
     with start_s3_server() as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def opensearch_url() -> Iterator[str]:
+    """opensearch+http://127.0.0.1:PORT of the session's OpenSearch node. Its test indices refresh
+    every 50 ms instead of every second: each write waits for a refresh (refresh=wait_for), and
+    the suite writes a few hundred times."""
+    with start_opensearch() as server:
+        template = {"index_patterns": ["sohoa-test-*"], "template": {"settings": {"index.refresh_interval": "50ms"}}}
+        request = urllib.request.Request(
+            server.url.replace("opensearch+", "") + "/_index_template/sohoa-test", method="PUT",
+            data=json.dumps(template).encode(), headers={"Content-Type": "application/json"},
+        )
+        urllib.request.urlopen(request, timeout=30).close()
         yield server.url
 
 

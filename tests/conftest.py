@@ -9,7 +9,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core.settings import Settings
-from tests.backends import TEST_CATALOG, pg_database, pg_server, redis_server, redis_url, s3_endpoint  # noqa: F401
+from tests.backends import (  # noqa: F401
+    TEST_CATALOG,
+    opensearch_url,
+    pg_database,
+    pg_server,
+    redis_server,
+    redis_url,
+    s3_endpoint,
+)
 
 pytest_plugins = ["tests.archive", "tests.queues", "tests.stores"]  # fixtures shared across the packages' tests
 

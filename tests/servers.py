@@ -168,6 +168,7 @@ def serve_process(
     command: Callable[[Path, int], Sequence[str | os.PathLike[str]]],
     answers: Callable[[int], bool],
     url_template: str,
+    timeout: float = START_TIMEOUT,
 ) -> RunningService:
     """Run command(workdir, port) as a child process until answers(port); url_template gets {port}."""
     workdir = make_workdir(name)
@@ -182,7 +183,7 @@ def serve_process(
     stop = stopper(end_process, lambda: shutil.rmtree(workdir, ignore_errors=True))
     try:
         proc = spawn(command(workdir, port), workdir, log.name)
-        wait_until(lambda: answers(port), name, log=log, proc=proc)
+        wait_until(lambda: answers(port), name, log=log, proc=proc, timeout=timeout)
     except BaseException:
         stop()
         raise

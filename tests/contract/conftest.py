@@ -1,5 +1,5 @@
 """Backend contract fixtures: every catalog test runs on SQLite and on PostgreSQL, each on a fresh
-database (PostgreSQL: one server for the session, started by tests/services.py)."""
+database (PostgreSQL: one server for the session, started by tests/servers.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -22,7 +22,7 @@ COMPOSE = REPO / "docker-compose.yml"
 ENV_EXAMPLE = REPO / "deploy" / "sohoa.env.example"
 START = "docker compose --env-file deploy/sohoa.env up -d --build"
 APP = {"api", "worker", "beat"}
-DATA = {"postgres", "redis", "minio", "elasticsearch"}
+DATA = {"postgres", "redis", "minio", "opensearch"}
 VARIABLE = re.compile(r"\$\$|\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
 
 
@@ -87,8 +87,8 @@ def test_only_the_api_is_reachable_from_outside(compose):
     assert services["api"]["ports"] == ["127.0.0.1:8000:8000"]
     assert compose["networks"]["backend"]["internal"] is True
     assert all(s["networks"] == ["backend"] for n, s in services.items() if n != "api")
-    es = services["elasticsearch"]["environment"]
-    assert es["discovery.type"] == "single-node" and es["xpack.security.enabled"] == "false"
+    search = services["opensearch"]["environment"]
+    assert search["discovery.type"] == "single-node" and search["DISABLE_SECURITY_PLUGIN"] == "true"
     redis = " ".join(services["redis"]["command"])
     assert "--requirepass" in redis and "--appendonly yes" in redis
 
@@ -100,7 +100,7 @@ def test_app_containers_choose_the_scaleout_backends(compose):
     assert make_url(settings.database_url).host == "postgres"
     s3 = S3Config.from_url(settings.storage_url)
     assert (s3.endpoint, s3.bucket, s3.secure) == ("minio:9000", "sohoa", False)
-    assert urlsplit(settings.search_url)[:3] == ("http", "elasticsearch:9200", "/sohoa-documents")
+    assert urlsplit(settings.search_url)[:3] == ("opensearch+http", "opensearch:9200", "/sohoa-documents")
     queue = open_queue(settings, lambda _id: None)
     try:
         assert isinstance(queue, CeleryQueue)  # constructed without connecting
@@ -109,6 +109,13 @@ def test_app_containers_choose_the_scaleout_backends(compose):
         queue.close()
     env_of = {n: compose["services"][n]["environment"] for n in APP}
     assert env_of["api"] == env_of["worker"] == env_of["beat"], "one configuration for every app process"
+
+
+def test_compose_runs_the_opensearch_the_tests_run():
+    pom = (REPO / "tests" / "opensearch_node" / "pom.xml").read_text()
+    tested = re.search(r"<opensearch.version>([\d.]+)</opensearch.version>", pom).group(1)
+    image = yaml.safe_load(COMPOSE.read_text())["services"]["opensearch"]["image"]
+    assert image == f"opensearchproject/opensearch:{tested}"
 
 
 def test_commands_and_health_checks_are_real_cli_commands(compose):

@@ -6,13 +6,15 @@ import json
 import os
 import subprocess
 import sys
+import uuid
+from datetime import datetime, timezone
 
 import pytest
 
 from catalog import documents as docs
 from catalog.models import Document
 from core.settings import Settings
-from search import SearchQuery, open_index
+from search import IndexedDocument, SearchQuery, open_index
 from sohoa.services import build_services
 from tests.scaleout import REPO
 from tests.search.test_elastic_unit import stand_in  # noqa: F401  (fixture: a recording Elasticsearch)
@@ -77,3 +79,20 @@ def test_reindex_sends_every_ready_document_to_elasticsearch(catalog, stand_in):
                for line in body.splitlines()[::2]]
     assert sorted(a["index"]["_id"] for a in actions) == sorted(ready.values())
     assert paths.index("/sohoa-documents/_delete_by_query") < paths.index("/_bulk")
+
+
+def test_reindex_rebuilds_an_opensearch_index(catalog, opensearch_url):
+    settings, ready = catalog
+    url = f"{opensearch_url}/sohoa-test-reindex-{uuid.uuid4().hex[:8]}"
+    stale = open_index(url, default_dir=settings.data_dir)
+    try:
+        stale.upsert([IndexedDocument(id="gone", text="đã huỷ", title="x", filename="x.png", owner_ids=[],
+                                      owner_name=None, document_type=None, procedure_codes=[], dossier_codes=[],
+                                      status="ready", created_at=datetime.now(timezone.utc))])
+        assert reindex(settings, SOHOA_SEARCH_URL=url).strip() == "reindexed 2 documents"
+        assert stale.count() == 2, "what the catalog no longer has is gone"
+        hits = stale.search(SearchQuery(text="nguyen van duc")).hits
+        assert [h.id for h in hits] == [ready["giay-khai-sinh.png"]]
+    finally:
+        stale.client.indices.delete(index=stale.name, ignore_unavailable=True)
+        stale.close()

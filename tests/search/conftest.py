@@ -1,7 +1,8 @@
 """Search fixtures: every contract test runs on each backend.
 
-The embedded engine always runs; Elasticsearch runs when SOHOA_TEST_ES_URL names
-a server (each test gets its own index, deleted afterwards).
+The embedded engine and OpenSearch (the session's node, tests/backends.py) always
+run; Elasticsearch runs too when SOHOA_TEST_ES_URL names a server. On a server, each test gets
+its own index, deleted afterwards.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from search import IndexedDocument, SearchIndex
+from search import IndexedDocument, SearchIndex, open_index
 
 ES_URL = os.environ.get("SOHOA_TEST_ES_URL", "")
 OWNER = "001203004567"
@@ -39,27 +40,22 @@ def make_doc(n: int, text: str = "", **fields) -> IndexedDocument:
     return IndexedDocument(**values)
 
 
-@pytest.fixture(params=["embedded", "elastic"])
+@pytest.fixture(params=["embedded", "opensearch", *(["elastic"] if ES_URL else [])])
 def backend(request) -> str:
-    if request.param == "elastic" and not ES_URL:
-        pytest.skip("SOHOA_TEST_ES_URL is not set: no Elasticsearch server to run the contract against")
     return request.param
 
 
 @pytest.fixture
-def index(backend: str, tmp_path: Path) -> Iterator[SearchIndex]:
+def index(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[SearchIndex]:
     if backend == "embedded":
-        from search.embedded import TantivyIndex
-
-        ix = TantivyIndex(tmp_path / "index")
+        ix = open_index("", default_dir=tmp_path / "index")
         yield ix
         ix.close()
-    else:
-        from search.elastic import ElasticIndex
-
-        ix = ElasticIndex(ES_URL, f"sohoa-test-{uuid.uuid4().hex[:12]}")
-        try:
-            yield ix
-        finally:
-            ix.client.indices.delete(index=ix.name, ignore_unavailable=True)
-            ix.close()
+        return
+    server = request.getfixturevalue("opensearch_url") if backend == "opensearch" else ES_URL
+    ix = open_index(f"{server}/sohoa-test-{uuid.uuid4().hex[:12]}", default_dir=tmp_path)
+    try:
+        yield ix
+    finally:
+        ix.client.indices.delete(index=ix.name, ignore_unavailable=True)
+        ix.close()

@@ -1,4 +1,6 @@
-"""The Elasticsearch mapping and request bodies, checked without a server."""
+"""The mapping and request bodies both servers get (search/dsl.py), checked without a server, and
+the Elasticsearch adapter against a recording stand-in (no Elasticsearch server can be assembled
+from the package registries; OpenSearch runs the contract suite, tests/search/test_contract.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from search import InvalidQuery, SearchQuery
-from search.elastic import document_source, index_settings, results_from_response, search_body
+from search.dsl import document_source, index_settings, results_from_response, search_body
 
 from .conftest import OWNER, make_doc
 
