@@ -1,6 +1,7 @@
 """The life of the pages that need OCR; runs inside a :class:`ocr.PagePool` worker.
 
-    load each page → deskew → one Tesseract run over the batch (each page read once)
+    load each page → deskew → prepare for recognition (ocr.prepare: text size, leaders)
+    → one Tesseract run over the batch (each page read once)
     → per page, only if its reading looks wrong: OSD, turn, read that page again
     → encode the page image if it changed or came from an image file
 
@@ -20,6 +21,7 @@ from PIL import Image
 
 from ocr import raster, tesseract, textpdf
 from ocr.model import PageText, Word
+from ocr.prepare import Prepared, prepare, to_page
 from ocr.skew import estimate_skew, needs_straightening, straighten
 
 LOW_CONFIDENCE = 60.0  # upright text scores 80-96 even on noisy scans; turned pages ~40
@@ -56,6 +58,7 @@ class _Scan:
     gray: Image.Image  # upright per EXIF, not straightened
     straight: Image.Image
     skew: float
+    prepared: Prepared  # what Tesseract reads; boxes are mapped back to ``straight``
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,9 @@ class _Attempt:
 
     rotation: int
     skew: float
-    image: Image.Image  # what Tesseract read, before binarization
-    result: tesseract.Recognition
+    image: Image.Image  # the page as read (turned, straightened), before preparation
+    result: tesseract.Recognition  # boxes in ``image`` pixels
+    prepared: Prepared
 
     @property
     def score(self) -> float:
@@ -88,7 +92,7 @@ def _load(job: PageJob, index: int) -> _Scan:
         source, dpi, exif_turn, jpeg = frame.image, frame.dpi, frame.rotation, frame.jpeg
     gray = source if source.mode == "L" else source.convert("L")
     straight, skew = _straightened(gray)
-    return _Scan(index, source, dpi, exif_turn, jpeg, gray, straight, skew)
+    return _Scan(index, source, dpi, exif_turn, jpeg, gray, straight, skew, prepare(straight))
 
 
 def _straightened(gray: Image.Image) -> tuple[Image.Image, float]:
@@ -97,18 +101,22 @@ def _straightened(gray: Image.Image) -> tuple[Image.Image, float]:
 
 
 def _read_all(scans: list[_Scan], lang: str) -> list[tesseract.Recognition]:
-    """One Tesseract run per resolution among the pages (one in practice)."""
+    """One Tesseract run per resolution among the prepared pages (one for a scanned batch)."""
     readings: dict[int, tesseract.Recognition] = {}
-    for dpi in {scan.dpi for scan in scans}:
-        group = [scan for scan in scans if scan.dpi == dpi]
-        bilevel = [raster.binarize(scan.straight) for scan in group]
+    for dpi in {_read_dpi(scan.dpi, scan.prepared) for scan in scans}:
+        group = [scan for scan in scans if _read_dpi(scan.dpi, scan.prepared) == dpi]
+        bilevel = [raster.binarize(scan.prepared.image) for scan in group]
         for scan, reading in zip(group, tesseract.recognize_many(bilevel, lang=lang, dpi=dpi), strict=True):
-            readings[scan.index] = reading
+            readings[scan.index] = to_page(reading, scan.prepared.scale)
     return [readings[scan.index] for scan in scans]
 
 
+def _read_dpi(dpi: int, prepared: Prepared) -> int:
+    return max(1, round(dpi * prepared.scale))
+
+
 def _finish(job: PageJob, scan: _Scan, reading: tesseract.Recognition) -> PageOutcome:
-    best = _Attempt(0, scan.skew, scan.straight, reading)
+    best = _Attempt(0, scan.skew, scan.straight, reading, scan.prepared)
     # No words at all is a blank side or a picture: OSD would find too few letters too.
     if reading.words and (best.score < LOW_CONFIDENCE or _sideways(reading.words)):
         best = _try_orientation(scan, best, job.lang)
@@ -152,13 +160,18 @@ def _sideways(words: tuple[Word, ...]) -> bool:
 
 
 def _try_orientation(scan: _Scan, first: _Attempt, lang: str) -> _Attempt:
-    """Ask OSD whether the page is turned; if so, read it upright and keep the better reading."""
-    osd = tesseract.detect_orientation(scan.gray, dpi=scan.dpi)
+    """Ask OSD whether the page is turned; if so, read it upright and keep the better reading.
+
+    OSD looks at the prepared image, as bilevel as recognition sees it: on small print or a
+    cluttered background (a receipt photographed on a mat) it cannot tell from the gray page.
+    """
+    osd = tesseract.detect_orientation(raster.binarize(first.prepared.image), dpi=_read_dpi(scan.dpi, first.prepared))
     if osd is None or osd.rotate == 0 or osd.confidence < MIN_OSD_CONFIDENCE:
         return first
     straight, skew = _straightened(_turn(scan.gray, osd.rotate))
-    reading = tesseract.recognize(raster.binarize(straight), lang=lang, dpi=scan.dpi)
-    second = _Attempt(osd.rotate, skew, straight, reading)
+    prepared = prepare(straight)
+    reading = tesseract.recognize(raster.binarize(prepared.image), lang=lang, dpi=_read_dpi(scan.dpi, prepared))
+    second = _Attempt(osd.rotate, skew, straight, to_page(reading, prepared.scale), prepared)
     # OSD says the page is turned: believe it unless the upright reading is clearly worse.
     return first if second.score < first.score - WORSE_BY else second
 
