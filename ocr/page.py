@@ -22,6 +22,7 @@ from PIL import Image
 from ocr import raster, tesseract, textpdf
 from ocr.model import PageText, Word
 from ocr.prepare import Prepared, prepare, to_page
+from ocr.quality import page_warnings
 from ocr.skew import estimate_skew, needs_straightening, straighten
 
 LOW_CONFIDENCE = 60.0  # upright text scores 80-96 even on noisy scans; turned pages ~40
@@ -128,6 +129,7 @@ def _finish(job: PageJob, scan: _Scan, reading: tesseract.Recognition) -> PageOu
         rotation=(scan.exif_turn + best.rotation) % 360,
         skew=best.skew,
         words=best.result.words,
+        warnings=page_warnings(best.result.confidence, best.prepared),
     )
     layer = textpdf.text_layer(best.result.lines, best.image.height, scan.dpi)
     size = (best.image.width * 72 / scan.dpi, best.image.height * 72 / scan.dpi)

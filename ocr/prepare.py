@@ -65,7 +65,8 @@ def prepare(gray: Image.Image) -> Prepared:
 
 
 def estimate_x_height(pixels: np.ndarray) -> float | None:
-    """The typical height of the page's lower-case letters, in pixels.
+    """The typical height of the page's letters, in pixels: the x-height of ordinary
+    text, the cap height of a line in capitals (an ID card's name).
 
     Dark connected components at Otsu's threshold, without page-sized ones
     (borders, photos) and slivers; their median height is near the x-height
