@@ -4,6 +4,7 @@ Counters upload phone photos, 100 dpi scanner presets and forwarded
 screenshots: text 6-10 px high, where Tesseract's LSTM (trained on text with
 an x-height of roughly 20-30 px) loses most letters. So before recognition:
 
+0. in a photo, look square-on at the sheet of paper found in it (:mod:`ocr.sheet`);
 1. measure the text's size from the text itself — the x-height of the dark
    connected components, not the file's dpi tag (phones write 72, screenshots 96);
 2. erase dot leaders (the "Họ và tên: ..........." of every blank form): once
@@ -26,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from ocr.model import Word
+from ocr.sheet import Sheet
 from ocr.tesseract import Line, Recognition
 
 TARGET_X_HEIGHT = 20.0  # px; 20 measured better than 16, 25 and 30 on the dev set
@@ -40,20 +42,24 @@ class Prepared:
     """The image to recognise and how it relates to the page image."""
 
     image: Image.Image  # mode "L"
-    scale: float  # prepared pixels per page pixel
+    scale: float  # prepared pixels per page (or sheet) pixel
     x_height: float | None  # px on the page image; None when no text-like shapes were found
+    sheet: Sheet | None = None  # the photographed sheet that was warped square-on, if any
 
     @property
     def low_resolution(self) -> bool:
         return self.x_height is not None and self.x_height < LOW_RESOLUTION_X_HEIGHT
 
 
-def prepare(gray: Image.Image) -> Prepared:
-    """Make the recognition image of an upright, straightened gray page."""
+def prepare(gray: Image.Image, sheet: Sheet | None = None) -> Prepared:
+    """Make the recognition image of an upright gray page: straightened, or holding ``sheet``."""
     pixels = np.asarray(gray.convert("L") if gray.mode != "L" else gray)
+    if sheet is not None:
+        pixels = sheet.warp(pixels)
+        gray = Image.fromarray(pixels, "L")
     x_height = estimate_x_height(pixels)
     if x_height is None:
-        return Prepared(gray, 1.0, None)
+        return Prepared(gray, 1.0, None, sheet)
     cleaned = drop_leaders(pixels, x_height)
     scale = min(TARGET_X_HEIGHT / x_height, MAX_SCALE)
     if scale <= 1.0 + KEEP_SCALE:
@@ -61,7 +67,7 @@ def prepare(gray: Image.Image) -> Prepared:
     else:
         cleaned = cv2.resize(cleaned, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
     image = gray if cleaned is pixels else Image.fromarray(cleaned, "L")
-    return Prepared(image, scale, x_height)
+    return Prepared(image, scale, x_height, sheet)
 
 
 def estimate_x_height(pixels: np.ndarray) -> float | None:
@@ -92,17 +98,19 @@ def drop_leaders(pixels: np.ndarray, x_height: float) -> np.ndarray:
     A leader is a run of at least :data:`MIN_LEADER_RUN` dots — components
     smaller than half an x-height — on one baseline, each within 1.6 x-heights
     of the previous. Diacritics sit above letters, not in such runs; a
-    sentence's full stop is alone.
+    sentence's full stop is alone; bits of the next line cut by a crop's edge
+    touch the edge and are left alone.
     """
     dark = cv2.threshold(pixels, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)[1]
     count, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
     h, w = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
-    dots = np.nonzero((h <= max(2.0, 0.45 * x_height)) & (w <= max(2.0, 0.6 * x_height)))[0]
+    left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    inside = (left > 0) & (top > 0) & (left + w < pixels.shape[1]) & (top + h < pixels.shape[0])
+    dots = np.nonzero((h <= max(2.0, 0.45 * x_height)) & (w <= max(2.0, 0.6 * x_height)) & inside)[0]
     dots = dots[dots > 0]  # label 0 is the background
     if dots.size < MIN_LEADER_RUN:
         return pixels
-    bottoms = stats[dots, cv2.CC_STAT_TOP] + h[dots]
-    lefts = stats[dots, cv2.CC_STAT_LEFT]
+    bottoms, lefts = top[dots] + h[dots], left[dots]
     order = np.lexsort((lefts, np.round(bottoms / max(1.0, x_height / 3))))
     dots, bottoms, lefts = dots[order], bottoms[order], lefts[order]
     leaders: list[np.ndarray] = []
@@ -124,14 +132,21 @@ def drop_leaders(pixels: np.ndarray, x_height: float) -> np.ndarray:
     return erased
 
 
-def to_page(reading: Recognition, scale: float) -> Recognition:
-    """``reading`` of a prepared image with its boxes in page-image pixels."""
-    if scale == 1.0:
+def to_page(reading: Recognition, prepared: Prepared) -> Recognition:
+    """``reading`` of a prepared image with its boxes in page-image pixels.
+
+    On a warped sheet a box becomes a quadrilateral on the page; its bounding box is kept.
+    """
+    scale, sheet = prepared.scale, prepared.sheet
+    if scale == 1.0 and sheet is None:
         return reading
 
     def box(left: int, top: int, width: int, height: int) -> tuple[int, int, int, int]:
-        x0, y0 = round(left / scale), round(top / scale)
-        return x0, y0, max(1, round((left + width) / scale) - x0), max(1, round((top + height) / scale) - y0)
+        corners = np.array([[left, top], [left + width, top], [left + width, top + height], [left, top + height]]) / scale
+        if sheet is not None:
+            corners = sheet.to_picture(corners)
+        (x0, y0), (x1, y1) = np.rint(corners.min(axis=0)).astype(int), np.rint(corners.max(axis=0)).astype(int)
+        return int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0))
 
     def word(w: Word) -> Word:
         return Word(w.text, w.conf, *box(w.left, w.top, w.width, w.height))

@@ -307,3 +307,26 @@ def test_low_resolution_photo_is_enlarged_for_reading_and_flagged(pool: PagePool
     [found] = [w for w in page_words(out_pdf, 1) if w.text == "Đức"]
     assert found.left == pytest.approx(word.left * scale, abs=2)
     assert found.top == pytest.approx(word.top * scale, abs=word.height * scale)  # the layer sits on its line box
+
+
+def test_photographed_sheet_is_read_square_on_and_its_words_lie_on_the_photo(
+    pool: PagePool, tmp_path: Path, out_pdf: Path
+) -> None:
+    from tests.ocr.test_sheet import CORNERS, photo
+
+    picture, _ = photo()
+    src = tmp_path / "desk.png"
+    src.write_bytes(encode(Image.fromarray(picture).convert("RGB")))
+
+    result = digitize(src, "image/png", out_pdf, pool)
+
+    [page] = result.pages
+    assert_read(page.text, KEY_PHRASES)
+    assert page.skew == 0.0  # squaring the sheet straightened it
+    word = next(w for w in page.words if w.text == "001203004567")
+    x0, y0 = CORNERS.min(axis=0)
+    x1, y1 = CORNERS.max(axis=0)
+    assert x0 <= word.left and word.left + word.width <= x1 and y0 <= word.top and word.top + word.height <= y1
+    with pdfplumber.open(out_pdf) as pdf:
+        [image] = pdf.pages[0].images
+        assert (image["srcsize"][0], image["srcsize"][1]) == (picture.shape[1], picture.shape[0])

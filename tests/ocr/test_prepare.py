@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from ocr.model import Word
-from ocr.prepare import TARGET_X_HEIGHT, drop_leaders, estimate_x_height, prepare, to_page
+from ocr.prepare import TARGET_X_HEIGHT, Prepared, drop_leaders, estimate_x_height, prepare, to_page
 from ocr.tesseract import Line, Recognition
 from tests.render import ADMIN_LINES, _font, render_lines
 
@@ -17,6 +17,7 @@ PROSE = [
     "Trong thời gian ở địa phương tôi xin hứa thực hiện tốt các nội quy của xã.",
 ]
 """Ordinary lower-case text: its letters are mostly x-height letters."""
+PAGE = Image.new("L", (10, 10), 255)
 
 
 def _true_x_height(pt: float, dpi: int) -> int:
@@ -88,9 +89,9 @@ def test_boxes_are_mapped_back_to_the_page() -> None:
     line = Line(30, 18, 300, 34, (word,), (1, 1))
     reading = Recognition("Đức", (word,), (line,), 91.0)
 
-    page = to_page(reading, 2.5)
+    page = to_page(reading, Prepared(PAGE, 2.5, 8.0))
 
     assert page.words == (Word("Đức", 91.0, 16, 8, 40, 12),)
     assert (page.lines[0].left, page.lines[0].top, page.lines[0].width, page.lines[0].height) == (12, 7, 120, 14)
     assert page.lines[0].words == page.words and page.text == "Đức" and page.confidence == 91.0
-    assert to_page(reading, 1.0) is reading
+    assert to_page(reading, Prepared(PAGE, 1.0, 20.0)) is reading
