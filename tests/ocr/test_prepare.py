@@ -25,7 +25,7 @@ def _true_x_height(pt: float, dpi: int) -> int:
     return bottom - top
 
 
-@pytest.mark.parametrize(("pt", "dpi"), [(10, 75), (12, 100), (12, 200), (11, 300)])
+@pytest.mark.parametrize(("pt", "dpi"), [(10, 75), (12, 100), (12, 200), (11, 300), (12, 600)])
 def test_x_height_is_measured_from_the_text(pt: float, dpi: int) -> None:
     page = np.asarray(render_lines(PROSE, dpi=dpi, font_pt=pt))
     assert estimate_x_height(page) == pytest.approx(_true_x_height(pt, dpi), rel=0.15, abs=1.0)
