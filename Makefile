@@ -5,11 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Runtime: OCR engine + Vietnamese model, fonts for rendering, Python venv support.
-RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd fonts-dejavu-core python3-venv python3-dev
-# Tests also start real PostgreSQL and Redis servers and compare against OCRmyPDF (ghostscript);
-# bench/ocr_real.py --lang Vietnamese compares the script/Vietnamese model with vie.
-TEST_PACKAGES := $(RUN_PACKAGES) postgresql redis-server ghostscript qpdf poppler-utils tesseract-ocr-script-viet
+# Runtime: OCR engine + Vietnamese models (SOHOA_OCR_LANG=vie+Vietnamese reads real scans ~8 % better
+# for ~30-100 % more CPU; see bench/ocr_real.py), fonts for rendering, Python venv support.
+RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet tesseract-ocr-osd fonts-dejavu-core python3-venv python3-dev
+# Tests also start real PostgreSQL and Redis servers and compare against OCRmyPDF (ghostscript).
+TEST_PACKAGES := $(RUN_PACKAGES) postgresql redis-server ghostscript qpdf poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test test-postgres system-run system-test deps bench clean
