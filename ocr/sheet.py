@@ -34,7 +34,8 @@ class Sheet:
 
     def to_picture(self, points: np.ndarray) -> np.ndarray:
         """``points`` (N x 2) on the square-on sheet, in picture pixels."""
-        return cv2.perspectiveTransform(points.reshape(-1, 1, 2).astype(np.float64), np.linalg.inv(self.to_sheet)).reshape(-1, 2)
+        back = np.linalg.inv(self.to_sheet)
+        return cv2.perspectiveTransform(points.reshape(-1, 1, 2).astype(np.float64), back).reshape(-1, 2)
 
 
 def find_sheet(pixels: np.ndarray) -> Sheet | None:
@@ -57,7 +58,8 @@ def find_sheet(pixels: np.ndarray) -> Sheet | None:
         corners = cv2.boxPoints(cv2.minAreaRect(outline))
     corners = _clockwise(corners.astype(np.float32) / shrink)
     margin = BORDER * max(height, width)
-    if (corners.min(axis=0) < margin).any() or (corners[:, 0] > width - 1 - margin).any() or (corners[:, 1] > height - 1 - margin).any():
+    low, high = corners.min(axis=0), corners.max(axis=0)
+    if (low < margin).any() or high[0] > width - 1 - margin or high[1] > height - 1 - margin:
         return None
     top_left, top_right, bottom_right, bottom_left = corners
     w = round(max(np.linalg.norm(top_right - top_left), np.linalg.norm(bottom_right - bottom_left)))
