@@ -3,7 +3,7 @@
 A receipt on a bamboo mat or an ID card on a desk fills half the picture, and
 its edges run askew: Tesseract then reads the mat's pattern as letters and
 splits slanted lines. The sheet is the largest bright region of the picture
-(Otsu's threshold on a 500 px thumbnail, gaps closed), reduced to its four
+(Otsu's threshold on a ~500 px sample of the picture, gaps closed), reduced to its four
 corners and warped to a rectangle. It is used only when it lies wholly inside
 the picture: a sheet cut by the frame has no corners to trust (on the
 development set, warping a receipt that ran off the top of the photo cost 1.7
@@ -12,6 +12,7 @@ points of CER, while the two whole sheets gained 6 and 19 points).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -41,9 +42,9 @@ class Sheet:
 def find_sheet(pixels: np.ndarray) -> Sheet | None:
     """The sheet in a gray picture, or None (a scan, a crop, a sheet cut by the frame)."""
     height, width = pixels.shape
-    shrink = THUMB / max(height, width)
-    thumb = cv2.resize(pixels, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA) if shrink < 1 else pixels
-    shrink = min(shrink, 1.0)
+    step = max(1, math.ceil(max(height, width) / THUMB))
+    thumb = np.ascontiguousarray(pixels[::step, ::step])  # sampling is enough to see a sheet, and ~free
+    shrink = 1.0 / step
     bright = cv2.threshold(cv2.GaussianBlur(thumb, (5, 5), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
     bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15)))
     contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
