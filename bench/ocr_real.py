@@ -164,7 +164,7 @@ def main() -> None:
         raw, ours = score(truth, raw_text), score(truth, outcome.page.text)
         rows.append((sample, raw, ours))
         conf = "-" if outcome.page.confidence is None else f"{outcome.page.confidence:.0f}"
-        flags = ",".join(outcome.page.warnings) if hasattr(outcome.page, "warnings") else ""
+        flags = ",".join(outcome.page.warnings)
         print(
             f"{sample.name:40} {sample.kind:8} {sample.split:7} {raw.cer:7.3f} {ours.cer:7.3f}"
             f" {raw.bag:7.3f} {ours.bag:7.3f} {conf:>5}  {flags}"
