@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Runtime: OCR engine + Vietnamese model, fonts for rendering, Python venv support.
-RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd fonts-dejavu-core python3-venv python3-dev
+# Runtime: OCR engine + Vietnamese models (SOHOA_OCR_LANG=vie+Vietnamese reads real scans ~8 % better
+# for ~30-100 % more CPU; see bench/ocr_real.py), fonts for rendering, Python venv support.
+RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet tesseract-ocr-osd fonts-dejavu-core python3-venv python3-dev
 # Tests also start real PostgreSQL and Redis servers and compare against OCRmyPDF (ghostscript).
 TEST_PACKAGES := $(RUN_PACKAGES) postgresql redis-server ghostscript qpdf poppler-utils
 # ... and an OpenSearch node assembled from Maven Central (tests/opensearch_node).

@@ -16,6 +16,7 @@ from pathlib import Path
 from catalog import documents as docs
 from catalog.indexing import load_indexed
 from ingest.coding import code_after_ocr
+from ingest.scan_quality import record_scan_warnings
 from ingest.services import Services
 from ocr import OcrResult, digitize
 from ocr.errors import UnreadableDocument
@@ -84,7 +85,8 @@ def _finish(services: Services, document_id: str, result: OcrResult,
         indexed = load_indexed(s, document_id)
     services.index.upsert([replace(indexed, text=result.text, status="ready")])
     with services.db.session() as s:
-        docs.complete(s, document_id, pages, result.mean_confidence)
+        document = docs.complete(s, document_id, pages, result.mean_confidence)
+        record_scan_warnings(document, result.warnings)
         for key, sha256, size in derived:  # fixity baselines, recorded with the write (a re-run replaces them)
             record_checksum(s, key, sha256, size, "pipeline")
 

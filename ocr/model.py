@@ -35,7 +35,9 @@ class PageText:
     upright before OCR (EXIF orientation or Tesseract OSD); ``skew`` the
     counter-clockwise deskew in degrees. ``words`` is filled for OCR pages only
     (from Tesseract's TSV, no extra cost); for text-layer pages use
-    :func:`ocr.textlayer.page_words` when positions are needed.
+    :func:`ocr.textlayer.page_words` when positions are needed. ``warnings``
+    (OCR pages only) says why the counter may want to rescan the page:
+    ``low_resolution``, ``low_confidence`` (see :mod:`ocr.quality`).
     """
 
     number: int
@@ -45,10 +47,13 @@ class PageText:
     rotation: int = 0
     skew: float = 0.0
     words: tuple[Word, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.words, tuple):
             object.__setattr__(self, "words", tuple(self.words))
+        if not isinstance(self.warnings, tuple):
+            object.__setattr__(self, "warnings", tuple(self.warnings))
 
 
 @dataclass(frozen=True)
@@ -72,8 +77,17 @@ class OcrResult:
         scores = [p.confidence for p in self.pages if p.confidence is not None]
         return round(fmean(scores), 1) if scores else None
 
+    @property
+    def warnings(self) -> list[str]:
+        """The pages' warnings as ``code:p<number>`` (``low_resolution:p2``), in page order."""
+        return [f"{code}:p{p.number}" for p in self.pages for code in p.warnings]
+
     def to_json(self) -> dict[str, Any]:
         return {
-            "pages": [{"number": p.number, "text": p.text, "confidence": p.confidence} for p in self.pages],
+            "pages": [
+                {"number": p.number, "text": p.text, "confidence": p.confidence, "warnings": list(p.warnings)}
+                for p in self.pages
+            ],
             "text": self.text,
+            "warnings": self.warnings,
         }

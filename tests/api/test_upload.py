@@ -76,6 +76,16 @@ def test_a_photo_named_for_another_type_is_accepted_with_a_warning(client):
         "image/png", "anh-chup.pdf", ["extension_mismatch"])
 
 
+def test_a_low_resolution_photo_is_read_and_the_counter_is_told_to_rescan(client):
+    code = open_dossier(client)["code"]
+    small = samples.png_page([*samples.ADMIN_LINES, "Nay tôi làm đơn này kính xin Ban Công an xã cho tôi"],
+                             dpi=75, font_pt=10)
+    body = upload(client, code, ("anh-nho.png", small)).json()["documents"][0]
+    document = wait_document(client, body["id"])
+    assert document["status"] == "ready", document
+    assert "low_resolution:p1" in document["warnings"]
+
+
 BAD = [
     (("rong.pdf", b""), 400, "empty_file"),
     (("hong.pdf", samples.corrupt_pdf()), 400, "corrupt_pdf"),

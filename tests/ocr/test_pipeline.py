@@ -148,7 +148,7 @@ def test_mixed_pdf(pool: PagePool, tmp_path: Path, out_pdf: Path) -> None:
     assert [p.source for p in result.pages] == ["text-layer", "ocr"]
     assert calls == [(1, 2), (2, 2)]
     assert result.mean_confidence == result.pages[1].confidence
-    assert result.to_json()["pages"][0] == {"number": 1, "text": result.pages[0].text, "confidence": None}
+    assert result.to_json()["pages"][0] == {"number": 1, "text": result.pages[0].text, "confidence": None, "warnings": []}
     assert_searchable(out_pdf, ["Mã số BHXH: 0123456789"], KEY_PHRASES)
 
 
@@ -281,3 +281,52 @@ def test_blank_page_is_quick_and_empty(pool: PagePool, tmp_path: Path, out_pdf: 
     assert [(p.text, p.confidence, p.rotation) for p in result.pages[1:]] == [("", None, 0)]
     assert result.mean_confidence == result.pages[0].confidence
     assert_searchable(out_pdf, KEY_PHRASES, [])
+
+
+def test_low_resolution_photo_is_enlarged_for_reading_and_flagged(pool: PagePool, tmp_path: Path, out_pdf: Path) -> None:
+    """A 75 dpi picture of a form: read from an enlarged copy, but the archive and the text layer keep
+    the picture as it came, and the page says a rescan would read better."""
+    lines = [*BIRTH_LINES, "Nay tôi làm đơn này kính xin Ban Công an xã cho tôi được đăng kí tạm trú tại"]
+    picture = render_lines(lines, dpi=75, font_pt=10)
+    src = tmp_path / "small.png"
+    src.write_bytes(encode(picture))
+
+    result = digitize(src, "image/png", out_pdf, pool)
+
+    [page] = result.pages
+    assert_read(page.text, ["GIẤY KHAI SINH", "Nguyễn Văn Đức", "Bệnh viện Phụ sản Hà Nội"])
+    assert "low_resolution" in page.warnings and result.warnings[0] == "low_resolution:p1"
+    word = next(w for w in page.words if w.text == "Đức")  # boxes are in the picture's pixels
+    assert 0 < word.left and word.left + word.width <= picture.width and word.top + word.height <= picture.height
+    with pdfplumber.open(out_pdf) as pdf:
+        [pdf_page] = pdf.pages
+        scale = pdf_page.width / picture.width  # points per picture pixel
+        assert pdf_page.height == pytest.approx(picture.height * scale)
+        [image] = pdf_page.images
+        assert (image["srcsize"][0], image["srcsize"][1]) == picture.size  # the original, not the enlarged copy
+    [found] = [w for w in page_words(out_pdf, 1) if w.text == "Đức"]
+    assert found.left == pytest.approx(word.left * scale, abs=2)
+    assert found.top == pytest.approx(word.top * scale, abs=word.height * scale)  # the layer sits on its line box
+
+
+def test_photographed_sheet_is_read_square_on_and_its_words_lie_on_the_photo(
+    pool: PagePool, tmp_path: Path, out_pdf: Path
+) -> None:
+    from tests.ocr.test_sheet import CORNERS, photo
+
+    picture, _ = photo()
+    src = tmp_path / "desk.png"
+    src.write_bytes(encode(Image.fromarray(picture).convert("RGB")))
+
+    result = digitize(src, "image/png", out_pdf, pool)
+
+    [page] = result.pages
+    assert_read(page.text, KEY_PHRASES)
+    assert page.skew == 0.0  # squaring the sheet straightened it
+    word = next(w for w in page.words if w.text == "001203004567")
+    x0, y0 = CORNERS.min(axis=0)
+    x1, y1 = CORNERS.max(axis=0)
+    assert x0 <= word.left and word.left + word.width <= x1 and y0 <= word.top and word.top + word.height <= y1
+    with pdfplumber.open(out_pdf) as pdf:
+        [image] = pdf.pages[0].images
+        assert (image["srcsize"][0], image["srcsize"][1]) == (picture.shape[1], picture.shape[0])

@@ -19,21 +19,23 @@ def test_result_text_confidence_and_json() -> None:
         [
             PageText(1, "Trang một", None, "text-layer"),
             PageText(2, "Trang hai", 90.0, "ocr", words=[Word("hai", 90.0, 1, 2, 3, 4)]),
-            PageText(3, "Trang ba", 81.0, "ocr"),
+            PageText(3, "Trang ba", 71.0, "ocr", warnings=["low_resolution", "low_confidence"]),
         ]
     )
     assert result.text == "Trang một\n\f\nTrang hai\n\f\nTrang ba" == PAGE_SEPARATOR.join(
         p.text for p in result.pages
     )
-    assert result.mean_confidence == 85.5
+    assert result.mean_confidence == 80.5
     assert isinstance(result.pages, tuple) and isinstance(result.pages[1].words, tuple)
+    assert isinstance(result.pages[2].warnings, tuple)
     assert result.to_json() == {
         "pages": [
-            {"number": 1, "text": "Trang một", "confidence": None},
-            {"number": 2, "text": "Trang hai", "confidence": 90.0},
-            {"number": 3, "text": "Trang ba", "confidence": 81.0},
+            {"number": 1, "text": "Trang một", "confidence": None, "warnings": []},
+            {"number": 2, "text": "Trang hai", "confidence": 90.0, "warnings": []},
+            {"number": 3, "text": "Trang ba", "confidence": 71.0, "warnings": ["low_resolution", "low_confidence"]},
         ],
         "text": result.text,
+        "warnings": ["low_resolution:p3", "low_confidence:p3"],
     }
     assert OcrResult([PageText(1, "", None, "text-layer")]).mean_confidence is None
 
