@@ -114,8 +114,18 @@ class Dossier(Base):
     office_code: Mapped[str | None] = mapped_column(ForeignKey("office.code"), index=True)
     status: Mapped[str] = mapped_column(String(32), default="received")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The register (catalog/register.py, migration 0006): who holds it, the paused clock, and a
+    # version every transition bumps, so that of two handlers acting at once only one wins.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    assignee: Mapped[str | None] = mapped_column(String(64), index=True)
+    department: Mapped[str | None] = mapped_column(String(32))
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    remaining_days: Mapped[int | None] = mapped_column(Integer)
+    """Working days left when the clock paused for a supplement; counted again from its arrival."""
+
+    __mapper_args__ = {"version_id_col": version}
 
     procedure: Mapped[Procedure] = relationship()
     owner: Mapped[Owner] = relationship()
