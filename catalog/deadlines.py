@@ -95,3 +95,31 @@ def load_calendar(session: Session) -> WorkCalendar:
     for day, kind in session.execute(select(CalendarDay.day, CalendarDay.kind)):
         (worked if kind in WORKED_KINDS else off).add(day)
     return WorkCalendar(years, frozenset(off), frozenset(worked))
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the counter tells a citizen before opening the dossier: when it will be ready."""
+
+    received_at: datetime
+    counts_from: date
+    working_days: int
+    due_on: date
+    skipped: list[CalendarDay]
+    """The calendar's days off on weekdays between reception and the due date."""
+    provisional_years: list[int]
+
+
+def preview(session: Session, received_at: datetime, working_days: int, cutoff: time) -> Preview:
+    if received_at.tzinfo is None:
+        received_at = received_at.replace(tzinfo=LOCAL_TZ)
+    calendar = load_calendar(session)
+    due = calendar.due_day(received_at, working_days, cutoff)
+    first = local_day(received_at)
+    skipped = [d for d in session.scalars(select(CalendarDay).where(
+        CalendarDay.day >= first, CalendarDay.day <= due, CalendarDay.kind.in_(OFF_KINDS)).order_by(CalendarDay.day))
+        if d.day.weekday() < 5]
+    provisional = session.scalars(select(CalendarYear.year).where(
+        CalendarYear.year.between(first.year, due.year), CalendarYear.provisional.is_(True)).order_by(CalendarYear.year))
+    return Preview(received_at, calendar.counting_start(received_at, cutoff), working_days, due, skipped,
+                   list(provisional))

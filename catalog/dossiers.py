@@ -24,7 +24,7 @@ def next_counter(session: Session, name: str) -> int:
 
 def open_dossier(session: Session, agency: str, procedure_code: str, owner: Owner, channel: str,
                  office_code: str | None = None, now: datetime | None = None,
-                 cutoff: time = time(16, 30)) -> Dossier:
+                 cutoff: time = time(16, 30), received_by: str | None = None) -> Dossier:
     """A new dossier, due the procedure's processing time in working days after the day it counts
     as received (catalog/deadlines.py: holidays skipped, after the cut-off the next working day)."""
     if not code_patterns(session).valid("procedure", procedure_code):  # the catalog in force
@@ -46,6 +46,7 @@ def open_dossier(session: Session, agency: str, procedure_code: str, owner: Owne
         channel=channel,
         office_code=office_code,
         received_at=now,
+        received_by=received_by,
         due_at=due_at,
     )
     session.add(dossier)

@@ -119,6 +119,7 @@ class Dossier(Base):
     # The register (catalog/register.py, migration 0006): who holds it, the paused clock, and a
     # version every transition bumps, so that of two handlers acting at once only one wins.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    received_by: Mapped[str | None] = mapped_column(String(64))  # the officer named on the receipt
     assignee: Mapped[str | None] = mapped_column(String(64), index=True)
     department: Mapped[str | None] = mapped_column(String(32))
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -20,6 +20,7 @@ UTC = catalog.models.UTCDateTime(timezone=True)
 def upgrade() -> None:
     with op.batch_alter_table("dossier") as batch:
         batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
+        batch.add_column(sa.Column("received_by", sa.String(64), nullable=True))
         batch.add_column(sa.Column("assignee", sa.String(64), nullable=True))
         batch.add_column(sa.Column("department", sa.String(32), nullable=True))
         batch.add_column(sa.Column("paused_at", UTC, nullable=True))
@@ -110,4 +111,5 @@ def downgrade() -> None:
         batch.drop_column("paused_at")
         batch.drop_column("department")
         batch.drop_column("assignee")
+        batch.drop_column("received_by")
         batch.drop_column("version")
