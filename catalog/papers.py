@@ -71,7 +71,7 @@ def _base(session: Session, dossier: Dossier, agency: str) -> dict[str, Any]:
         "procedure_code": dossier.procedure_code, "procedure_name": dossier.procedure.name,
         "processing_days": dossier.procedure.processing_days,
         "received_at": moment_vi(dossier.received_at), "received_day": day_vi(dossier.received_at),
-        "due_at": moment_vi(dossier.due_at), "officer": _officer(session, dossier.received_by),
+        "due_day": day_vi(dossier.due_at), "officer": _officer(session, dossier.received_by),
         "place_date": day_vi(datetime.now(LOCAL_TZ)),
     }
 
