@@ -16,6 +16,7 @@ from datetime import datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from catalog.audit import Actor, record
@@ -185,6 +186,7 @@ def _apply(session: Session, dossier: Dossier, action: str, rule: Action, reason
         dossier.status = rule.target
     if dossier.status in CLOSED:
         dossier.paused_at = None
+    flag_modified(dossier, "status")  # every transition bumps the version, even one changing no column
     event = DossierEvent(dossier_id=dossier.id, at=now, action=action, from_status=before, to_status=dossier.status,
                          actor=actor.username, role=actor.role, reason=reason, assignee=request.assignee,
                          department=request.department, due_at=dossier.due_at, paper=rule.paper)
