@@ -1,13 +1,13 @@
 """API shapes of the dossier register: transitions, history, steps, papers, apology letters."""
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from catalog import register
-from catalog.deadlines import load_calendar
+from catalog.deadlines import load_calendar, local_day
 from catalog.models import Dossier
 from catalog.register_models import ApologyLetter, DossierEvent
 from catalog.steps import STEP_KINDS, plan
@@ -89,13 +89,14 @@ def _current_step(dossier: Dossier, steps: list) -> int | None:
     return next((i for i, s in enumerate(steps) if s.kind == "processing"), 0)
 
 
-def register_view(session: Session, dossier: Dossier, cutoff: time) -> RegisterOut:
+def register_view(session: Session, dossier: Dossier) -> RegisterOut:
     steps = register.procedure_steps(session, dossier.procedure_code)
-    try:
-        calendar = load_calendar(session)
-        dues = [d for _, d in plan(steps, calendar.counting_start(dossier.received_at, cutoff), calendar)]
-    except Invalid:  # a year the calendar does not know: the steps are shown without dates
-        dues = [None] * len(steps)
+    dues: list[date | None] = [None] * len(steps)
+    if dossier.due_at is not None:
+        try:
+            dues = [d for _, d in plan(steps, local_day(dossier.due_at), load_calendar(session))]
+        except Invalid:  # a year the calendar does not know: the steps are shown without dates
+            pass
     current = _current_step(dossier, steps)
     base = f"/api/v1/dossiers/{dossier.code}"
     return RegisterOut(

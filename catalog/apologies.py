@@ -49,3 +49,8 @@ def record_apology(session: Session, code: str, reason: str | None, new_due_on: 
     record(session, actor, "dossier.apology_letter", "dossier", code, owner_ref(dossier.owner),
            number=number, new_due_on=new_due_on.isoformat())
     return letter
+
+
+def letters_of(session: Session, dossier_id: int) -> list[ApologyLetter]:
+    return list(session.scalars(select(ApologyLetter).where(ApologyLetter.dossier_id == dossier_id)
+                                .order_by(ApologyLetter.number)))

@@ -46,6 +46,18 @@ class WorkCalendar:
             day += timedelta(days=1)
         return day
 
+    def previous_working(self, day: date) -> date:
+        day -= timedelta(days=1)
+        while not self.is_working(day):
+            day -= timedelta(days=1)
+        return day
+
+    def subtract_working_days(self, end: date, days: int) -> date:
+        """The working day ``days`` working days before ``end`` (``end`` itself for 0)."""
+        for _ in range(days):
+            end = self.previous_working(end)
+        return end
+
     def add_working_days(self, start: date, days: int) -> date:
         """The ``days``-th working day after ``start`` (``start`` itself for 0)."""
         for _ in range(days):

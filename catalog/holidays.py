@@ -190,8 +190,8 @@ def stored_years(session: Session) -> list[int]:
 
 
 def export(session: Session, years: list[int] | None = None) -> dict[str, Any]:
-    chosen = years or stored_years(session)
-    return {"format": FORMAT, "years": [y.to_json() for y in map(lambda n: stored_year(session, n), chosen) if y]}
+    found = (stored_year(session, n) for n in (years or stored_years(session)))
+    return {"format": FORMAT, "years": [y.to_json() for y in found if y is not None]}
 
 
 def _diff(old: YearCalendar | None, new: YearCalendar) -> dict[str, list[str]]:

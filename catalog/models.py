@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -114,7 +115,7 @@ class Dossier(Base):
     office_code: Mapped[str | None] = mapped_column(ForeignKey("office.code"), index=True)
     status: Mapped[str] = mapped_column(String(32), default="received")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The register (catalog/register.py, migration 0006): who holds it, the paused clock, and a
     # version every transition bumps, so that of two handlers acting at once only one wins.
@@ -127,6 +128,8 @@ class Dossier(Base):
     """Working days left when the clock paused for a supplement; counted again from its arrival."""
 
     __mapper_args__ = {"version_id_col": version}
+    # Worklists and the overdue list filter by state and sort by due date.
+    __table_args__ = (Index("ix_dossier_status_due_at", "status", "due_at"),)
 
     procedure: Mapped[Procedure] = relationship()
     owner: Mapped[Owner] = relationship()

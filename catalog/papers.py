@@ -183,7 +183,3 @@ def render(name: str, context: Mapping[str, Any], rows: Sequence[Sequence[str]] 
         pdf.cell(column, 5, fill(block["name"]), align="C")
     return bytes(pdf.output())
 
-
-def apology_letters(session: Session, dossier_id: int) -> list[ApologyLetter]:
-    return list(session.scalars(select(ApologyLetter).where(ApologyLetter.dossier_id == dossier_id)
-                                .order_by(ApologyLetter.number)))

@@ -166,18 +166,20 @@ def transition(session: Session, code: str, request: Request, actor: Actor, *, c
 
 
 def _apply(session: Session, dossier: Dossier, action: str, rule: Action, reason: str | None, request: Request,
-           actor: Actor, cutoff: time, now: datetime) -> DossierEvent:
+           actor: Actor, cutoff: time | None, now: datetime) -> DossierEvent:
+    """``cutoff`` is needed by the actions that stop or restart the clock only."""
     before = dossier.status
     if request.assignee is not None:
         dossier.assignee = request.assignee
     if request.department is not None:
         dossier.department = request.department
-    if action == "request_supplement":
+    if action in ("request_supplement", "supplement_received"):
+        assert cutoff is not None, "pausing and resuming the clock count with the cut-off"
         calendar = load_calendar(session)
+    if action == "request_supplement":
         dossier.paused_at = now
         dossier.remaining_days = _days_left(calendar, dossier, now, cutoff)
     elif action == "supplement_received":
-        calendar = load_calendar(session)
         dossier.due_at = end_of_day(calendar.due_day(now, dossier.remaining_days or 0, cutoff))
         dossier.paused_at, dossier.remaining_days = None, None
     elif action == "resolve":
@@ -185,7 +187,7 @@ def _apply(session: Session, dossier: Dossier, action: str, rule: Action, reason
     if rule.target is not None:
         dossier.status = rule.target
     if dossier.status in CLOSED:
-        dossier.paused_at = None
+        dossier.paused_at, dossier.remaining_days = None, None
     flag_modified(dossier, "status")  # every transition bumps the version, even one changing no column
     event = DossierEvent(dossier_id=dossier.id, at=now, action=action, from_status=before, to_status=dossier.status,
                          actor=actor.username, role=actor.role, reason=reason, assignee=request.assignee,
@@ -219,7 +221,7 @@ def resolve_by_hand_over(session: Session, dossier: Dossier, actor: Actor, every
     dossier = lock_dossier(session, dossier.code)
     if dossier.status == Status.in_progress.value:
         _apply(session, dossier, "resolve", ACTIONS["resolve"], "Đã trao kết quả cho công dân", Request("resolve"),
-               actor, time(23, 59), utcnow())
+               actor, None, utcnow())
 
 
 def history(session: Session, dossier_id: int) -> list[DossierEvent]:

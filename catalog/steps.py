@@ -59,10 +59,11 @@ def departments(steps: Sequence[Step]) -> set[str]:
     return {s.department for s in steps}
 
 
-def plan(steps: Sequence[Step], start: date, calendar: WorkCalendar) -> list[tuple[Step, date]]:
-    """Each step with the working day it must be done by, counted from the counting start."""
-    out, day = [], start
-    for step in steps:
-        day = calendar.add_working_days(day, step.days)
+def plan(steps: Sequence[Step], due: date, calendar: WorkCalendar) -> list[tuple[Step, date]]:
+    """Each step with the working day it must be done by. Counted back from the dossier's due day,
+    so a clock paused for a supplement, or a new date from an apology letter, moves every step."""
+    out, day = [], due
+    for step in reversed(steps):
         out.append((step, day))
-    return out
+        day = calendar.subtract_working_days(day, step.days)
+    return out[::-1]

@@ -68,7 +68,7 @@ def worklist(session: Session, f: Filters, *, page: int = 1, size: int = 50, now
     total = session.scalar(_where(select(func.count(Dossier.id)), f, now))
     rows = list(session.scalars(
         _where(select(Dossier), f, now).options(selectinload(Dossier.owner), selectinload(Dossier.procedure))
-        .order_by(Dossier.due_at.is_(None), Dossier.due_at, Dossier.id).offset((page - 1) * size).limit(size)))
+        .order_by(Dossier.due_at, Dossier.id).offset((page - 1) * size).limit(size)))
     counts = {s.value: 0 for s in Status}
     for status, n in session.execute(_where(select(Dossier.status, func.count(Dossier.id)), f, now,
                                             with_status=False).group_by(Dossier.status)):

@@ -41,11 +41,11 @@ def create_dossier(body: DossierCreate, actor: Intake, services: ServicesDep, se
 
 
 @router.get("/{code}", response_model=DossierOut)
-def read_dossier(code: str, actor: Reader, services: ServicesDep, session: SessionDep) -> DossierOut:
+def read_dossier(code: str, actor: Reader, session: SessionDep) -> DossierOut:
     dossier = get_dossier(session, code)
     record(session, actor, "dossier.read", "dossier", code, owner_ref(dossier.owner),
            cross_office=dossier.office_code != actor.office_code)
-    return DossierOut.of(dossier, register_view(session, dossier, services.settings.receipt_cutoff))
+    return DossierOut.of(dossier, register_view(session, dossier))
 
 
 @router.post("/{code}/components", status_code=status.HTTP_202_ACCEPTED, response_model=UploadOut)

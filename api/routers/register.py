@@ -14,7 +14,7 @@ from api.deps import ServicesDep, SessionDep
 from api.register_schemas import ApologyIn, ApologyOut, EventOut, TransitionIn, TransitionOut, register_view
 from api.worklist_schemas import WorkItemOut, WorklistOut
 from catalog import papers, register, worklist
-from catalog.apologies import record_apology
+from catalog.apologies import letters_of, record_apology
 from catalog.audit import Actor, record
 from catalog.dossiers import get_dossier
 from catalog.owners import owner_ref
@@ -72,7 +72,7 @@ def transition(code: str, body: TransitionIn, actor: Staff, services: ServicesDe
                                 actor, cutoff=services.settings.receipt_cutoff)
     dossier = get_dossier(session, code)
     return TransitionOut(event=EventOut.of(code, event),
-                         lifecycle=register_view(session, dossier, services.settings.receipt_cutoff))
+                         lifecycle=register_view(session, dossier))
 
 
 @router.get("/{code}/receipt", response_class=Response, responses=_PDF)
@@ -105,14 +105,15 @@ def create_apology(code: str, body: ApologyIn, actor: Staff, session: SessionDep
 @router.get("/{code}/apology-letters", response_model=list[ApologyOut])
 def list_apologies(code: str, actor: Reader, session: SessionDep) -> list[ApologyOut]:
     dossier = get_dossier(session, code)
-    return [ApologyOut.of(code, a) for a in papers.apology_letters(session, dossier.id)]
+    record(session, actor, "dossier.apology_letters_read", "dossier", code, owner_ref(dossier.owner))
+    return [ApologyOut.of(code, a) for a in letters_of(session, dossier.id)]
 
 
 @router.get("/{code}/apology-letters/{number}", response_class=Response, responses=_PDF)
 def apology_pdf(code: str, number: int, actor: Reader, services: ServicesDep, session: SessionDep) -> Response:
     """Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04)."""
     dossier = get_dossier(session, code)
-    letter = next((a for a in papers.apology_letters(session, dossier.id) if a.number == number), None)
+    letter = next((a for a in letters_of(session, dossier.id) if a.number == number), None)
     if letter is None:
         raise NotFound("apology_letter_not_found", f"Hồ sơ {code} không có phiếu xin lỗi số {number}.")
     record(session, actor, "dossier.apology_letter_read", "dossier", code, owner_ref(dossier.owner), number=number)

@@ -2,11 +2,14 @@
 a table written here, and bad input refused with a clear message and nothing written."""
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from catalog.audit import AuditEntry
+from catalog.deadlines import local_day
 from catalog.models import Dossier
 from catalog.register_models import DossierEvent
 from tests.conftest import ROLES, auth_header, open_dossier
@@ -89,6 +92,8 @@ def test_history_is_shown_on_the_dossier_and_audited(client: TestClient) -> None
     assert [s["department"] for s in lifecycle["steps"]] == ["MC", "CSXH", "MC"]
     assert sum(s["working_days"] for s in lifecycle["steps"]) == 6
     assert [s["current"] for s in lifecycle["steps"]] == [False, True, False]
+    dues = [date.fromisoformat(s["due_on"]) for s in lifecycle["steps"]]
+    assert dues == sorted(set(dues)) and dues[-1] == local_day(datetime.fromisoformat(body["due_at"]))
     with client.app.state.services.db.session() as s:
         actions = s.scalars(select(AuditEntry.action).where(AuditEntry.object_id == code)).all()
     assert {"dossier.start", "dossier.resolve"} <= set(actions)

@@ -77,3 +77,11 @@ def test_preview_names_the_days_skipped(db: Database) -> None:
     assert p.due_on == date(2027, 5, 4) and p.counts_from == date(2027, 4, 29)
     assert [(d.day, d.kind) for d in p.skipped] == [(date(2027, 4, 30), "holiday"), (date(2027, 5, 3), "compensatory")]
     assert p.provisional_years == [2027]
+
+
+def test_steps_are_planned_back_from_the_due_day(calendar: WorkCalendar) -> None:
+    from catalog.steps import parse_steps, plan
+
+    steps = parse_steps(["reception:MC:1", "processing:CSXH:4", "return:MC:1"])
+    dues = [day for _, day in plan(steps, date(2026, 5, 8), calendar)]
+    assert dues == [date(2026, 4, 29), date(2026, 5, 7), date(2026, 5, 8)]  # 30/4, 1/5 and the weekend skipped

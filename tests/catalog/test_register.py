@@ -185,3 +185,14 @@ def test_handing_over_does_not_resolve_where_the_procedure_does_not_say_so(db: D
         hand_over(s, code, result_id, COUNTER)
     with db.session() as s:
         assert get_dossier(s, code).status == "in_progress"
+
+
+def test_a_due_date_beyond_the_calendar_refuses_the_dossier_and_writes_nothing(db: Database) -> None:
+    from catalog.models import Counter, Dossier
+    from core.errors import Invalid
+
+    with pytest.raises(Invalid) as refused:
+        new_dossier(db, procedure="1.000807", received=at("2027-12-01"))  # 40 working days: into 2028
+    assert refused.value.code == "calendar_year_missing" and "2028" in refused.value.message
+    with db.session() as s:
+        assert s.scalar(select(func.count(Dossier.id))) == 0 and s.scalar(select(func.count(Counter.name))) == 0

@@ -26,8 +26,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("paused_at", UTC, nullable=True))
         batch.add_column(sa.Column("remaining_days", sa.Integer(), nullable=True))
     op.create_index("ix_dossier_assignee", "dossier", ["assignee"])
-    # Worklists are sorted by due date.
-    op.create_index("ix_dossier_due_at", "dossier", ["due_at"])
+    # Worklists and the overdue list filter by state and sort by due date.
+    op.create_index("ix_dossier_status_due_at", "dossier", ["status", "due_at"])
 
     with op.batch_alter_table("catalog_procedure") as batch:
         batch.add_column(sa.Column("steps", sa.JSON(), nullable=True))
@@ -104,7 +104,7 @@ def downgrade() -> None:
     with op.batch_alter_table("catalog_procedure") as batch:
         batch.drop_column("hand_over_resolves")
         batch.drop_column("steps")
-    op.drop_index("ix_dossier_due_at", table_name="dossier")
+    op.drop_index("ix_dossier_status_due_at", table_name="dossier")
     op.drop_index("ix_dossier_assignee", table_name="dossier")
     with op.batch_alter_table("dossier") as batch:
         batch.drop_column("remaining_days")
