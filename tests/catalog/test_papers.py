@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from catalog.deadlines import load_calendar, local_day
-from catalog.models import Dossier
+from catalog.models import Component, Document, Dossier
 from core.clock import LOCAL_TZ, utcnow
 from tests.conftest import auth_header, open_dossier
 
@@ -131,3 +131,35 @@ def test_apology_letter_bad_input_writes_nothing(client: TestClient) -> None:
     assert client.get(f"/api/v1/dossiers/{code}/apology-letters").json() == []
     assert client.get(f"/api/v1/dossiers/{code}/apology-letters",
                       headers=auth_header(client, "archivist1")).status_code == 200
+
+
+def _component(client: TestClient, code: str, component_code: str, source: str | None = None) -> None:
+    with client.app.state.services.db.session() as s:
+        dossier = s.scalars(select(Dossier).where(Dossier.code == code)).one()
+        document = Document(sha256=f"{abs(hash(component_code + code)):064d}"[-64:], media_type="image/png",
+                            filename="scan.png", size=10, owner_id=dossier.owner_id, status="ready")
+        s.add(document)
+        s.flush()
+        source_row = s.scalars(select(Dossier).where(Dossier.code == source)).one() if source else None
+        s.add(Component(dossier_id=dossier.id, document_id=document.id, component_code=component_code,
+                        reused=source_row is not None, source_kind="uploaded" if source_row else None,
+                        source_dossier_id=source_row.id if source_row else None))
+
+
+def test_receipt_lists_uploaded_and_reused_components(client: TestClient, tmp_path) -> None:
+    earlier = open_dossier(client)["code"]
+    code = open_dossier(client)["code"]
+    _component(client, code, "1.000456.TP01")
+    _component(client, code, "1.000456.TP03", source=earlier)
+    text = " ".join(text_of(client.get(f"/api/v1/dossiers/{code}/receipt").content, tmp_path).split())
+    assert "Danh sách đề nghị giải quyết hưởng chế độ ốm đau" in text and "Bản chụp/bản điện tử nộp mới" in text
+    assert "Giấy ra viện" in text and "Tái sử dụng từ kho số hoá" in text and earlier in text  # cells wrap
+
+
+def test_apology_letter_date_must_be_a_working_day(client: TestClient) -> None:
+    code = open_dossier(client)["code"]
+    client.post(f"/api/v1/dossiers/{code}/transitions", json={"action": "start"})
+    _make_overdue(client, code)
+    sunday = local_day(utcnow()) + timedelta(days=13 - local_day(utcnow()).weekday())
+    r = client.post(f"/api/v1/dossiers/{code}/apology-letters", json={"reason": "Chậm", "new_due_on": sunday.isoformat()})
+    assert (r.status_code, r.json()["code"]) == (400, "new_due_date_not_working_day")
