@@ -151,6 +151,8 @@ def transition(session: Session, code: str, request: Request, actor: Actor, *, c
     reason = _reason(rule, request.reason)
     if request.action == "assign" and not (request.assignee or request.department):
         raise Invalid("assignee_required", "Cần chọn cán bộ hoặc phòng được phân công.")
+    if request.action not in ("start", "assign") and (request.assignee or request.department):
+        raise Invalid("assignment_not_allowed", "Chỉ chọn cán bộ, phòng xử lý khi bắt đầu xử lý hoặc phân công.")
     dossier = lock_dossier(session, code)
     if request.version is not None and request.version != dossier.version:
         raise Conflict("dossier_changed", f"Hồ sơ {code} vừa được người khác cập nhật; tải lại hồ sơ rồi "

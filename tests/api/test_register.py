@@ -109,6 +109,7 @@ BAD = [
     ({"action": "assign", "assignee": "archivist1"}, 400, "unknown_assignee"),
     ({"action": "start", "department": "KHTC"}, 400, "unknown_department"),
     ({"action": "start", "version": 99}, 409, "dossier_changed"),
+    ({"action": "withdraw", "reason": "Xin rút", "assignee": "handler1"}, 400, "assignment_not_allowed"),
     ({"reason": "no action"}, 422, "invalid_request"),
 ]
 
