@@ -82,10 +82,6 @@ ACTIONS: dict[str, Action] = {
     "return": Action(frozenset({_C, _H}), _OPEN, Status.returned.value, True, "return_notice", "trả lại"),
     "withdraw": Action(frozenset({_C}), _OPEN, Status.withdrawn.value, True, None, "ghi nhận rút"),
 }
-_HINTS = {
-    Status.received.value: "Hồ sơ cần được bắt đầu xử lý trước.",
-    Status.supplement_requested.value: "Hồ sơ đang chờ công dân bổ sung; ghi nhận hồ sơ bổ sung trước.",
-}
 
 
 @dataclass(frozen=True)
@@ -158,9 +154,9 @@ def transition(session: Session, code: str, request: Request, actor: Actor, *, c
         raise Conflict("dossier_changed", f"Hồ sơ {code} vừa được người khác cập nhật; tải lại hồ sơ rồi "
                                           "thực hiện lại.")
     if dossier.status not in rule.sources:
-        hint = _HINTS.get(dossier.status, "")
-        raise Conflict("illegal_transition",
-                       f"Không thể {rule.label} hồ sơ {code} vì hồ sơ {STATUS_VI[Status(dossier.status)]}. {hint}".strip())
+        when = " hoặc ".join(STATUS_VI[s] for s in Status if s.value in rule.sources)
+        raise Conflict("illegal_transition", f"Không thể {rule.label} hồ sơ {code} vì hồ sơ "
+                                             f"{STATUS_VI[Status(dossier.status)]}; chỉ làm được khi hồ sơ {when}.")
     if request.action in ("start", "assign"):
         _check_assignment(session, dossier, request.assignee, request.department)
     now = now or utcnow()

@@ -15,8 +15,8 @@ from catalog.register_models import DossierEvent
 from tests.conftest import ROLES, auth_header, open_dossier
 
 STATES = ("received", "in_progress", "supplement_requested", "resolved", "returned", "withdrawn")
-STATE_VI = {"received": "mới tiếp nhận", "in_progress": "đang giải quyết", "supplement_requested": "chờ bổ sung",
-            "resolved": "đã giải quyết xong", "returned": "đã trả lại", "withdrawn": "đã rút"}
+STATE_VI = {"received": "mới tiếp nhận", "in_progress": "đang giải quyết", "supplement_requested": "chờ bổ sung hồ sơ",
+            "resolved": "đã giải quyết xong", "returned": "đã trả lại hồ sơ", "withdrawn": "công dân đã rút hồ sơ"}
 OPEN = {"received", "in_progress", "supplement_requested"}
 STAFF = {"counter", "handler", "admin"}
 MATRIX = {  # action: (roles allowed, states it starts from, state it leads to; None = unchanged)
@@ -65,7 +65,8 @@ def test_transition_matrix(client: TestClient, action: str) -> None:
                 assert r.status_code == 409, case
                 body = r.json()
                 assert body["code"] == "illegal_transition" and code in body["message"], case
-                assert STATE_VI[state] in body["message"], case
+                assert f"vì hồ sơ {STATE_VI[state]};" in body["message"], case
+                assert all(STATE_VI[source] in body["message"] for source in sources), case
             else:
                 assert r.status_code == 200, (case, r.text)
                 event = r.json()["event"]
