@@ -121,15 +121,17 @@ class Dossier(Base):
     # version every transition bumps, so that of two handlers acting at once only one wins.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     received_by: Mapped[str | None] = mapped_column(String(64))  # the officer named on the receipt
-    assignee: Mapped[str | None] = mapped_column(String(64), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(64))
     department: Mapped[str | None] = mapped_column(String(32))
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     remaining_days: Mapped[int | None] = mapped_column(Integer)
     """Working days left when the clock paused for a supplement; counted again from its arrival."""
 
     __mapper_args__ = {"version_id_col": version}
-    # Worklists and the overdue list filter by state and sort by due date.
-    __table_args__ = (Index("ix_dossier_status_due_at", "status", "due_at"),)
+    # Worklists (by office, by handler, overdue) filter by state, count per state, sort by due date.
+    __table_args__ = (Index("ix_dossier_status_due_at", "status", "due_at"),
+                      Index("ix_dossier_office_status_due_at", "office_code", "status", "due_at"),
+                      Index("ix_dossier_assignee_status_due_at", "assignee", "status", "due_at"))
 
     procedure: Mapped[Procedure] = relationship()
     owner: Mapped[Owner] = relationship()

@@ -25,9 +25,10 @@ def upgrade() -> None:
         batch.add_column(sa.Column("department", sa.String(32), nullable=True))
         batch.add_column(sa.Column("paused_at", UTC, nullable=True))
         batch.add_column(sa.Column("remaining_days", sa.Integer(), nullable=True))
-    op.create_index("ix_dossier_assignee", "dossier", ["assignee"])
-    # Worklists and the overdue list filter by state and sort by due date.
+    # Worklists (by office, by handler, overdue) filter by state, count per state, sort by due date.
     op.create_index("ix_dossier_status_due_at", "dossier", ["status", "due_at"])
+    op.create_index("ix_dossier_office_status_due_at", "dossier", ["office_code", "status", "due_at"])
+    op.create_index("ix_dossier_assignee_status_due_at", "dossier", ["assignee", "status", "due_at"])
 
     with op.batch_alter_table("catalog_procedure") as batch:
         batch.add_column(sa.Column("steps", sa.JSON(), nullable=True))
@@ -104,8 +105,9 @@ def downgrade() -> None:
     with op.batch_alter_table("catalog_procedure") as batch:
         batch.drop_column("hand_over_resolves")
         batch.drop_column("steps")
+    op.drop_index("ix_dossier_assignee_status_due_at", table_name="dossier")
+    op.drop_index("ix_dossier_office_status_due_at", table_name="dossier")
     op.drop_index("ix_dossier_status_due_at", table_name="dossier")
-    op.drop_index("ix_dossier_assignee", table_name="dossier")
     with op.batch_alter_table("dossier") as batch:
         batch.drop_column("remaining_days")
         batch.drop_column("paused_at")
