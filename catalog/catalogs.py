@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalog import holidays
 from catalog.coding import (
     CatalogComponent,
     CatalogDocumentType,
@@ -35,7 +36,6 @@ from catalog.coding import (
     CatalogResult,
     CatalogVersion,
 )
-from catalog import holidays
 from catalog.models import Procedure
 from catalog.steps import steps_error
 from core.clock import LOCAL_TZ

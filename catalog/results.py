@@ -106,7 +106,6 @@ def hand_over(session: Session, dossier_code: str, result_id: int, actor: Actor)
         row.handed_over_at, row.handed_over_by = utcnow(), actor.username
         record(session, actor, "result.hand_over", "dossier", dossier.code, owner_ref(dossier.owner),
                result_id=row.id)
-        session.flush()
         resolve_by_hand_over(session, dossier, actor, all(r.handed_over_at for r in results_of(session, dossier.id)))
     return row
 
