@@ -125,7 +125,8 @@ class Dossier(Base):
     department: Mapped[str | None] = mapped_column(String(32))
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     remaining_days: Mapped[int | None] = mapped_column(Integer)
-    """Working days left when the clock paused for a supplement; counted again from its arrival."""
+    """Working days left when the clock paused for a supplement (negative: late by that many),
+    counted again from the supplement's arrival."""
 
     __mapper_args__ = {"version_id_col": version}
     # Worklists (by office, by handler, overdue) filter by state, count per state, sort by due date.

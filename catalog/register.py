@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -178,7 +178,7 @@ def _apply(session: Session, dossier: Dossier, action: str, rule: Action, reason
         dossier.paused_at = now
         dossier.remaining_days = _days_left(calendar, dossier, now, cutoff)
     elif action == "supplement_received":
-        dossier.due_at = end_of_day(calendar.due_day(now, dossier.remaining_days or 0, cutoff))
+        dossier.due_at = end_of_day(_resumed_due_day(calendar, now, dossier.remaining_days or 0, cutoff))
         dossier.paused_at, dossier.remaining_days = None, None
     elif action == "resolve":
         dossier.resolved_at = now
@@ -203,11 +203,21 @@ def _apply(session: Session, dossier: Dossier, action: str, rule: Action, reason
 
 
 def _days_left(calendar: WorkCalendar, dossier: Dossier, now: datetime, cutoff: time) -> int:
-    """Working days between the pause and the due day (none left once it has passed)."""
+    """Working days between the pause and the due day; negative when the dossier was already late
+    (the days it was late by), so that resuming does not wipe the lateness out."""
     if dossier.due_at is None:
         return 0
-    return calendar.working_days_between(calendar.counting_start(now, cutoff) if now < dossier.due_at
-                                         else local_day(now), local_day(dossier.due_at))
+    due, today = local_day(dossier.due_at), local_day(now)
+    if now < dossier.due_at:
+        return calendar.working_days_between(calendar.counting_start(now, cutoff), due)
+    return -calendar.working_days_between(due, today)
+
+
+def _resumed_due_day(calendar: WorkCalendar, now: datetime, days_left: int, cutoff: time) -> date:
+    start = calendar.counting_start(now, cutoff)
+    if days_left >= 0:
+        return calendar.add_working_days(start, days_left)
+    return calendar.subtract_working_days(start, -days_left)
 
 
 def resolve_by_hand_over(session: Session, dossier: Dossier, actor: Actor, every_result_handed_over: bool) -> None:

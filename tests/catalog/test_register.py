@@ -196,3 +196,14 @@ def test_a_due_date_beyond_the_calendar_refuses_the_dossier_and_writes_nothing(d
     assert refused.value.code == "calendar_year_missing" and "2028" in refused.value.message
     with db.session() as s:
         assert s.scalar(select(func.count(Dossier.id))) == 0 and s.scalar(select(func.count(Counter.name))) == 0
+
+
+def test_a_late_dossier_paused_for_a_supplement_stays_late(db: Database) -> None:
+    code = new_dossier(db, received=at("2026-04-20"))  # due Wednesday 29/4
+    act(db, code, Request("start"), HANDLERS[0], now=at("2026-04-21"))
+    act(db, code, Request("request_supplement", reason="Thiếu giấy ra viện"), HANDLERS[0],
+        now=at("2026-05-05", "10:00"))  # late by 2 working days: 4/5, 5/5
+    with db.session() as s:
+        assert get_dossier(s, code).remaining_days == -2
+    event = act(db, code, Request("supplement_received"), COUNTER, now=at("2026-05-11", "09:00"))
+    assert local_day(event.due_at) == date(2026, 5, 7), "two working days before the day it resumed"
