@@ -12,12 +12,14 @@ from api.routers import (
     admin_dead_letters,
     auth,
     batches,
+    calendar,
     catalogs,
     coding,
     documents,
     dossiers,
     owners,
     records,
+    register,
     results,
     reuse,
     search,
@@ -49,6 +51,8 @@ def create_app(settings: Settings, open_services: Callable[[], Services]) -> Fas
     app.include_router(admin_dead_letters.router)
     app.include_router(reuse.router)
     app.include_router(owners.router)
+    app.include_router(register.router)
+    app.include_router(calendar.router)
 
     @app.get("/healthz", tags=["ops"])
     def health() -> dict[str, str]:

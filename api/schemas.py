@@ -6,6 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from api.coding_schemas import PaperRecordOut, TypeOut, document_type_of
+from api.register_schemas import RegisterOut
 from catalog import reuse
 from catalog.models import Channel, Component, Document, Dossier, Owner
 
@@ -100,14 +101,15 @@ class DossierOut(BaseModel):
     owner: OwnerOut | None
     components: list[ComponentOut]
     reuse: ReuseFiguresOut
+    lifecycle: RegisterOut | None = Field(None, description="The register: version, assignee, steps, history")
 
     @classmethod
-    def of(cls, d: Dossier) -> DossierOut:
+    def of(cls, d: Dossier, lifecycle: RegisterOut | None = None) -> DossierOut:
         return cls(
             code=d.code, procedure_code=d.procedure_code, procedure_name=d.procedure.name, channel=d.channel,
             status=d.status, received_at=d.received_at, due_at=d.due_at, owner=OwnerOut.of(d.owner),
             components=[ComponentOut.of(c) for c in d.components],
-            reuse=ReuseFiguresOut(**reuse.figures(d.components).to_json()),
+            reuse=ReuseFiguresOut(**reuse.figures(d.components).to_json()), lifecycle=lifecycle,
         )
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalog import holidays
 from catalog.coding import (
     CatalogComponent,
     CatalogDocumentType,
@@ -36,6 +37,7 @@ from catalog.coding import (
     CatalogVersion,
 )
 from catalog.models import Procedure
+from catalog.steps import steps_error
 from core.clock import LOCAL_TZ
 from core.errors import NotFound, Unavailable, Unprocessable
 
@@ -84,7 +86,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("keywords", "list", required=False), Column("exemplar", "list", required=False))),
     Table("procedures", CatalogProcedure, (
         Column("code", pattern="procedure"), Column("name"), Column("sector", required=False),
-        Column("processing_days", "int"))),
+        Column("processing_days", "int"), Column("steps", "list", required=False),
+        Column("hand_over_resolves", "bool", required=False))),
     Table("components", CatalogComponent, (
         Column("code", pattern="component"), Column("procedure_code", pattern="procedure"), Column("name"),
         Column("document_type_code", pattern="document_type"), Column("mandatory", "bool"),
@@ -354,6 +357,10 @@ def validate(bundle: Bundle) -> list[Problem]:
                                                     f"({patterns[col.pattern].pattern})."))
         keys[name] = set(seen)
     problems += _references(bundle, keys)
+    for i, row in enumerate(bundle.tables.get("procedures", []), 1):
+        error = steps_error(row.get("steps") or [], row.get("processing_days"))
+        if error:
+            problems.append(Problem("procedures", bundle.row("procedures", i), "steps", "invalid_steps", error))
     return problems
 
 
@@ -595,6 +602,7 @@ def open_database(url: str):
         db.migrate()
         with db.session() as s:
             ensure_shipped(s)
+            holidays.ensure_shipped(s)
     return db
 
 

@@ -75,6 +75,10 @@ class CatalogProcedure(Base):
     name: Mapped[str] = mapped_column(String(500))
     sector: Mapped[str | None] = mapped_column(String(200))
     processing_days: Mapped[int] = mapped_column(Integer)
+    steps: Mapped[list | None] = mapped_column(JSON, default=list)
+    """Internal steps ``step:department:days`` (reception, processing..., return) — catalog/steps.py."""
+    hand_over_resolves: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    """Handing the last result over to the citizen resolves the dossier."""
 
 
 class CatalogComponent(Base):

@@ -1,12 +1,13 @@
 """Dossiers (hồ sơ): opening one allocates its code ``AGENCY-yymmdd-NNNN`` and its due date."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from catalog.deadlines import end_of_day, load_calendar
 from catalog.models import Channel, Counter, Dossier, Owner, Procedure
 from catalog.reference import code_patterns
 from core.clock import LOCAL_TZ, utcnow
@@ -21,18 +22,11 @@ def next_counter(session: Session, name: str) -> int:
     return session.execute(stmt.returning(Counter.value)).scalar_one()
 
 
-def add_working_days(start: date, days: int) -> date:
-    """Processing times are in working days (Mon–Fri). Public holidays are not yet modelled."""
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
-
-
 def open_dossier(session: Session, agency: str, procedure_code: str, owner: Owner, channel: str,
-                 office_code: str | None = None, now: datetime | None = None) -> Dossier:
+                 office_code: str | None = None, now: datetime | None = None,
+                 cutoff: time = time(16, 30), received_by: str | None = None) -> Dossier:
+    """A new dossier, due the procedure's processing time in working days after the day it counts
+    as received (catalog/deadlines.py: holidays skipped, after the cut-off the next working day)."""
     if not code_patterns(session).valid("procedure", procedure_code):  # the catalog in force
         raise Invalid("invalid_procedure_code", f"Mã thủ tục '{procedure_code}' không đúng định dạng.")
     procedure = session.get(Procedure, procedure_code)
@@ -43,9 +37,8 @@ def open_dossier(session: Session, agency: str, procedure_code: str, owner: Owne
     now = now or utcnow()
     local_day = now.astimezone(LOCAL_TZ).date()
     prefix = f"{agency}-{local_day:%y%m%d}"
+    due_at = end_of_day(load_calendar(session).due_day(now, procedure.processing_days, cutoff))
     number = next_counter(session, prefix)
-    due_day = add_working_days(local_day, procedure.processing_days)
-    due_at = datetime.combine(due_day, datetime.max.time().replace(microsecond=0), LOCAL_TZ)
     dossier = Dossier(
         code=f"{prefix}-{number:04d}",
         procedure_code=procedure_code,
@@ -53,7 +46,8 @@ def open_dossier(session: Session, agency: str, procedure_code: str, owner: Owne
         channel=channel,
         office_code=office_code,
         received_at=now,
-        due_at=due_at.astimezone(timezone.utc),
+        received_by=received_by,
+        due_at=due_at,
     )
     session.add(dossier)
     session.flush()

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -116,6 +117,22 @@ class Dossier(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The register (catalog/register.py, migration 0006): who holds it, the paused clock, and a
+    # version every transition bumps, so that of two handlers acting at once only one wins.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    received_by: Mapped[str | None] = mapped_column(String(64))  # the officer named on the receipt
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    department: Mapped[str | None] = mapped_column(String(32))
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    remaining_days: Mapped[int | None] = mapped_column(Integer)
+    """Working days left when the clock paused for a supplement (negative: late by that many),
+    counted again from the supplement's arrival."""
+
+    __mapper_args__ = {"version_id_col": version}
+    # Worklists (by office, by handler, overdue) filter by state, count per state, sort by due date.
+    __table_args__ = (Index("ix_dossier_status_due_at", "status", "due_at"),
+                      Index("ix_dossier_office_status_due_at", "office_code", "status", "due_at"),
+                      Index("ix_dossier_assignee_status_due_at", "assignee", "status", "due_at"))
 
     procedure: Mapped[Procedure] = relationship()
     owner: Mapped[Owner] = relationship()

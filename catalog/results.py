@@ -17,6 +17,7 @@ from catalog.digitization import APPROVED, CONFIRMED, apply_validity, assign_cod
 from catalog.dossiers import get_dossier
 from catalog.models import Document, Dossier
 from catalog.owners import owner_ref
+from catalog.register import resolve_by_hand_over
 from catalog.review import get_document, mark_confirmed
 from core.clock import utcnow
 from core.errors import Conflict, Invalid, NotFound
@@ -105,6 +106,7 @@ def hand_over(session: Session, dossier_code: str, result_id: int, actor: Actor)
         row.handed_over_at, row.handed_over_by = utcnow(), actor.username
         record(session, actor, "result.hand_over", "dossier", dossier.code, owner_ref(dossier.owner),
                result_id=row.id)
+        resolve_by_hand_over(session, dossier, actor, all(r.handed_over_at for r in results_of(session, dossier.id)))
     return row
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +26,9 @@ class Settings(BaseSettings):
 
     agency_code: str = Field("BHXH", pattern=r"^[A-Z0-9]{2,12}$")
     """Prefix of dossier codes ``AGENCY-yymmdd-NNNN``."""
+
+    receipt_cutoff: time = time(16, 30)
+    """Dossiers received at or after this local time count as received the next working day."""
 
     max_upload_bytes: int = 50 * 1024 * 1024
     max_files_per_upload: int = 20

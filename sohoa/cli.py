@@ -1,4 +1,5 @@
-"""The ``sohoa`` command: serve, worker, beat, ingest, search, ocr, reindex."""
+"""The ``sohoa`` command: serve, worker, beat, ingest, search, ocr, reindex (records and register
+commands come from sohoa/records_cli.py and sohoa/register_cli.py)."""
 from __future__ import annotations
 
 import json
@@ -212,6 +213,10 @@ def reindex() -> None:
 
 
 register_records(main)
+
+from sohoa.register_cli import register as _register_register  # noqa: E402  (dossiers, calendar)
+
+_register_register(main)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
+from api.register_schemas import register_view
 from api.reuse_schemas import ChecklistOut, DossierCreatedOut
 from api.schemas import AcceptedOut, DossierCreate, DossierOut, UploadOut, document_links
 from catalog import reuse
@@ -30,7 +31,8 @@ def create_dossier(body: DossierCreate, actor: Intake, services: ServicesDep, se
     owner = get_or_create_owner(session, body.owner.personal_id, body.owner.social_insurance_code,
                                 body.owner.full_name)
     dossier = open_dossier(session, services.settings.agency_code, body.procedure_code, owner,
-                           body.channel.value, office_code=actor.office_code)
+                           body.channel.value, office_code=actor.office_code,
+                           cutoff=services.settings.receipt_cutoff, received_by=actor.username)
     session.refresh(dossier)
     checklist = reuse.checklist(session, dossier)
     record(session, actor, "dossier.create", "dossier", dossier.code, owner_ref(owner),
@@ -43,7 +45,7 @@ def read_dossier(code: str, actor: Reader, session: SessionDep) -> DossierOut:
     dossier = get_dossier(session, code)
     record(session, actor, "dossier.read", "dossier", code, owner_ref(dossier.owner),
            cross_office=dossier.office_code != actor.office_code)
-    return DossierOut.of(dossier)
+    return DossierOut.of(dossier, register_view(session, dossier))
 
 
 @router.post("/{code}/components", status_code=status.HTTP_202_ACCEPTED, response_model=UploadOut)

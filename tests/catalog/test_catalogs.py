@@ -102,6 +102,7 @@ def test_import_makes_a_new_version_in_force_from_its_date(db, shipped):
     later = bundle(shipped, "official-future", effective_from=(date.today() + timedelta(days=30)).isoformat())
     now = bundle(shipped, "official-now")
     now["procedures"][0]["processing_days"] = 7
+    now["procedures"][0]["steps"] = ["reception:MC:1", "processing:TST:5", "return:MC:1"]  # must add up to it
     with db.session() as s:
         for data in (later, now):
             parsed, problems = catalogs.bundle_from_json(data)
