@@ -1,16 +1,16 @@
 """register: dossier lifecycle (version, assignee, paused clock, history), holiday calendar,
 apology letters, and the procedures' internal steps
 
-Revision ID: 0006_register
-Revises: 0005_reuse
+Revision ID: 0007_register
+Revises: 0006_document_warnings
 """
 from alembic import op
 import sqlalchemy as sa
 
 import catalog.models
 
-revision = "0006_register"
-down_revision = "0005_reuse"
+revision = "0007_register"
+down_revision = "0006_document_warnings"
 branch_labels = None
 depends_on = None
 
