@@ -7,23 +7,26 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Runtime: OCR engine + Vietnamese model, fonts for rendering, Python venv support.
 RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd fonts-dejavu-core python3-venv python3-dev
-# Tests also start real PostgreSQL and Redis servers and compare against OCRmyPDF (ghostscript).
-TEST_PACKAGES := $(RUN_PACKAGES) postgresql redis-server ghostscript qpdf poppler-utils
+# Tests also start real PostgreSQL and Redis servers and compare against OCRmyPDF (ghostscript);
+# the web pages are driven in Debian's Chromium, with axe-core (from npm) checking accessibility.
+TEST_PACKAGES := $(RUN_PACKAGES) postgresql redis-server ghostscript qpdf poppler-utils chromium chromium-driver npm
+AXE_VERSION := 4.14.1
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-postgres system-run system-test deps bench clean
+.PHONY: run test test-postgres system-run system-test deps axe screenshots bench clean
 
 run: system-run deps
 	@echo "sohoa: http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/docs)"
-	@echo "first run? in another shell: $(VENV)/bin/sohoa users create admin --role admin --office PT01"
+	@echo "first run? the service prints a one-time setup link for the first administrator"
 	$(VENV)/bin/sohoa serve --host $(HOST) --port $(PORT)
 
-test: system-test deps
+test: system-test deps axe
 	$(PY) -m pytest -q
 
 # The whole suite again with every `settings`-based test's catalog on PostgreSQL (make test already
 # runs the backend contract suites on both, and an API slice on the full scale-out stack).
-test-postgres: system-test deps
+test-postgres: system-test deps axe
 	SOHOA_TEST_CATALOG=postgresql $(PY) -m pytest -q
 
 # Install Debian packages only when some are missing (apt-get needs root or sudo).
@@ -46,6 +49,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test,bench]'
 	touch $(STAMP)
+
+axe: $(AXE)
+
+$(AXE):
+	npm install --silent --no-save --no-package-lock --prefix $(VENV)/axe axe-core@$(AXE_VERSION)
+
+# docs/screenshots/*.png, shown in the README: the browser tests save each page as they pass it.
+screenshots: system-test deps axe
+	SOHOA_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/api/web
 
 bench: system-test deps
 	$(PY) bench/ocr_throughput.py

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.limits import BodySizeLimit
@@ -15,8 +16,11 @@ from api.routers import (
     catalogs,
     coding,
     documents,
+    document_pages,
     dossiers,
+    first_start,
     owners,
+    procedure_list,
     records,
     results,
     reuse,
@@ -49,6 +53,9 @@ def create_app(settings: Settings, open_services: Callable[[], Services]) -> Fas
     app.include_router(admin_dead_letters.router)
     app.include_router(reuse.router)
     app.include_router(owners.router)
+    for module in (first_start, procedure_list, document_pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["ops"])
     def health() -> dict[str, str]:
