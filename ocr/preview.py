@@ -13,10 +13,13 @@ MAX_WIDTH = 2000
 def page_png(pdf: bytes, number: int, width: int) -> bytes:
     """Page ``number`` (1-based) of ``pdf`` rendered ``width`` pixels wide (capped at MAX_WIDTH).
 
-    Raises IndexError for a page the PDF does not have."""
+    Raises IndexError for a page the PDF does not have, ValueError for bytes PDFium cannot read."""
     width = max(200, min(width, MAX_WIDTH))
     with PDFIUM_LOCK:  # PDFium is not thread-safe
-        document = pdfium.PdfDocument(pdf)
+        try:
+            document = pdfium.PdfDocument(pdf)
+        except pdfium.PdfiumError as exc:
+            raise ValueError(f"unreadable PDF: {exc}") from exc
         try:
             if not 1 <= number <= len(document):
                 raise IndexError(number)

@@ -13,7 +13,7 @@ from catalog.audit import Actor, record
 from catalog.documents import get_document
 from catalog.owners import owner_ref
 from catalog.users import Role
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound, Unavailable
 from ocr.preview import page_png
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
@@ -46,4 +46,7 @@ async def page_image(document_id: str, number: Annotated[int, Path(ge=1, le=10_0
         png = await run_in_threadpool(page_png, pdf, number, width)
     except IndexError:
         raise NotFound("page_not_found", "Không có trang này trong bản PDF.") from None
+    except ValueError:
+        raise Unavailable("pdf_unreadable", "Không đọc được bản PDF của tài liệu. Báo quản trị viên kiểm tra "
+                                            "toàn vẹn tệp lưu trữ.") from None
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})

@@ -2,9 +2,17 @@
 first start, and axe-core on every page."""
 from __future__ import annotations
 
+import re
+
+import pdfplumber
 import pytest
 
 from tests.api.browser import browser_page, check_page, chromium, live, log_in  # noqa: F401
+from tests.api.test_coding_api import BIRTH_CERTIFICATE
+from tests.conftest import OWNER_ID, open_dossier, wait_document
+from tests.records.conftest import Archive
+from tests.render import encode, render_lines
+from tests.reuse.conftest import paper
 
 pytestmark = pytest.mark.browser
 
@@ -31,3 +39,127 @@ def test_every_page_is_accessible_and_keeps_its_url(browser_page, live):
         page.locator(f"#tab-{tab}").click()
         page.wait_for_load_state("networkidle")
         check_page(page, f"archive-{tab}")
+
+
+DECLARATION = [
+    "BẢO HIỂM XÃ HỘI VIỆT NAM",
+    "TỜ KHAI THAM GIA, ĐIỀU CHỈNH THÔNG TIN BẢO HIỂM XÃ HỘI, BẢO HIỂM Y TẾ",
+    "Mẫu TK1-TS",
+    "Họ và tên: Nguyễn Văn Đức",
+    f"Số định danh cá nhân: {OWNER_ID}",
+    "Mã số BHXH: 0123456789",
+    "Nội dung điều chỉnh: ngày tháng năm sinh",
+]
+
+
+def approved_birth_certificate(live) -> tuple[str, str]:
+    """The citizen's birth certificate, digitized for an earlier dossier and approved (no OCR needed)."""
+    archive = Archive(live.client("counter1"))
+    earlier = archive.dossier(resolved=None)
+    return earlier, paper(archive, earlier, "HT01")
+
+
+@pytest.mark.slow
+def test_counter_reuses_a_paper_uploads_a_scan_and_finishes(browser_page, live, tmp_path):
+    earlier, birth = approved_birth_certificate(live)
+    scan = tmp_path / "to-khai-tk1-ts.png"
+    scan.write_bytes(encode(render_lines(DECLARATION, dpi=200, font_pt=12), "PNG"))
+    page = browser_page
+    log_in(page, "counter1", "/login?next=/")
+
+    # 1. The procedure by words of its name without diacritics, picked with the keyboard.
+    page.get_by_label("Tìm theo tên hoặc mã thủ tục").fill("dieu chinh thong tin")
+    page.get_by_role("option", name="1.000123").wait_for()
+    page.get_by_label("Tìm theo tên hoặc mã thủ tục").press("Enter")
+    page.get_by_text("Đã chọn 1.000123").wait_for()
+
+    # 2. The citizen by personal ID: who they are and what the archive holds.
+    page.get_by_label("Số định danh (12 số) hoặc mã số BHXH (10 số)").fill(OWNER_ID)
+    page.get_by_label("Số định danh (12 số) hoặc mã số BHXH (10 số)").press("Enter")
+    page.locator("#citizen-info").get_by_text("Nguyễn Văn Đức").wait_for()
+    assert "1 giấy tờ đã duyệt dùng lại được" in page.locator("#citizen-info").inner_text()
+
+    # 3. The checklist: the birth certificate offered where it fits, reused with one click.
+    page.get_by_role("button", name="Mở hồ sơ").click()
+    code = page.locator("#dossier-code").inner_text()
+    birth_row = page.locator('tr[id="item-1.000123.TP04"]')
+    declaration_row = page.locator('tr[id="item-1.000123.TP01"]')
+    assert "missing" in declaration_row.get_attribute("class")  # mandatory, nothing yet: red
+    assert "Còn thiếu (bắt buộc)" in declaration_row.inner_text()
+    birth_row.get_by_role("button", name="Đã có — dùng lại").click()
+    birth_row.get_by_text(f"Đã dùng lại").wait_for()
+    assert f"từ hồ sơ {earlier}" in birth_row.inner_text()
+
+    # 4. The declaration scanned into its own checklist item: uploading → OCR page k/n → done.
+    declaration_row.get_by_label("Chọn tệp quét cho: Tờ khai").set_input_files(scan)
+    declaration_row.get_by_text("Đang nhận dạng trang").wait_for()
+    declaration_row.get_by_text("Xong (1 trang)").wait_for(timeout=180_000)
+    assert "missing" not in declaration_row.get_attribute("class")
+    assert "độ tin cậy" in declaration_row.locator(".type-proposal").inner_text()
+    declaration_row.get_by_label("Loại giấy tờ").select_option("BH01")
+    declaration_row.get_by_role("button", name="Xác nhận loại").click()
+    declaration_row.get_by_text("(đã xác nhận)").wait_for()
+    check_page(page, "counter-checklist")
+
+    # 5. Finish: the due date, and the receipt (the register's PDF, or a clear message until it exists).
+    page.get_by_role("button", name="Hoàn tất tiếp nhận").click()
+    due = page.locator("#due-date")
+    due.wait_for()
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", due.inner_text()), due.inner_text()
+    receipt = live.client("counter1").get(f"/api/v1/dossiers/{code}/receipt")
+    if receipt.status_code == 404 and receipt.json()["code"] == "not_found":
+        page.get_by_role("button", name="In phiếu tiếp nhận").click()
+        page.locator("#receipt-msg").get_by_text("chưa có chức năng in phiếu tiếp nhận").wait_for()
+        assert code in page.locator("#receipt-msg").inner_text()
+    else:
+        with page.expect_download() as download:
+            page.get_by_role("button", name="In phiếu tiếp nhận").click()
+        with pdfplumber.open(download.value.path()) as pdf:
+            assert code in "".join(p.extract_text() or "" for p in pdf.pages)
+    check_page(page, "counter-finished")
+
+    # What the page did is what the API holds.
+    dossier = live.client("counter1").get(f"/api/v1/dossiers/{code}").json()
+    by_component = {c["component_code"]: c for c in dossier["components"]}
+    assert by_component["1.000123.TP04"]["reused"] and by_component["1.000123.TP04"]["document"]["id"] == birth
+    uploaded = live.client("counter1").get(by_component["1.000123.TP01"]["document"]["links"]["self"]).json()
+    assert uploaded["record"]["type_status"] == "confirmed" and uploaded["document_type_code"] == "BH01"
+
+
+@pytest.mark.slow
+def test_handler_finds_a_paper_without_diacritics_reads_it_and_approves(browser_page, live):
+    counter = live.client("counter1")
+    dossier = open_dossier(counter, procedure="1.000457", full_name="Nguyễn Văn Đức")
+    scan = encode(render_lines(BIRTH_CERTIFICATE, dpi=200, font_pt=12), "PNG")
+    r = counter.post(f"/api/v1/dossiers/{dossier['code']}/components", data={"component_code": "1.000457.TP02"},
+                     files={"files": ("giay-khai-sinh.png", scan, "image/png")})
+    assert r.status_code == 202, r.text
+    document = wait_document(counter, r.json()["documents"][0]["id"], timeout=180)
+    assert document["status"] == "ready" and document["record"]["review_status"] == "pending"
+
+    page = browser_page
+    log_in(page, "handler1", "/login?next=/search")
+    page.get_by_label("Từ khoá").fill("nguyen van duc tien kien")
+    page.get_by_label("Từ khoá").press("Enter")
+    hit = page.locator(".hit").first
+    hit.wait_for()
+    assert hit.locator("mark").count() > 0  # highlighted words, diacritics restored from the text
+    assert "Tiên Kiên" in hit.inner_text() or "TIÊN KIÊN" in hit.inner_text()
+    check_page(page, "search-results")
+
+    hit.locator("a.open-doc").click()
+    page.locator("#page-label").get_by_text("Trang 1/1").wait_for()
+    page.wait_for_function("() => document.getElementById('page-image').naturalWidth > 0")
+    assert abs(page.evaluate("() => document.getElementById('page-image').naturalWidth") - 900) <= 1
+    assert "GIẤY KHAI SINH" in page.locator("#page-text").inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Tải PDF tìm kiếm được").click()
+    assert download.value.suggested_filename == "giay-khai-sinh.pdf"
+    assert open(download.value.path(), "rb").read(5) == b"%PDF-"
+
+    page.get_by_role("button", name="Không đạt").click()  # a rejection needs its reason
+    page.locator("#viewer-msg").get_by_text("Ghi rõ lý do không đạt.").wait_for()
+    page.get_by_role("button", name="Duyệt — đạt").click()
+    page.locator("#review-status").get_by_text("đã duyệt").wait_for()
+    check_page(page, "search-viewer")
+    assert counter.get(f"/api/v1/documents/{document['id']}").json()["record"]["reviewed_by"] == "handler1"
