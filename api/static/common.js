@@ -39,7 +39,6 @@ class ApiError extends Error {
     if (Array.isArray(body.details) && body.details.length && body.code === "invalid_request") {
       message += " (" + body.details.map((d) => d.field || "?").join(", ") + ")";
     }
-    if (body.refused) message += " " + body.refused.map((r) => `${r.document_id}: ${r.message}`).join("; ");
     super(message);
     this.status = status; this.code = body.code; this.body = body;
   }

@@ -3,6 +3,8 @@ first start, and axe-core on every page."""
 from __future__ import annotations
 
 import re
+from datetime import date
+from pathlib import Path
 
 import pdfplumber
 import pytest
@@ -15,6 +17,7 @@ from tests.render import encode, render_lines
 from tests.reuse.conftest import paper
 
 pytestmark = pytest.mark.browser
+SAMPLE_PROCEDURES = Path(__file__).resolve().parents[2] / "catalog" / "data" / "sample" / "procedures.csv"
 
 
 def test_every_page_is_accessible_and_keeps_its_url(browser_page, live):
@@ -163,3 +166,48 @@ def test_handler_finds_a_paper_without_diacritics_reads_it_and_approves(browser_
     page.locator("#review-status").get_by_text("đã duyệt").wait_for()
     check_page(page, "search-viewer")
     assert counter.get(f"/api/v1/documents/{document['id']}").json()["record"]["reviewed_by"] == "handler1"
+
+
+def test_archivist_imports_a_catalog_change_after_a_dry_run_and_a_hold_stops_disposal(browser_page, live, tmp_path):
+    archive = Archive(live.client("counter1"))
+    held = archive.document(archive.dossier(resolved=date(2015, 3, 1)))  # NT01: due for disposal since 2020
+    rows = SAMPLE_PROCEDURES.read_text(encoding="utf-8").replace(
+        "Giải quyết hưởng chế độ ốm đau,Chính sách BHXH,6", "Giải quyết hưởng chế độ ốm đau,Chính sách BHXH,5")
+    changed = tmp_path / "procedures.csv"
+    changed.write_text(rows + "1.000999,Thủ tục thử nghiệm của đơn vị,Chính sách BHXH,3\n", encoding="utf-8")
+    archivist = live.client("archivist1")
+    versions = len(archivist.get("/api/v1/admin/catalogs").json())
+
+    page = browser_page
+    log_in(page, "archivist1")
+    assert page.url.endswith("/archive#catalog")
+    page.get_by_label("Bảng").select_option("procedures")
+    page.get_by_label("Nhãn phiên bản mới").fill("2026-12-thu")
+    page.get_by_label("Tệp CSV").set_input_files(changed)
+    page.get_by_role("button", name="Chạy thử (xem thay đổi)").click()
+    page.locator("#catalog-msg").get_by_text("Chạy thử — chưa ghi gì").wait_for()
+    diff = page.locator("#catalog-diff").inner_text()
+    assert "+ 1.000999" in diff and "~ 1.000456: processing_days: 6 → 5" in diff, diff
+    assert len(archivist.get("/api/v1/admin/catalogs").json()) == versions  # nothing written
+    check_page(page, "archive-catalog-dry-run")
+    page.get_by_role("button", name="Nhập thật").click()
+    page.locator("#catalog-msg").get_by_text("Đã nhập phiên bản 2026-12-thu").wait_for()
+    assert live.client(None).get("/api/v1/catalog/procedures?q=1.000999").json()["procedures"][0]["processing_days"] == 3
+
+    page.get_by_role("tab", name="Tạm giữ").click()
+    page.get_by_label("Phạm vi").select_option("document")
+    page.get_by_label("Số định danh / mã hồ sơ / mã tài liệu").fill(held)
+    page.get_by_label("Lý do (số văn bản, vụ việc)").fill("Công văn 15/TA-HS của Toà án nhân dân huyện")
+    page.get_by_role("button", name="Đặt tạm giữ").click()
+    page.locator("#holds-msg").get_by_text("Đã đặt lệnh tạm giữ số").wait_for()
+    assert held in page.locator("#holds").inner_text()
+    check_page(page, "archive-holds")
+
+    page.get_by_role("tab", name="Huỷ tài liệu").click()
+    page.get_by_label("Mã tài liệu đề xuất huỷ (mỗi dòng một mã)").fill(held)
+    page.get_by_role("button", name="Đề xuất huỷ").click()
+    refusal = page.locator("#disposal-msg[role=alert]")
+    refusal.get_by_text("đang bị tạm giữ").wait_for()
+    assert held in refusal.inner_text()
+    assert archivist.get("/api/v1/admin/disposal/batches").json() == []
+    check_page(page, "archive-disposal-refused")
