@@ -9,7 +9,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from tests.api.browser import browser_page, check_page, chromium, live, log_in  # noqa: F401
+from tests.api.browser import browser_page, check_page, chromium, live, log_in, serve  # noqa: F401
 from tests.api.test_coding_api import BIRTH_CERTIFICATE
 from tests.conftest import OWNER_ID, open_dossier, wait_document
 from tests.records.conftest import Archive
@@ -211,3 +211,32 @@ def test_archivist_imports_a_catalog_change_after_a_dry_run_and_a_hold_stops_dis
     assert held in refusal.inner_text()
     assert archivist.get("/api/v1/admin/disposal/batches").json() == []
     check_page(page, "archive-disposal-refused")
+
+
+def test_first_start_setup_link_makes_the_first_administrator(chromium, settings):
+    from catalog.first_admin import issue_setup_token
+
+    for live in serve(settings, users=False):
+        with live.services.db.session() as s:
+            secret = issue_setup_token(s, settings.data_dir)
+        context = chromium.new_context(viewport={"width": 1024, "height": 768}, base_url=live.url, bypass_csp=True)
+        page = context.new_page()
+        page.goto("/login")
+        page.get_by_text("Chưa có quản trị viên").wait_for()
+        page.goto(f"/setup#token={secret}")
+        check_page(page, "setup")
+        page.get_by_label("Họ và tên").fill("Trần Văn Quản")
+        page.get_by_label("Mật khẩu (ít nhất 10 ký tự)").fill("mat-khau-quan-tri")
+        page.get_by_label("Nhập lại mật khẩu").fill("mat-khau-quan-trj")
+        page.get_by_role("button", name="Tạo quản trị viên").click()
+        page.locator("#setup-msg").get_by_text("không khớp").wait_for()
+        page.get_by_label("Nhập lại mật khẩu").fill("mat-khau-quan-tri")
+        page.get_by_role("button", name="Tạo quản trị viên").click()
+        page.wait_for_url("**/archive#users")
+        page.locator("#users").get_by_text("Trần Văn Quản").wait_for()  # signed in as the new administrator
+        page.goto(f"/setup#token={secret}")  # the link is spent
+        page.get_by_label("Mật khẩu (ít nhất 10 ký tự)").fill("mat-khau-khac-nua")
+        page.get_by_label("Nhập lại mật khẩu").fill("mat-khau-khac-nua")
+        page.get_by_role("button", name="Tạo quản trị viên").click()
+        page.locator("#setup-msg").get_by_text("đã được dùng").wait_for()
+        context.close()
