@@ -33,6 +33,13 @@ document.addEventListener("click", (e) => {
   guarded(null, "work-msg", () => show(a.dataset.code));
 });
 
+$("code-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const code = $("d-code").value.trim();
+  if (!code) { say("work-msg", "Nhập mã hồ sơ.", "err"); return; }
+  guarded($("d-open"), "work-msg", () => show(code));
+});
+
 async function show(code) {
   const d = await api(`/api/v1/dossiers/${encodeURIComponent(code)}`);
   current = d;
@@ -41,8 +48,46 @@ async function show(code) {
   $("dossier-body").innerHTML = `<p>${esc(d.procedure_name)} · ${esc(d.owner ? d.owner.full_name || "" : "")} · ` +
     `tiếp nhận ${fmtDate(d.received_at, true)} · hẹn trả ${fmtDate(d.due_at)} · ${esc(STATES[d.status] || d.status)}</p>` +
     `<ul>${d.components.map((c) => `<li>${esc(c.component_code || "")}: ${esc(c.document.filename)}${c.reused ? " (dùng lại)" : ""}</li>`).join("")}</ul>`;
+  const procedure = await api(`/api/v1/catalog/procedures/${encodeURIComponent(d.procedure_code)}`);
+  $("r-code").innerHTML = procedure.results.map((r) => `<option value="${esc(r.code)}">${esc(r.code)} — ${esc(r.name)}</option>`).join("");
+  await showResults();
   $("h-dossier").focus();
 }
+
+async function showResults() {
+  const rows = await api(`/api/v1/dossiers/${encodeURIComponent(current.code)}/results`);
+  $("results").innerHTML = rows.length ? `<table><thead><tr><th scope="col">Mã kết quả</th><th scope="col">Số, ký hiệu</th>` +
+    `<th scope="col">Ngày ký</th><th scope="col">Mã số hoá</th><th scope="col">Trả cho công dân</th></tr></thead><tbody>` +
+    rows.map((r) => `<tr><td>${esc(r.result_code)}</td><td>${esc(r.document_number || "")}</td><td>${fmtDate(r.issue_date)}</td>` +
+      `<td>${esc(r.digitization_code || "")}</td><td>${r.handed_over_at ? `${fmtDate(r.handed_over_at, true)} (${esc(r.handed_over_by)})`
+        : `<button type="button" class="small handover" data-id="${r.id}">Đã trả kết quả</button>`}</td></tr>`).join("") + "</tbody></table>"
+    : `<p class="muted">Chưa có kết quả.</p>`;
+}
+
+$("result-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  guarded($("r-attach"), "result-msg", async () => {
+    const file = $("r-file").files[0];
+    if (!file) throw new Error("Chọn tệp kết quả.");
+    const form = new FormData();
+    form.append("file", file); form.append("result_code", $("r-code").value);
+    if ($("r-number").value.trim()) form.append("document_number", $("r-number").value.trim());
+    const issued = parseDate($("r-issued").value, "Ngày ký");
+    if (issued) form.append("issue_date", issued);
+    await api(`/api/v1/dossiers/${encodeURIComponent(current.code)}/results`, {method: "POST", form});
+    $("r-file").value = "";
+    say("result-msg", "Đã đính kèm kết quả; bản số hoá đang được xử lý.");
+    await showResults();
+  });
+});
+document.addEventListener("click", (e) => {
+  const b = e.target.closest("button.handover");
+  if (!b) return;
+  guarded(b, "result-msg", async () => {
+    await api(`/api/v1/dossiers/${encodeURIComponent(current.code)}/results/${b.dataset.id}/handover`, {method: "POST"});
+    say("result-msg", "Đã ghi nhận trả kết quả cho công dân."); await showResults();
+  });
+});
 
 $("t-go").addEventListener("click", (e) => guarded(e.target, "dossier-msg", async () => {
   const action = $("t-action").value, reason = $("t-reason").value.trim() || null;

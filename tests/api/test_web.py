@@ -2,6 +2,7 @@
 first start, and axe-core on every page."""
 from __future__ import annotations
 
+import base64
 import re
 from datetime import date
 from pathlib import Path
@@ -34,6 +35,11 @@ def test_every_page_is_accessible_and_keeps_its_url(browser_page, live):
     log_in(page, "admin1", page.url)
     assert page.url == live.url + "/"
     check_page(page, "counter")
+    for width, height in ((800, 1280), (1280, 800)):  # a tablet upright and on its side: nothing runs off the side
+        page.set_viewport_size({"width": width, "height": height})
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    check_page(page, "counter-tablet")
+    page.set_viewport_size({"width": 1366, "height": 768})
     page.goto("/search")
     page.locator("#f-type option").nth(1).wait_for(state="attached")
     check_page(page, "search")
@@ -52,6 +58,15 @@ DECLARATION = [
     f"Số định danh cá nhân: {OWNER_ID}",
     "Mã số BHXH: 0123456789",
     "Nội dung điều chỉnh: ngày tháng năm sinh",
+]
+
+ID_CARD = [
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "CĂN CƯỚC CÔNG DÂN",
+    f"Số / No.: {OWNER_ID}",
+    "Họ và tên / Full name: NGUYỄN VĂN ĐỨC",
+    "Ngày sinh / Date of birth: 12/03/2003",
+    "Quê quán: Tiên Kiên, Lâm Thao, Phú Thọ",
 ]
 
 
@@ -104,6 +119,20 @@ def test_counter_reuses_a_paper_uploads_a_scan_and_finishes(browser_page, live, 
     declaration_row.get_by_text("(đã xác nhận)").wait_for()
     check_page(page, "counter-checklist")
 
+    # 4b. An ID card dragged onto its item; finishing waits until a person confirmed its type.
+    id_card = page.evaluate_handle("""([name, b64]) => {
+        const data = new DataTransfer(), bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        data.items.add(new File([bytes], name, {type: "image/png"}));
+        return data; }""", ["the-can-cuoc.png", base64.b64encode(encode(render_lines(ID_CARD, dpi=200, font_pt=12), "PNG")).decode()])
+    id_row = page.locator('tr[id="item-1.000123.TP03"]')
+    id_row.locator(".drop").dispatch_event("drop", {"dataTransfer": id_card})
+    id_row.get_by_text("Xong (1 trang)").wait_for(timeout=180_000)
+    page.get_by_role("button", name="Hoàn tất tiếp nhận").click()
+    page.locator("#finish-box").get_by_text("Xác nhận loại giấy tờ cho: the-can-cuoc.png").wait_for()
+    id_row.get_by_label("Loại giấy tờ").select_option("NT01")
+    id_row.get_by_role("button", name="Xác nhận loại").click()
+    id_row.get_by_text("(đã xác nhận)").wait_for()
+
     # 5. Finish: the due date, and the receipt (the register's PDF, or a clear message until it exists).
     page.get_by_role("button", name="Hoàn tất tiếp nhận").click()
     due = page.locator("#due-date")
@@ -130,7 +159,7 @@ def test_counter_reuses_a_paper_uploads_a_scan_and_finishes(browser_page, live, 
 
 
 @pytest.mark.slow
-def test_handler_finds_a_paper_without_diacritics_reads_it_and_approves(browser_page, live):
+def test_handler_finds_a_paper_without_diacritics_reads_it_approves_and_attaches_a_result(browser_page, live, tmp_path):
     counter = live.client("counter1")
     dossier = open_dossier(counter, procedure="1.000457", full_name="Nguyễn Văn Đức")
     scan = encode(render_lines(BIRTH_CERTIFICATE, dpi=200, font_pt=12), "PNG")
@@ -166,6 +195,29 @@ def test_handler_finds_a_paper_without_diacritics_reads_it_and_approves(browser_
     page.locator("#review-status").get_by_text("đã duyệt").wait_for()
     check_page(page, "search-viewer")
     assert counter.get(f"/api/v1/documents/{document['id']}").json()["record"]["reviewed_by"] == "handler1"
+
+    # The dossier: the worklist (once the register serves it), the dossier page, a result attached.
+    page.goto("/dossiers")
+    if live.client("handler1").get("/api/v1/dossiers").status_code == 405:  # the register is not there yet
+        page.locator("#work-msg").get_by_text("Máy chủ chưa có sổ theo dõi hồ sơ").wait_for()
+    else:
+        page.locator("#worklist").get_by_text(dossier["code"]).wait_for()
+    check_page(page, "dossiers")
+    page.get_by_label("Mở hồ sơ theo mã").fill(dossier["code"])
+    page.get_by_label("Mở hồ sơ theo mã").press("Enter")
+    page.get_by_role("heading", name=f"Hồ sơ {dossier['code']}").wait_for()
+    result = tmp_path / "danh-sach-c70a.png"
+    result.write_bytes(encode(render_lines(["DANH SÁCH GIẢI QUYẾT HƯỞNG CHẾ ĐỘ THAI SẢN", "Mẫu C70a-HD"]), "PNG"))
+    page.get_by_label("Mã kết quả").select_option("1.000457.KQ01")
+    page.get_by_label("Số, ký hiệu").fill("15/QĐ-BHXH")
+    page.get_by_label("Ngày ký (dd/mm/yyyy)").fill("25/11/2026")
+    page.get_by_label("Tệp kết quả đã ký (PDF hoặc ảnh quét)").set_input_files(result)
+    page.get_by_role("button", name="Đính kèm kết quả").click()
+    page.locator("#results").get_by_text("15/QĐ-BHXH").wait_for()
+    assert "25/11/2026" in page.locator("#results").inner_text()
+    check_page(page, "dossier-page")
+    [attached] = counter.get(f"/api/v1/dossiers/{dossier['code']}/results").json()
+    assert attached["result_code"] == "1.000457.KQ01" and attached["issue_date"] == "2026-11-25"
 
 
 def test_archivist_imports_a_catalog_change_after_a_dry_run_and_a_hold_stops_disposal(browser_page, live, tmp_path):
