@@ -148,6 +148,11 @@ submit("batch-form", "batch-propose", "disposal-msg", async () => {
   say("disposal-msg", `Đã đề xuất đợt huỷ ${b.code} (${b.items.length} tài liệu), chờ người khác duyệt.`);
   loaders.disposal();
 });
+on("batch-fill", "click", (e) => guarded(e.target, "disposal-msg", async () => {
+  const due = (await api("/api/v1/admin/retention/due?limit=500")).items.filter((d) => !d.held_by.length);
+  $("batch-docs").value = due.map((d) => d.document_id).join("\n");
+  say("disposal-msg", `${due.length} tài liệu đã hết thời hạn bảo quản và không bị tạm giữ.`, due.length ? "ok" : "info");
+}));
 document.addEventListener("click", (e) => {
   const b = e.target.closest("button.batch");
   if (!b) return;

@@ -74,7 +74,7 @@ async function lookUp() {
     const papers = await api(`/api/v1/owners/${code}/reusable`);
     state.owner = {code, known: true, detail: owner};
     if (owner.full_name) $("full-name").value = owner.full_name;
-    const items = papers.map((d) => `<li>${esc(d.document_type ? d.document_type.name : d.filename)}` +
+    const items = papers.map((d) => `<li>${esc(typeName(d.document_type_code) || d.filename)}` +
       `${d.record.digitization_code ? " · " + esc(d.record.digitization_code) : ""}` +
       `${d.record.valid_until ? " · hiệu lực đến " + fmtDate(d.record.valid_until) : ""}</li>`).join("");
     $("citizen-info").className = "msg"; $("citizen-info").removeAttribute("role");
@@ -102,7 +102,6 @@ $("open").addEventListener("click", () => guarded($("open"), "open-msg", async (
   say("open-msg", `Đã mở hồ sơ ${d.code}.`);
   $("dossier-head").innerHTML = `Hồ sơ <strong id="dossier-code">${esc(d.code)}</strong> — ${esc(d.procedure_name)}. ` +
     `Tiếp nhận ${fmtDate(d.received_at, true)}.`;
-  if (!state.types.length) state.types = (await api("/api/v1/catalog/document-types")).document_types;
   drawChecklist(d.checklist);
   $("finish").hidden = false;
   const first = document.querySelector("#checklist button, #checklist input");
@@ -295,4 +294,7 @@ document.addEventListener("click", (e) => {
   });
 });
 
-signedIn().catch((e) => say("procedure-picked", e.message, "err"));
+const typeName = (code) => (state.types.find((t) => t.code === code) || {}).name || code;
+
+signedIn().then(async () => { state.types = (await api("/api/v1/catalog/document-types")).document_types; })
+  .catch((e) => say("procedure-picked", e.message, "err"));

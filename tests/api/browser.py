@@ -140,4 +140,4 @@ def check_page(page, name: str) -> None:
     assert not problems, f"{name}: {problems}"
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
