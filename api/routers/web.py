@@ -21,8 +21,8 @@ templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 
 # No inline script may run: every script is a file under /static, so injected markup cannot execute.
-POLICY = ("default-src 'self'; img-src 'self' blob: data:; object-src 'none'; frame-src 'self' blob:; "
-          "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+POLICY = ("default-src 'self'; img-src 'self' blob: data:; object-src 'none'; base-uri 'none'; "
+          "form-action 'self'; frame-ancestors 'none'")
 
 PAGES = {
     "counter": "Tiếp nhận hồ sơ",

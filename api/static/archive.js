@@ -94,8 +94,8 @@ submit("rule-form", "rule-save", "retention-msg", async () => {
   const body = years ? {years: +years, event: $("rule-event").value} : {years: "permanent"};
   body.basis = $("rule-basis").value.trim() || null;
   await api(`/api/v1/admin/retention/rules/${encodeURIComponent(code)}`, {method: "PUT", json: body});
+  await loaders.retention();
   say("retention-msg", `Đã lưu thời hạn bảo quản cho ${code}.`);
-  loaders.retention();
 });
 on("due-load", "click", (e) => guarded(e.target, "retention-msg", async () => {
   const page = await api("/api/v1/admin/retention/due?limit=100");
@@ -115,8 +115,8 @@ submit("hold-form", "hold-place", "holds-msg", async () => {
   const ref = $("hold-ref").value.trim(), reason = $("hold-reason").value.trim();
   if (!ref || !reason) throw new Error("Nhập đối tượng và lý do tạm giữ.");
   const h = await api("/api/v1/admin/holds", {method: "POST", json: {scope: $("hold-scope").value, ref, reason}});
+  await loaders.holds();
   say("holds-msg", `Đã đặt lệnh tạm giữ số ${h.id}.`);
-  loaders.holds();
 });
 document.addEventListener("click", (e) => {
   const b = e.target.closest("button.release");
@@ -125,28 +125,30 @@ document.addEventListener("click", (e) => {
   if (!reason) return;
   guarded(b, "holds-msg", async () => {
     await api(`/api/v1/admin/holds/${b.dataset.id}/release`, {method: "POST", json: {reason}});
-    say("holds-msg", `Đã gỡ lệnh tạm giữ số ${b.dataset.id}.`); loaders.holds();
+    await loaders.holds();
+    say("holds-msg", `Đã gỡ lệnh tạm giữ số ${b.dataset.id}.`);
   });
 });
 
 /* ---- disposal batches: propose → review (approve/reject, by another person) → execute → certificate ---- */
 loaders.disposal = () => guarded(null, "disposal-msg", async () => {
   const batches = await api("/api/v1/admin/disposal/batches");
-  $("batches").innerHTML = table(["Đợt", "Trạng thái", "Số tài liệu", "Đề xuất", "Quyết định", ""], batches.map((b) => {
-    const act = (cls, label) => `<button type="button" class="small batch ${cls}" data-id="${b.id}" data-act="${cls}">${label}</button> `;
+  $("batches").innerHTML = table(["Đợt", "Trạng thái", "Đề xuất", "Quyết định", ""], batches.map((b) => {
+    const act = (cls, label) => `<button type="button" class="small batch ${cls}" data-id="${b.id}" data-code="${esc(b.code)}" data-act="${cls}">${label}</button> `;
     const actions = b.state === "proposed" ? act("approve", "Duyệt") + act("reject", "Từ chối")
       : b.state === "approved" || b.state === "executing" ? act("execute", "Thực hiện huỷ")
       : b.state === "completed" ? act("certificate", "Biên bản huỷ (PDF)") : "";
-    return [esc(b.code), esc(BATCH[b.state] || b.state), b.items.length, `${esc(b.proposed_by)}, ${fmtDate(b.proposed_at, true)}`,
-      b.decided_by ? `${esc(b.decided_by)}: ${esc(b.decision_note || "")}` : "", actions];
+    return [esc(b.code), esc(BATCH[b.state] || b.state), `${esc(b.proposed_by)}, ${fmtDate(b.proposed_at, true)}`,
+      b.decided_by ? `${esc(b.decided_by)}: ${esc(b.decision_note || "")}` : "", act("items secondary", "Tài liệu") + actions];
   }));
 });
+const ITEM = {pending: "chờ huỷ", purged: "đang huỷ", destroyed: "đã huỷ", withheld: "giữ lại"};
 submit("batch-form", "batch-propose", "disposal-msg", async () => {
   const ids = $("batch-docs").value.split(/[\s,;]+/).filter(Boolean);
   if (!ids.length) throw new Error("Nhập ít nhất một mã tài liệu.");
   const b = await api("/api/v1/admin/disposal/batches", {method: "POST", json: {document_ids: ids, note: $("batch-note").value.trim() || null}});
+  await loaders.disposal();
   say("disposal-msg", `Đã đề xuất đợt huỷ ${b.code} (${b.items.length} tài liệu), chờ người khác duyệt.`);
-  loaders.disposal();
 });
 on("batch-fill", "click", (e) => guarded(e.target, "disposal-msg", async () => {
   const due = (await api("/api/v1/admin/retention/due?limit=500")).items.filter((d) => !d.held_by.length);
@@ -158,12 +160,18 @@ document.addEventListener("click", (e) => {
   if (!b) return;
   const id = b.dataset.id, act = b.dataset.act;
   guarded(b, "disposal-msg", async () => {
-    if (act === "certificate") { await openFile(`/api/v1/admin/disposal/batches/${id}/certificate`); return; }
+    if (act === "items secondary") {
+      const batch = await api(`/api/v1/admin/disposal/batches/${id}`);
+      $("batch-items").innerHTML = `<h3>Tài liệu của đợt ${esc(batch.code)}</h3>` + table(["Tài liệu", "Hết hạn", "Tình trạng", "Lý do"],
+        batch.items.map((i) => [`<code>${esc(i.document_id)}</code>`, fmtDate(i.due_on), esc(ITEM[i.state] || i.state), esc(i.reason || "")]));
+      return;
+    }
+    if (act === "certificate") { await openFile(`/api/v1/admin/disposal/batches/${id}/certificate`, `bien-ban-huy-${b.dataset.code}.pdf`); return; }
     if (act === "execute" && !confirm("Huỷ vĩnh viễn các tài liệu của đợt này?")) return;
     const json = act === "execute" ? undefined : {note: prompt(act === "approve" ? "Ý kiến phê duyệt:" : "Lý do từ chối:") || null};
     const out = await api(`/api/v1/admin/disposal/batches/${id}/${act}`, {method: "POST", json});
+    await loaders.disposal();
     say("disposal-msg", `Đợt ${out.code}: ${BATCH[out.state] || out.state}.`);
-    loaders.disposal();
   });
 });
 
@@ -224,7 +232,8 @@ submit("user-form", "user-create", "users-msg", async () => {
   const u = await api("/api/v1/admin/users", {method: "POST", json: {username: $("u-name").value.trim(), full_name: $("u-full").value.trim() || null,
     role: $("u-role").value, office_code: $("u-office").value.trim(), password: $("u-pass").value}});
   $("u-pass").value = "";
-  say("users-msg", `Đã tạo tài khoản ${u.username}.`); loaders.users();
+  await loaders.users();
+  say("users-msg", `Đã tạo tài khoản ${u.username}.`);
 });
 async function showKeys(username) {
   const keys = await api(`/api/v1/admin/users/${encodeURIComponent(username)}/api-keys`);
@@ -263,7 +272,7 @@ loaders.dead = () => guarded(null, "dead-msg", async () => {
 });
 document.addEventListener("click", (e) => {
   const b = e.target.closest("button.retry");
-  if (b) guarded(b, "dead-msg", async () => { await api(`/api/v1/admin/dead-letters/${b.dataset.id}/retry`, {method: "POST"}); say("dead-msg", "Đã đưa lại vào hàng đợi."); loaders.dead(); });
+  if (b) guarded(b, "dead-msg", async () => { await api(`/api/v1/admin/dead-letters/${b.dataset.id}/retry`, {method: "POST"}); await loaders.dead(); say("dead-msg", "Đã đưa lại vào hàng đợi."); });
 });
 
 signedIn().then(() => {

@@ -32,12 +32,21 @@ function toLogin(message) {
   location.assign(`/login?next=${next}` + (message ? `&why=${encodeURIComponent(message)}` : ""));
 }
 
+/** Field names of validation errors, as the forms label them. */
+const FIELD_NAMES = {username: "tên đăng nhập", password: "mật khẩu", office_code: "mã đơn vị", full_name: "họ và tên",
+  reason: "lý do", ref: "đối tượng", note: "ghi chú", name: "tên", years: "số năm", event: "tính từ",
+  document_ids: "mã tài liệu", code: "mã", version: "nhãn phiên bản", file: "tệp", files: "tệp",
+  effective_from: "ngày hiệu lực", issue_date: "ngày ký", result_code: "mã kết quả", document_number: "số, ký hiệu",
+  procedure_code: "mã thủ tục", personal_id: "số định danh", social_insurance_code: "mã số BHXH", q: "từ khoá",
+  date_from: "từ ngày", date_to: "đến ngày", owner: "số định danh"};
+
 /** The API's {code, message}: the message is already Vietnamese; validation errors name their fields. */
 class ApiError extends Error {
   constructor(status, body) {
     let message = body.message || `Máy chủ trả lỗi ${status}.`;
     if (Array.isArray(body.details) && body.details.length && body.code === "invalid_request") {
-      message += " (" + body.details.map((d) => d.field || "?").join(", ") + ")";
+      const names = body.details.map((d) => { const last = String(d.field || "").split(".").pop(); return FIELD_NAMES[last] || last || "?"; });
+      message += " Kiểm tra: " + [...new Set(names)].join(", ") + ".";
     }
     super(message);
     this.status = status; this.code = body.code; this.body = body;
@@ -73,13 +82,12 @@ async function guarded(button, msg, action) {
   finally { if (button) button.disabled = false; }
 }
 
-/** Open a protected file (original, PDF, certificate) in a new tab, or save it under `name`. */
+/** Save a protected file (original, PDF, certificate, receipt) under `name`: the token cannot ride on a link. */
 async function openFile(url, name) {
   const r = await api(url, {raw: true});
   const href = URL.createObjectURL(await r.blob());
   const a = document.createElement("a");
-  a.href = href;
-  if (name) a.download = name; else a.target = "_blank";
+  a.href = href; a.download = name;
   document.body.appendChild(a); a.click(); a.remove();
   setTimeout(() => URL.revokeObjectURL(href), 60000);
 }

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+from playwright.sync_api import expect
 
 from tests.api.browser import browser_page, check_page, chromium, live, log_in, serve  # noqa: F401
 from tests.api.test_coding_api import BIRTH_CERTIFICATE
 from tests.conftest import OWNER_ID, open_dossier, wait_document
 from tests.records.conftest import Archive
+from tests import samples
 from tests.render import encode, render_lines
 from tests.reuse.conftest import paper
 
@@ -102,7 +104,7 @@ def test_counter_reuses_a_paper_uploads_a_scan_and_finishes(browser_page, live, 
     code = page.locator("#dossier-code").inner_text()
     birth_row = page.locator('tr[id="item-1.000123.TP04"]')
     declaration_row = page.locator('tr[id="item-1.000123.TP01"]')
-    assert "missing" in declaration_row.get_attribute("class")  # mandatory, nothing yet: red
+    expect(declaration_row).to_have_class(re.compile("missing"))  # mandatory, nothing yet: red
     assert "Còn thiếu (bắt buộc)" in declaration_row.inner_text()
     birth_row.get_by_role("button", name="Đã có — dùng lại").click()
     birth_row.get_by_text(f"Đã dùng lại").wait_for()
@@ -112,12 +114,20 @@ def test_counter_reuses_a_paper_uploads_a_scan_and_finishes(browser_page, live, 
     declaration_row.get_by_label("Chọn tệp quét cho: Tờ khai").set_input_files(scan)
     declaration_row.get_by_text("Đang nhận dạng trang").wait_for()
     declaration_row.get_by_text("Xong (1 trang)").wait_for(timeout=180_000)
-    assert "missing" not in declaration_row.get_attribute("class")
+    expect(declaration_row).not_to_have_class(re.compile("missing"))
     assert "độ tin cậy" in declaration_row.locator(".type-proposal").inner_text()
     declaration_row.get_by_label("Loại giấy tờ").select_option("BH01")
     declaration_row.get_by_role("button", name="Xác nhận loại").click()
     declaration_row.get_by_text("(đã xác nhận)").wait_for()
     check_page(page, "counter-checklist")
+
+    # 4a. A broken file is refused where it was put, in Vietnamese; nothing is filed.
+    broken = tmp_path / "hong.pdf"
+    broken.write_bytes(samples.corrupt_pdf())
+    book_row = page.locator('tr[id="item-1.000123.TP02"]')
+    book_row.get_by_label("Chọn tệp quét cho: Sổ BHXH").set_input_files(broken)
+    book_row.locator(".phase.err").get_by_text("Lỗi: ").wait_for()
+    assert "PDF" in book_row.locator(".phase.err").inner_text() and "Chưa có" in book_row.inner_text()
 
     # 4b. An ID card dragged onto its item; finishing waits until a person confirmed its type.
     id_card = page.evaluate_handle("""([name, b64]) => {
@@ -252,7 +262,7 @@ def test_archivist_imports_a_catalog_change_after_a_dry_run_and_a_hold_stops_dis
     page.get_by_label("Lý do (số văn bản, vụ việc)").fill("Công văn 15/TA-HS của Toà án nhân dân huyện")
     page.get_by_role("button", name="Đặt tạm giữ").click()
     page.locator("#holds-msg").get_by_text("Đã đặt lệnh tạm giữ số").wait_for()
-    assert held in page.locator("#holds").inner_text()
+    page.locator("#holds").get_by_text(held).wait_for()
     check_page(page, "archive-holds")
 
     page.get_by_role("tab", name="Huỷ tài liệu").click()
@@ -265,6 +275,31 @@ def test_archivist_imports_a_catalog_change_after_a_dry_run_and_a_hold_stops_dis
     assert held in refusal.inner_text()
     assert archivist.get("/api/v1/admin/disposal/batches").json() == []
     check_page(page, "archive-disposal-refused")
+
+    # An unheld paper goes through: proposed by the archivist, approved and carried out by an administrator.
+    due = archive.document(archive.dossier(resolved=date(2015, 3, 1)))
+    page.get_by_role("button", name="Điền các tài liệu đã đến hạn, không bị tạm giữ").click()
+    page.locator("#disposal-msg").get_by_text("1 tài liệu đã hết thời hạn bảo quản").wait_for()
+    assert page.get_by_label("Mã tài liệu đề xuất huỷ (mỗi dòng một mã)").input_value() == due
+    page.get_by_role("button", name="Đề xuất huỷ").click()
+    page.locator("#disposal-msg").get_by_text("chờ người khác duyệt").wait_for()
+    page.get_by_role("button", name="Đăng xuất").click()
+    log_in(page, "admin1", "/login?next=/archive%23disposal")
+    page.on("dialog", lambda dialog: dialog.accept("Đã đối chiếu danh mục hết hạn"))
+    page.get_by_role("button", name="Duyệt", exact=True).click()
+    page.locator("#batches").get_by_text("đã duyệt").wait_for()
+    page.get_by_role("button", name="Thực hiện huỷ").click()
+    page.locator("#batches").get_by_text("đã huỷ xong").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Biên bản huỷ (PDF)").click()
+    page.get_by_role("button", name="Tài liệu", exact=True).click()
+    page.locator("#batch-items").get_by_text(due).wait_for()
+    [listed] = archivist.get("/api/v1/admin/disposal/batches").json()
+    batch = archivist.get(f"/api/v1/admin/disposal/batches/{listed['id']}").json()
+    assert download.value.suggested_filename == f"bien-ban-huy-{batch['code']}.pdf"
+    with pdfplumber.open(download.value.path()) as pdf:
+        assert batch["code"] in "".join(p.extract_text() or "" for p in pdf.pages)
+    assert [i["document_id"] for i in batch["items"]] == [due] and batch["decided_by"] == "admin1"
 
 
 def test_first_start_setup_link_makes_the_first_administrator(chromium, settings):
