@@ -4,8 +4,9 @@ page keeps in the tab's sessionStorage, so there is no cookie and no cross-site 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
@@ -19,6 +20,7 @@ STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 
 router = APIRouter(include_in_schema=False)
+PER_PAGE = 30
 
 # No inline script may run: every script is a file under /static, so injected markup cannot execute.
 POLICY = ("default-src 'self'; img-src 'self' blob: data:; object-src 'none'; base-uri 'none'; "
@@ -74,10 +76,14 @@ def setup_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/procedures", response_class=HTMLResponse)
-def procedures_page(request: Request, services: ServicesDep) -> HTMLResponse:
-    """Public: rendered on the server from the catalog in force, readable without JavaScript."""
+def procedures_page(request: Request, services: ServicesDep, q: Annotated[str, Query(max_length=200)] = "",
+                    page_number: Annotated[int, Query(alias="trang", ge=1, le=1000)] = 1) -> HTMLResponse:
+    """Public: rendered on the server from the catalog in force, searched and paged without JavaScript
+    (a page of PER_PAGE procedures keeps the page light whatever the size of the catalog)."""
     with services.db.session() as s:
         catalog = active_catalog(s)
-        procedures, version = public_procedures(catalog), catalog.label
-    return page(request, "procedures", title="Danh mục thủ tục hành chính", procedures=procedures,
-                catalog_version=version)
+        found, version = public_procedures(catalog, q, limit=10_000), catalog.label
+    pages = max(1, -(-len(found) // PER_PAGE))
+    shown = found[(page_number - 1) * PER_PAGE:page_number * PER_PAGE]
+    return page(request, "procedures", title="Danh mục thủ tục hành chính", procedures=shown, total=len(found),
+                q=q, page_number=page_number, pages=pages, catalog_version=version)

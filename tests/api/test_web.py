@@ -27,8 +27,10 @@ def test_every_page_is_accessible_and_keeps_its_url(browser_page, live):
     page = browser_page
     page.goto("/procedures")
     page.get_by_role("heading", name="Danh mục thủ tục hành chính").wait_for()
-    page.get_by_label("Lọc theo tên hoặc mã thủ tục").fill("thai san")
-    assert page.locator("section.procedure:visible").count() == 1
+    page.get_by_label("Tìm theo tên hoặc mã thủ tục").fill("thai san")
+    page.get_by_label("Tìm theo tên hoặc mã thủ tục").press("Enter")
+    page.wait_for_url("**/procedures?q=thai+san")
+    assert page.locator("section.procedure").count() == 1
     check_page(page, "procedures")
 
     page.goto("/")  # signed out: off to sign-in, and back after it

@@ -45,3 +45,15 @@ def test_the_procedures_page_is_rendered_on_the_server_without_sign_in(client):
     html = client.get("/procedures", headers={"Authorization": ""}).text
     assert "1.000457 — Giải quyết hưởng chế độ thai sản" in html
     assert "6 ngày làm việc" in html and "Giấy khai sinh hoặc trích lục khai sinh của con" in html
+
+
+def test_the_procedures_page_is_searched_and_paged_on_the_server(client, monkeypatch):
+    monkeypatch.setattr("api.routers.web.PER_PAGE", 5)
+    codes = lambda html: re.findall(r'data-code="([^"]+)"', html)  # noqa: E731
+    first, second = client.get("/procedures").text, client.get("/procedures?trang=2").text
+    assert len(codes(first)) == 5 and len(codes(second)) == 5 and not set(codes(first)) & set(codes(second))
+    assert "18 thủ tục, trang 1/4" in first and 'href="/procedures?q=&amp;trang=2"' in first
+    found = client.get("/procedures", params={"q": "ốm đau"}).text
+    assert codes(found) == ["1.000456"] and "1 thủ tục." in found
+    assert client.get("/procedures?trang=0").status_code == 422
+    assert '<script>alert(1)</script>' not in client.get("/procedures", params={"q": "<script>alert(1)</script>"}).text
