@@ -57,7 +57,7 @@ $(AXE):
 
 # docs/screenshots/*.png, shown in the README: the browser tests save each page as they pass it.
 screenshots: system-test deps axe
-	SOHOA_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/api/web
+	SOHOA_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/api/test_web.py
 
 bench: system-test deps
 	$(PY) bench/ocr_throughput.py
