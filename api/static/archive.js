@@ -177,16 +177,19 @@ document.addEventListener("click", (e) => {
 
 /* ---- fixity ---- */
 const FIX = {running: "đang chạy", completed: "xong", failed: "lỗi", interrupted: "bị ngắt"};
+let fixityPoll = null;
 loaders.fixity = () => guarded(null, "fixity-msg", async () => {
   const runs = await api("/api/v1/admin/fixity/runs");
+  clearTimeout(fixityPoll);  // a running check is followed until it ends, while its tab is open
+  if (runs.some((r) => r.state === "running")) fixityPoll = setTimeout(() => { if (!$("panel-fixity").hidden) loaders.fixity(); }, 1000);
   $("fixity-runs").innerHTML = table(["Lần", "Bắt đầu", "Trạng thái", "Đã kiểm", "Thiếu", "Bị sửa", "Thừa", "Không đọc được", ""], runs.map((r) => [
     r.id, `${fmtDate(r.started_at, true)} (${esc(r.started_by || r.trigger)})`, esc(FIX[r.state] || r.state), r.objects_checked,
     r.missing, r.altered, r.orphans, r.unreadable, `<button type="button" class="small secondary run" data-id="${r.id}">Chi tiết</button>`]));
 });
 on("fixity-start", "click", (e) => guarded(e.target, "fixity-msg", async () => {
   const r = await api("/api/v1/admin/fixity/runs", {method: "POST"});
+  await loaders.fixity();
   say("fixity-msg", `Đã bắt đầu lần kiểm tra ${r.id}.`);
-  setTimeout(loaders.fixity, 1500);
 }));
 document.addEventListener("click", (e) => {
   const b = e.target.closest("button.run");

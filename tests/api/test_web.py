@@ -303,6 +303,21 @@ def test_archivist_imports_a_catalog_change_after_a_dry_run_and_a_hold_stops_dis
         assert batch["code"] in "".join(p.extract_text() or "" for p in pdf.pages)
     assert [i["document_id"] for i in batch["items"]] == [due] and batch["decided_by"] == "admin1"
 
+    # Fixity and the audit trail: a full check with its findings, who placed the hold, an intact chain.
+    page.get_by_role("tab", name="Kiểm tra toàn vẹn").click()
+    page.get_by_role("button", name="Chạy kiểm tra ngay").click()
+    page.locator("#fixity-runs").get_by_role("cell", name="xong", exact=True).wait_for(timeout=60_000)
+    page.locator("#fixity-runs").get_by_role("button", name="Chi tiết").first.click()
+    page.locator("#fixity-issues").get_by_text("Phát hiện của lần").wait_for()
+    page.get_by_role("tab", name="Nhật ký").click()
+    page.get_by_label("Thao tác").fill("hold.place")
+    page.get_by_label("Thao tác").press("Enter")
+    page.locator("#audit").get_by_text("archivist1 (archivist)").wait_for()
+    assert page.locator("#audit tbody tr").count() == 1
+    page.get_by_role("button", name="Kiểm tra chuỗi nhật ký").click()
+    page.locator("#audit-msg").get_by_text("Chuỗi nhật ký nguyên vẹn").wait_for()
+    check_page(page, "archive-audit")
+
 
 def test_first_start_setup_link_makes_the_first_administrator(chromium, settings):
     from catalog.first_admin import issue_setup_token
