@@ -107,3 +107,19 @@ async function signedIn() {
   }
   return ME;
 }
+
+/** File pickers speak Vietnamese whatever the browser's language: the native button is hidden behind a
+ *  second label of the same input, which keeps its keyboard focus and its own label. */
+function localizeFilePickers() {
+  for (const input of document.querySelectorAll('input[type="file"]:not(.visually-hidden)')) {
+    const button = document.createElement("label"), chosen = document.createElement("span");
+    button.className = "filebtn"; button.htmlFor = input.id; button.textContent = "Chọn tệp";
+    chosen.className = "muted"; chosen.textContent = " Chưa chọn tệp";
+    input.classList.add("visually-hidden");
+    input.after(button, chosen);
+    input.addEventListener("change", () => {
+      chosen.textContent = " " + ([...input.files].map((f) => f.name).join(", ") || "Chưa chọn tệp");
+    });
+  }
+}
+localizeFilePickers();

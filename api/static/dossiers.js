@@ -75,7 +75,7 @@ $("result-form").addEventListener("submit", (e) => {
     const issued = parseDate($("r-issued").value, "Ngày ký");
     if (issued) form.append("issue_date", issued);
     await api(`/api/v1/dossiers/${encodeURIComponent(current.code)}/results`, {method: "POST", form});
-    $("r-file").value = "";
+    $("r-file").value = ""; $("r-file").dispatchEvent(new Event("change"));
     say("result-msg", "Đã đính kèm kết quả; bản số hoá đang được xử lý.");
     await showResults();
   });
