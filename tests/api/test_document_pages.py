@@ -7,7 +7,7 @@ from PIL import Image
 
 from catalog.models import Document
 from tests.conftest import open_dossier, wait_document
-from tests.records.conftest import Archive
+from tests.archive import Archive
 from tests.samples import scanned_pdf
 
 

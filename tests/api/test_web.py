@@ -1,5 +1,6 @@
-"""The web pages in a real browser (Debian Chromium): the counter, handler and archivist at work,
-first start, and axe-core on every page."""
+"""The web pages. Without a browser: each page's own weight, nothing loaded from outside the service,
+the content policy, the public procedure list. In a real browser (Debian Chromium): the counter,
+handler and archivist at work, first start, and axe-core on every page."""
 from __future__ import annotations
 
 import base64
@@ -11,18 +12,58 @@ import pdfplumber
 import pytest
 from playwright.sync_api import expect
 
-from tests.api.browser import browser_page, check_page, chromium, live, log_in, serve  # noqa: F401
-from tests.api.test_coding_api import BIRTH_CERTIFICATE
-from tests.conftest import OWNER_ID, open_dossier, wait_document
-from tests.records.conftest import Archive
 from tests import samples
+from tests.api.browser import browser_page, check_page, chromium, live, log_in, serve  # noqa: F401
+from tests.api.test_coding import BIRTH_CERTIFICATE
+from tests.archive import Archive, paper
+from tests.conftest import OWNER_ID, open_dossier, wait_document
 from tests.render import encode, render_lines
-from tests.reuse.conftest import paper
 
-pytestmark = pytest.mark.browser
+PAGES = ["/", "/login", "/search", "/archive", "/procedures", "/setup", "/dossiers"]
+LIMIT = 300 * 1024
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_each_page_weighs_under_300_kb_and_loads_nothing_from_outside(client, path):
+    r = client.get(path, headers={"Authorization": ""})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    html = r.text
+    assets = re.findall(r'(?:src|href)="([^"#]+)"', html)
+    assert all(a.startswith("/") and not a.startswith("//") for a in assets), assets  # no CDN
+    weight = len(r.content)
+    for asset in {a for a in assets if a.startswith("/static/")}:
+        a = client.get(asset)
+        assert a.status_code == 200, asset
+        weight += len(a.content)
+    assert weight < LIMIT, f"{path}: {weight} bytes"
+    policy = r.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "<script>" not in html and " style=" not in html  # the policy would block them anyway
+
+
+def test_the_procedures_page_is_rendered_on_the_server_without_sign_in(client):
+    html = client.get("/procedures", headers={"Authorization": ""}).text
+    assert "1.000457 — Giải quyết hưởng chế độ thai sản" in html
+    assert "6 ngày làm việc" in html and "Giấy khai sinh hoặc trích lục khai sinh của con" in html
+
+
+def test_the_procedures_page_is_searched_and_paged_on_the_server(client, monkeypatch):
+    monkeypatch.setattr("api.routers.web.PER_PAGE", 5)
+    codes = lambda html: re.findall(r'data-code="([^"]+)"', html)  # noqa: E731
+    first, second = client.get("/procedures").text, client.get("/procedures?trang=2").text
+    assert len(codes(first)) == 5 and len(codes(second)) == 5 and not set(codes(first)) & set(codes(second))
+    assert "18 thủ tục, trang 1/4" in first and 'href="/procedures?q=&amp;trang=2"' in first
+    found = client.get("/procedures", params={"q": "ốm đau"}).text
+    assert codes(found) == ["1.000456"] and "1 thủ tục." in found
+    assert client.get("/procedures?trang=0").status_code == 422
+    assert '<script>alert(1)</script>' not in client.get("/procedures", params={"q": "<script>alert(1)</script>"}).text
+
+
+browser = pytest.mark.browser
 SAMPLE_PROCEDURES = Path(__file__).resolve().parents[2] / "catalog" / "data" / "sample" / "procedures.csv"
 
 
+@browser
 def test_every_page_is_accessible_and_keeps_its_url(browser_page, live):
     page = browser_page
     page.goto("/procedures")
@@ -81,6 +122,7 @@ def approved_birth_certificate(live) -> tuple[str, str]:
     return earlier, paper(archive, earlier, "HT01")
 
 
+@browser
 @pytest.mark.slow
 def test_counter_reuses_a_paper_uploads_a_scan_and_finishes(browser_page, live, tmp_path):
     earlier, birth = approved_birth_certificate(live)
@@ -129,7 +171,7 @@ def test_counter_reuses_a_paper_uploads_a_scan_and_finishes(browser_page, live, 
     book_row = page.locator('tr[id="item-1.000123.TP02"]')
     book_row.get_by_label("Chọn tệp quét cho: Sổ BHXH").set_input_files(broken)
     book_row.locator(".phase.err").get_by_text("Lỗi: ").wait_for()
-    assert "PDF" in book_row.locator(".phase.err").inner_text() and "Chưa có" in book_row.inner_text()
+    assert "hỏng" in book_row.locator(".phase.err").inner_text() and "Chưa có" in book_row.inner_text()
 
     # 4b. An ID card dragged onto its item; finishing waits until a person confirmed its type.
     id_card = page.evaluate_handle("""([name, b64]) => {
@@ -170,6 +212,7 @@ def test_counter_reuses_a_paper_uploads_a_scan_and_finishes(browser_page, live, 
     assert uploaded["record"]["type_status"] == "confirmed" and uploaded["document_type_code"] == "BH01"
 
 
+@browser
 @pytest.mark.slow
 def test_handler_finds_a_paper_without_diacritics_reads_it_approves_and_attaches_a_result(browser_page, live, tmp_path):
     counter = live.client("counter1")
@@ -232,6 +275,7 @@ def test_handler_finds_a_paper_without_diacritics_reads_it_approves_and_attaches
     assert attached["result_code"] == "1.000457.KQ01" and attached["issue_date"] == "2026-11-25"
 
 
+@browser
 def test_archivist_imports_a_catalog_change_after_a_dry_run_and_a_hold_stops_disposal(browser_page, live, tmp_path):
     archive = Archive(live.client("counter1"))
     held = archive.document(archive.dossier(resolved=date(2015, 3, 1)))  # NT01: due for disposal since 2020
@@ -319,6 +363,7 @@ def test_archivist_imports_a_catalog_change_after_a_dry_run_and_a_hold_stops_dis
     check_page(page, "archive-audit")
 
 
+@browser
 def test_first_start_setup_link_makes_the_first_administrator(chromium, settings):
     from catalog.first_admin import issue_setup_token
 
