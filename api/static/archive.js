@@ -238,6 +238,13 @@ submit("user-form", "user-create", "users-msg", async () => {
   await loaders.users();
   say("users-msg", `Đã tạo tài khoản ${u.username}.`);
 });
+submit("office-form", "office-save", "users-msg", async () => {
+  const code = $("o-code").value.trim(), name = $("o-name").value.trim();
+  if (!code || !name) throw new Error("Nhập mã và tên đơn vị.");
+  await api(`/api/v1/admin/offices/${encodeURIComponent(code)}`, {method: "PUT", json: {name}});
+  await loaders.users();
+  say("users-msg", `Đã lưu đơn vị ${code}.`);
+});
 async function showKeys(username) {
   const keys = await api(`/api/v1/admin/users/${encodeURIComponent(username)}/api-keys`);
   $("keys").innerHTML = `<h3>Khoá API của ${esc(username)}</h3>` + table(["Tiền tố", "Tên", "Tạo lúc", "Thu hồi"], keys.map((k) => [

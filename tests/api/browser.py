@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
 def serve(settings: Settings, users: bool = True) -> Iterator[Live]:
     """uvicorn in a thread on 127.0.0.1 with the real services; one user per role unless ``users`` is False."""
     from catalog.users import Role, create_user
@@ -97,7 +99,8 @@ def chromium():
 
 @pytest.fixture
 def live(settings: Settings) -> Iterator[Live]:
-    yield from serve(settings)
+    with serve(settings) as running:
+        yield running
 
 
 @pytest.fixture

@@ -367,7 +367,7 @@ def test_archivist_imports_a_catalog_change_after_a_dry_run_and_a_hold_stops_dis
 def test_first_start_setup_link_makes_the_first_administrator(chromium, settings):
     from catalog.first_admin import issue_setup_token
 
-    for live in serve(settings, users=False):
+    with serve(settings, users=False) as live:
         with live.services.db.session() as s:
             secret = issue_setup_token(s, settings.data_dir)
         context = chromium.new_context(viewport={"width": 1024, "height": 768}, base_url=live.url, bypass_csp=True)
@@ -385,6 +385,18 @@ def test_first_start_setup_link_makes_the_first_administrator(chromium, settings
         page.get_by_role("button", name="Tạo quản trị viên").click()
         page.wait_for_url("**/archive#users")
         page.locator("#users").get_by_text("Trần Văn Quản").wait_for()  # signed in as the new administrator
+        page.get_by_label("Mã đơn vị", exact=True).fill("PT01")
+        page.get_by_label("Tên đơn vị").fill("BHXH huyện Lâm Thao")
+        page.get_by_role("button", name="Lưu đơn vị").click()
+        page.locator("#offices").get_by_text("BHXH huyện Lâm Thao").wait_for()
+        page.get_by_label("Tên đăng nhập").fill("quay1")
+        page.get_by_label("Họ và tên").fill("Lê Thị Hoa")
+        page.get_by_label("Mã đơn vị của tài khoản").fill("PT01")
+        page.get_by_label("Mật khẩu (≥ 10 ký tự)").fill("mat-khau-quay-mot")
+        page.get_by_role("button", name="Tạo tài khoản").click()
+        page.locator("#users").get_by_text("Lê Thị Hoa").wait_for()
+        assert live.client(None).post("/api/v1/auth/token", data={"username": "quay1", "password": "mat-khau-quay-mot"}
+                                      ).json()["role"] == "counter"
         page.goto(f"/setup#token={secret}")  # the link is spent
         page.get_by_label("Mật khẩu (ít nhất 10 ký tự)").fill("mat-khau-khac-nua")
         page.get_by_label("Nhập lại mật khẩu").fill("mat-khau-khac-nua")
