@@ -80,6 +80,12 @@ def test_every_page_is_accessible_and_keeps_its_url(browser_page, live):
     log_in(page, "admin1", page.url)
     assert page.url == live.url + "/"
     check_page(page, "counter")
+    page.locator("a.skip").focus()
+    for _ in range(9):  # keyboard first: from the skip link through the menu to the form, focus is visible
+        page.keyboard.press("Tab")
+        focused = page.evaluate("""() => { const e = document.activeElement, s = getComputedStyle(e);
+            return {tag: e.tagName, outline: s.outlineStyle, width: parseFloat(s.outlineWidth)}; }""")
+        assert focused["tag"] != "BODY" and focused["outline"] != "none" and focused["width"] >= 2, focused
     for width, height in ((1280, 800), (800, 1280)):  # a tablet upright and on its side: nothing runs off the side
         page.set_viewport_size({"width": width, "height": height})
         assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
