@@ -1,7 +1,6 @@
 /* / — counter intake: procedure, citizen, checklist with reuse, uploads per component, finish. */
 "use strict";
 const state = {procedure: null, owner: null, dossier: null, checklist: null, types: [], files: {}};
-const STATUS = {pending: "Chờ nhận dạng", processing: "Đang nhận dạng", ready: "Xong", failed: "Lỗi", receiving: "Đang nhận"};
 const ACCEPT = ".pdf,.jpg,.jpeg,.png,.tif,.tiff,application/pdf,image/*";
 
 /* ---- 1. procedure: search as you type (code or name words, diacritics optional) ---- */
@@ -72,7 +71,7 @@ async function lookUp() {
   try {
     const owner = await api(`/api/v1/owners/${code}`);
     const papers = await api(`/api/v1/owners/${code}/reusable`);
-    state.owner = {code, known: true, detail: owner};
+    state.owner = {code, known: true};
     if (owner.full_name) $("full-name").value = owner.full_name;
     const items = papers.map((d) => `<li>${esc(typeName(d.document_type_code) || d.filename)}` +
       `${d.record.digitization_code ? " · " + esc(d.record.digitization_code) : ""}` +
