@@ -10,25 +10,30 @@ PORT ?= 8000
 RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet tesseract-ocr-osd fonts-dejavu-core python3-venv python3-dev
 # Tests also start real PostgreSQL and Redis servers and compare against OCRmyPDF (ghostscript).
 TEST_PACKAGES := $(RUN_PACKAGES) postgresql redis-server ghostscript qpdf poppler-utils
+# ... the web pages driven in Debian's Chromium, with axe-core (from npm) checking accessibility;
+TEST_PACKAGES += chromium chromium-driver npm
 # ... and an OpenSearch node assembled from Maven Central (tests/opensearch_node).
 TEST_PACKAGES += openjdk-17-jdk-headless maven
 SEARCH_NODE := build/opensearch/classpath.txt
 MVN := mvn -q -B -Dmaven.repo.local=$(CURDIR)/build/m2 -f tests/opensearch_node/pom.xml
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-postgres system-run system-test deps search-server bench clean
+AXE_VERSION := 4.14.1
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
+
+.PHONY: run test test-postgres system-run system-test deps search-server axe screenshots bench clean
 
 run: system-run deps
 	@echo "sohoa: http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/docs)"
-	@echo "first run? in another shell: $(VENV)/bin/sohoa users create admin --role admin --office PT01"
+	@echo "first run? the service prints a one-time setup link for the first administrator"
 	$(VENV)/bin/sohoa serve --host $(HOST) --port $(PORT)
 
-test: system-test deps search-server
+test: system-test deps search-server axe
 	$(PY) -m pytest -q
 
 # The whole suite again with every `settings`-based test's catalog on PostgreSQL (make test already
 # runs the backend contract suites on both, and an API slice on the full scale-out stack).
-test-postgres: system-test deps search-server
+test-postgres: system-test deps search-server axe
 	SOHOA_TEST_CATALOG=postgresql $(PY) -m pytest -q
 
 # Install Debian packages only when some are missing (apt-get needs root or sudo).
@@ -58,6 +63,15 @@ search-server: $(SEARCH_NODE)
 $(SEARCH_NODE): tests/opensearch_node/pom.xml $(wildcard tests/opensearch_node/src/main/java/sohoa/searchnode/*.java)
 	if [ -d build/m2 ]; then $(MVN) -o compile || $(MVN) compile; else $(MVN) compile; fi
 	touch $@
+
+axe: $(AXE)
+
+$(AXE):
+	npm install --silent --no-save --no-package-lock --prefix $(VENV)/axe axe-core@$(AXE_VERSION)
+
+# docs/screenshots/*.png, shown in the README: the browser tests save each page as they pass it.
+screenshots: system-test deps axe
+	SOHOA_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/api/test_web.py
 
 bench: system-test deps search-server
 	$(PY) bench/ocr_throughput.py

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.limits import BodySizeLimit
@@ -16,8 +17,11 @@ from api.routers import (
     catalogs,
     coding,
     documents,
+    document_pages,
     dossiers,
+    first_start,
     owners,
+    procedure_list,
     records,
     register,
     results,
@@ -53,6 +57,9 @@ def create_app(settings: Settings, open_services: Callable[[], Services]) -> Fas
     app.include_router(owners.router)
     app.include_router(register.router)
     app.include_router(calendar.router)
+    for module in (first_start, procedure_list, document_pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["ops"])
     def health() -> dict[str, str]:

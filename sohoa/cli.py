@@ -29,7 +29,9 @@ def serve(host: str, port: int) -> None:
     import uvicorn
 
     from sohoa.asgi import create_app
+    from sohoa.first_start import announce_setup_link
 
+    announce_setup_link(get_settings(), host, port)
     uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
 

@@ -1,0 +1,125 @@
+/* Shared by every page: the API call with the bearer token, Vietnamese errors, dd/mm/yyyy dates. */
+"use strict";
+const TOKEN_KEY = "sohoa-token";
+const $ = (id) => document.getElementById(id);
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c]));
+const TZ = "Asia/Ho_Chi_Minh";
+const DATE_FMT = new Intl.DateTimeFormat("vi-VN", {timeZone: TZ, day: "2-digit", month: "2-digit", year: "numeric"});
+const TIME_FMT = new Intl.DateTimeFormat("vi-VN", {timeZone: TZ, hour: "2-digit", minute: "2-digit", hour12: false});
+
+/** "2026-12-01T03:00:00Z" → "01/12/2026 10:00"; a plain "2014-05-02" → "02/05/2014". */
+function fmtDate(value, withTime = false) {
+  if (!value) return "";
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) { const [y, m, d] = value.split("-"); return `${d}/${m}/${y}`; }
+  const t = new Date(value);
+  return withTime ? `${DATE_FMT.format(t)} ${TIME_FMT.format(t)}` : DATE_FMT.format(t);
+}
+
+/** "02/05/2014" → "2014-05-02" (what the API takes); "" → null; anything else throws in Vietnamese. */
+function parseDate(text, label) {
+  text = (text || "").trim();
+  if (!text) return null;
+  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text);
+  if (!m) throw new Error(`${label}: nhập ngày theo dạng dd/mm/yyyy.`);
+  return `${m[3]}-${m[2].padStart(2, "0")}-${m[1].padStart(2, "0")}`;
+}
+
+const token = () => sessionStorage.getItem(TOKEN_KEY);
+
+function toLogin(message) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  const next = encodeURIComponent(location.pathname + location.search);
+  location.assign(`/login?next=${next}` + (message ? `&why=${encodeURIComponent(message)}` : ""));
+}
+
+/** Field names of validation errors, as the forms label them. */
+const FIELD_NAMES = {username: "tên đăng nhập", password: "mật khẩu", office_code: "mã đơn vị", full_name: "họ và tên",
+  reason: "lý do", ref: "đối tượng", note: "ghi chú", name: "tên", years: "số năm", event: "tính từ",
+  document_ids: "mã tài liệu", code: "mã", version: "nhãn phiên bản", file: "tệp", files: "tệp",
+  effective_from: "ngày hiệu lực", issue_date: "ngày ký", result_code: "mã kết quả", document_number: "số, ký hiệu",
+  procedure_code: "mã thủ tục", personal_id: "số định danh", social_insurance_code: "mã số BHXH", q: "từ khoá",
+  date_from: "từ ngày", date_to: "đến ngày", owner: "số định danh"};
+
+/** The API's {code, message}: the message is already Vietnamese; validation errors name their fields. */
+class ApiError extends Error {
+  constructor(status, body) {
+    let message = body.message || `Máy chủ trả lỗi ${status}.`;
+    if (Array.isArray(body.details) && body.details.length && body.code === "invalid_request") {
+      const names = body.details.map((d) => { const last = String(d.field || "").split(".").pop(); return FIELD_NAMES[last] || last || "?"; });
+      message += " Kiểm tra: " + [...new Set(names)].join(", ") + ".";
+    }
+    super(message);
+    this.status = status; this.code = body.code; this.body = body;
+  }
+}
+
+/** fetch with the token; JSON in and out unless `raw` (then the Response). 401 goes back to sign-in. */
+async function api(url, {method = "GET", json, form, raw = false, headers = {}} = {}) {
+  const opts = {method, headers: Object.assign({}, headers)};
+  if (token()) opts.headers.Authorization = "Bearer " + token();
+  if (json !== undefined) { opts.headers["content-type"] = "application/json"; opts.body = JSON.stringify(json); }
+  if (form !== undefined) opts.body = form;
+  let r;
+  try { r = await fetch(url, opts); } catch (e) { throw new Error("Không kết nối được máy chủ. Kiểm tra mạng rồi thử lại."); }
+  if (r.ok) return raw ? r : (r.status === 204 ? null : r.json());
+  const body = await r.json().catch(() => ({}));
+  if (r.status === 401 && url !== "/api/v1/auth/token") { toLogin(body.message); throw new ApiError(401, body); }
+  throw new ApiError(r.status, body);
+}
+
+/** Show a message in a .msg element: error (red, announced) or success. */
+function say(el, text, kind = "ok") {
+  el = typeof el === "string" ? $(el) : el;
+  el.className = "msg " + (kind === "err" ? "err" : kind === "ok" ? "ok" : "");
+  el.setAttribute("role", kind === "err" ? "alert" : "status");
+  el.textContent = text;
+}
+
+/** Run an async action behind a button: disabled while it runs, its error shown in `msg`. */
+async function guarded(button, msg, action) {
+  if (button) button.disabled = true;
+  try { return await action(); } catch (e) { if (msg) say(msg, e.message, "err"); return undefined; }
+  finally { if (button) button.disabled = false; }
+}
+
+/** Save a protected file (original, PDF, certificate, receipt) under `name`: the token cannot ride on a link. */
+async function openFile(url, name) {
+  const r = await api(url, {raw: true});
+  const href = URL.createObjectURL(await r.blob());
+  const a = document.createElement("a");
+  a.href = href; a.download = name;
+  document.body.appendChild(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 60000);
+}
+
+const ROLE_NAMES = {counter: "Một cửa", handler: "Cán bộ xử lý", archivist: "Lưu trữ", admin: "Quản trị"};
+let ME = null;
+
+/** Pages behind sign-in call this first: who is signed in, or off to /login. */
+async function signedIn() {
+  if (!token()) { toLogin(); return new Promise(() => {}); }
+  ME = await api("/api/v1/auth/me");
+  const who = $("who");
+  if (who) {
+    who.innerHTML = `${esc(ME.username)} · ${esc(ROLE_NAMES[ME.role] || ME.role)} · ${esc(ME.office_code || "")}` +
+      ` <button type="button" id="logout" class="small">Đăng xuất</button>`;
+    $("logout").addEventListener("click", () => { sessionStorage.removeItem(TOKEN_KEY); location.assign("/login"); });
+  }
+  return ME;
+}
+
+/** File pickers speak Vietnamese whatever the browser's language: the native button is hidden behind a
+ *  second label of the same input, which keeps its keyboard focus and its own label. */
+function localizeFilePickers() {
+  for (const input of document.querySelectorAll('input[type="file"]:not(.visually-hidden)')) {
+    const button = document.createElement("label"), chosen = document.createElement("span");
+    button.className = "filebtn"; button.htmlFor = input.id; button.textContent = "Chọn tệp";
+    chosen.className = "muted"; chosen.textContent = " Chưa chọn tệp";
+    input.classList.add("visually-hidden");
+    input.after(button, chosen);
+    input.addEventListener("change", () => {
+      chosen.textContent = " " + ([...input.files].map((f) => f.name).join(", ") || "Chưa chọn tệp");
+    });
+  }
+}
+localizeFilePickers();
