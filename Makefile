@@ -8,7 +8,7 @@ PORT ?= 8000
 # Runtime: OCR engine + Vietnamese model, fonts for rendering, Python venv support.
 RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd fonts-dejavu-core python3-venv python3-dev
 # Tests also start real PostgreSQL and Redis servers and compare against OCRmyPDF (ghostscript).
-TEST_PACKAGES := $(RUN_PACKAGES) postgresql redis-server ghostscript qpdf poppler-utils
+TEST_PACKAGES := $(RUN_PACKAGES) postgresql redis-server ghostscript qpdf poppler-utils softhsm2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test test-postgres system-run system-test deps bench clean
@@ -16,6 +16,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 run: system-run deps
 	@echo "sohoa: http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/docs)"
 	@echo "first run? in another shell: $(VENV)/bin/sohoa users create admin --role admin --office PT01"
+	$(VENV)/bin/sohoa keys init-dev --if-missing  # throw-away signing keys when none is configured
 	$(VENV)/bin/sohoa serve --host $(HOST) --port $(PORT)
 
 test: system-test deps

@@ -14,6 +14,7 @@ TABLE_MODULES = (
     "catalog.users",
     "catalog.audit",
     "catalog.records_models",
+    "catalog.signatures",
 )
 
 

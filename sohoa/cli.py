@@ -226,6 +226,10 @@ from sohoa.records_cli import register as _register_records  # noqa: E402  (audi
 
 _register_records(main)
 
+from sohoa.keys_cli import register as _register_keys  # noqa: E402  (keys init-dev, show)
+
+_register_keys(main)
+
 
 if __name__ == "__main__":
     main()
