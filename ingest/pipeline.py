@@ -15,11 +15,13 @@ from pathlib import Path
 
 from catalog import documents as docs
 from catalog.indexing import load_indexed
+from core.errors import Rejected
 from ingest.coding import code_after_ocr
 from ingest.services import Services
 from ocr import OcrResult, digitize
 from ocr.errors import UnreadableDocument
 from records.fixity import record_checksum
+from records.signatures import PIPELINE, sign_issued_result
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,17 @@ def _finish(services: Services, document_id: str, result: OcrResult,
         docs.complete(s, document_id, pages, result.mean_confidence)
         for key, sha256, size in derived:  # fixity baselines, recorded with the write (a re-run replaces them)
             record_checksum(s, key, sha256, size, "pipeline")
+    _sign_result(services, document_id)
+
+
+def _sign_result(services: Services, document_id: str) -> None:
+    """An issued result is signed once digitized; a failure leaves it unsigned (the document stays
+    ready: its OCR is not redone for a token that was unplugged)."""
+    try:
+        with services.db.session() as s:
+            sign_issued_result(services, s, s.get(docs.Document, document_id), PIPELINE)
+    except Rejected as exc:
+        log.warning("result %s left unsigned: %s", document_id, exc.code)
 
 
 def _file_sha256(path: Path) -> str:

@@ -36,7 +36,8 @@ from sqlalchemy.orm import Session
 
 from catalog.audit import Actor, record
 from catalog.catalogs import active_catalog
-from catalog.models import Document
+from catalog.digitization import APPROVED
+from catalog.models import Document, DocumentStatus
 from catalog.owners import owner_ref
 from catalog.signatures import DocumentSignature, SignatureStatus
 from core.clock import utcnow
@@ -49,6 +50,7 @@ from storage import ObjectNotFound, StorageError, content_key
 
 log = logging.getLogger(__name__)
 
+PIPELINE = Actor("system:pipeline", "admin", None, "local")  # signs results when their OCR finishes
 FIELD = "SohoaSignature"
 SIGNED_PREFIX = "signed"
 EXPIRY = (AdESIndeterminate.EXPIRED, AdESIndeterminate.NOT_YET_VALID, AdESIndeterminate.OUT_OF_BOUNDS_NO_POE,
@@ -148,7 +150,7 @@ def verify_pdf(data: bytes, roots: Sequence[asn1_x509.Certificate], expected_sha
 # ---------------------------------------------------------------- documents
 
 def sign_document(parts: Signing, session: Session, document: Document, trigger: str,
-                  actor: Actor) -> DocumentSignature | None:
+                  actor: Actor, signed_by: str | None = None) -> DocumentSignature | None:
     """Sign the searchable PDF of an approved paper or issued result; None without a signing key.
 
     A failure raises before anything is recorded, so the caller's decision rolls back with it
@@ -178,12 +180,22 @@ def sign_document(parts: Signing, session: Session, document: Document, trigger:
     row = session.get(DocumentSignature, document.id) or DocumentSignature(document_id=document.id)
     row.key, row.sha256, row.size, row.level = object_key, sha, len(signed), level
     row.signer, row.key_source, row.trigger = key.subject, key.source, trigger
-    row.signed_by, row.signed_at = actor.username, now
+    row.signed_by, row.signed_at = signed_by or actor.username, now
     _apply(row, verdict, "signing")
     session.add(row)
     record(session, actor, "document.sign", "document", document.id, owner_ref(document.owner),
            level=level, key_source=key.source, trigger=trigger, sha256=sha, status=row.status)
     return row
+
+
+def sign_issued_result(parts: Signing, session: Session, document: Document,
+                       actor: Actor) -> DocumentSignature | None:
+    """Sign a result once it is issued and its searchable PDF exists (attached results are approved
+    at once, but OCR runs after the upload), unless it is signed already."""
+    if (document.kind != "result" or document.review_status != APPROVED or document.status != DocumentStatus.ready.value
+            or session.get(DocumentSignature, document.id) is not None):
+        return None
+    return sign_document(parts, session, document, "result", actor, signed_by=document.reviewed_by)
 
 
 _REASON = {"approval": "Bản số hoá đã được duyệt", "result": "Kết quả giải quyết thủ tục hành chính"}
@@ -223,6 +235,14 @@ def verify_document(parts: Stored, session: Session, document_id: str, purpose: 
                owner_ref(document.owner) if document else None, purpose=purpose, status=row.status,
                reason=row.reason, previous=before[0])
     return row
+
+
+def verify_owner(parts: Stored, session: Session, owner_id: int, actor: Actor) -> None:
+    """Check the signed copies of an owner's papers before they are offered for reuse."""
+    ids = session.scalars(select(DocumentSignature.document_id).join(Document, Document.id == DocumentSignature.document_id)
+                          .where(Document.owner_id == owner_id))
+    for document_id in list(ids):
+        verify_document(parts, session, document_id, "reuse", actor)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""signatures: the signed copy of a digitized paper and its last verification; pages' lowest resolution
+"""signatures: the signed copy of a digitized paper and its last verification; pages' lowest resolution; fixity counts signature problems
 
 Revision ID: 0008_signatures
 Revises: 0005_reuse
@@ -40,9 +40,13 @@ def upgrade() -> None:
     op.create_index("ix_document_signature_status", "document_signature", ["status"])
     with op.batch_alter_table("document") as batch:
         batch.add_column(sa.Column("min_dpi", sa.Float(), nullable=True))
+    with op.batch_alter_table("fixity_run") as batch:
+        batch.add_column(sa.Column("signature_problems", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("fixity_run") as batch:
+        batch.drop_column("signature_problems")
     with op.batch_alter_table("document") as batch:
         batch.drop_column("min_dpi")
     op.drop_index("ix_document_signature_status", table_name="document_signature")
