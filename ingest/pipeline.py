@@ -20,6 +20,7 @@ from ingest.coding import code_after_ocr
 from ingest.services import Services
 from ocr import OcrResult, digitize
 from ocr.errors import UnreadableDocument
+from ocr.resolution import page_resolutions
 from records.fixity import record_checksum
 from records.signatures import PIPELINE, sign_issued_result
 
@@ -48,11 +49,13 @@ def process(services: Services, document_id: str) -> None:
             searchable = Path(tmp) / "searchable.pdf"
             result = digitize(source, media_type, searchable, services.pool,
                               progress=_progress_writer(services, document_id))
+            min_dpi = _lowest_resolution(searchable, result)
             pdf_sum = (pdf_key, _file_sha256(searchable), searchable.stat().st_size)
             services.store.put_file(pdf_key, searchable, sha256=pdf_sum[1], content_type="application/pdf")
         text = result.text.encode("utf-8")
         services.store.put_bytes(text_key, text, content_type="text/plain; charset=utf-8")
-        _finish(services, document_id, result, [pdf_sum, (text_key, hashlib.sha256(text).hexdigest(), len(text))])
+        _finish(services, document_id, result, [pdf_sum, (text_key, hashlib.sha256(text).hexdigest(), len(text))],
+                min_dpi)
     except UnreadableDocument as exc:
         with services.db.session() as s:
             docs.fail(s, document_id, exc.code, exc.message)
@@ -74,8 +77,15 @@ def process(services: Services, document_id: str) -> None:
         services.queue.submit(document_id, delay=delay)
 
 
+def _lowest_resolution(searchable: Path, result: OcrResult) -> float | None:
+    """The lowest effective dpi of the scanned (OCR'd) pages; born-digital pages have none."""
+    scanned = [dpi for dpi, page in zip(page_resolutions(searchable), result.pages, strict=False)
+               if page.source == "ocr" and dpi is not None]
+    return min(scanned, default=None)
+
+
 def _finish(services: Services, document_id: str, result: OcrResult,
-            derived: list[tuple[str, str, int]]) -> None:
+            derived: list[tuple[str, str, int]], min_dpi: float | None) -> None:
     pages = [docs.PageRecord(p.number, p.text, p.confidence, p.source, p.rotation, p.skew)
              for p in result.pages]
     # Index before the catalog says "ready": a crash in between re-runs the document, and the
@@ -87,6 +97,7 @@ def _finish(services: Services, document_id: str, result: OcrResult,
     services.index.upsert([replace(indexed, text=result.text, status="ready")])
     with services.db.session() as s:
         docs.complete(s, document_id, pages, result.mean_confidence)
+        s.get(docs.Document, document_id).min_dpi = min_dpi  # below 200 dpi: a warning, not a refusal
         for key, sha256, size in derived:  # fixity baselines, recorded with the write (a re-run replaces them)
             record_checksum(s, key, sha256, size, "pipeline")
     _sign_result(services, document_id)

@@ -25,7 +25,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import NameOID
 from pyhanko.sign import signers
 
 from core.errors import Unavailable
@@ -95,16 +95,20 @@ def _open_pkcs12(path: Path, passphrase: bytes, source: str) -> SigningKey:
 
 
 def _open_pkcs11(settings: Settings) -> SigningKey:
+    from pyhanko.config.pkcs11 import TokenCriteria
     from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
 
     try:
-        session = open_pkcs11_session(settings.signing_pkcs11_module, token_label=settings.signing_pkcs11_token or None,
+        session = open_pkcs11_session(settings.signing_pkcs11_module,
+                                      token_criteria=TokenCriteria(label=settings.signing_pkcs11_token or None),
                                       user_pin=settings.signing_pkcs11_pin.get_secret_value() or None)
     except Exception as exc:  # the library raises its own types; the message names no secret
         raise Unavailable("signing_token_unavailable",
                           "Không kết nối được thiết bị ký số (token) của cơ quan.") from exc
     label = settings.signing_pkcs11_key or None
-    signer = PKCS11Signer(session, key_label=label, cert_label=label)
+    # Hash here, let the token do the raw RSA/ECDSA operation: every token has those mechanisms,
+    # many lack the hash-and-sign ones (SoftHSM2 has no CKM_ECDSA_SHA256).
+    signer = PKCS11Signer(session, key_label=label, cert_label=label, use_raw_mechanism=True)
     return SigningKey(signer, signer.signing_cert, "pkcs11", close=session.close)
 
 
@@ -179,18 +183,6 @@ def pkcs12_bytes(holder: Issued, chain: Iterable[Issued], passphrase: bytes) -> 
     return pkcs12.serialize_key_and_certificates(
         b"agency", holder.key, holder.certificate, [c.certificate for c in chain],
         serialization.BestAvailableEncryption(passphrase))
-
-
-def timestamping(subject: str, issuer: Issued) -> Issued:
-    """A timestamp-authority certificate (extended key usage timeStamping, critical)."""
-    base = issue(subject, organisation="Sohoa TSA", issuer=issuer)
-    builder = (x509.CertificateBuilder().subject_name(base.certificate.subject)
-               .issuer_name(issuer.certificate.subject).public_key(base.key.public_key())
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(base.certificate.not_valid_before_utc)
-               .not_valid_after(base.certificate.not_valid_after_utc)
-               .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True))
-    return Issued(base.key, builder.sign(issuer.key, hashes.SHA256()))
 
 
 def init_dev(settings: Settings, agency: str, *, force: bool = False) -> Path:

@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+import pikepdf
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.ades.report import AdESIndeterminate
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -118,9 +120,18 @@ def _stamp_text_style():
 def _level(signed: bytes, timestamped: bool) -> str:
     if not timestamped:
         return "B-B"
-    dss = PdfFileReader(io.BytesIO(signed), strict=False).root.get("/DSS")
-    has_revocation = dss is not None and any(dss.get(k) for k in ("/OCSPs", "/CRLs"))
+    root = PdfFileReader(io.BytesIO(signed), strict=False).root
+    dss = root["/DSS"] if "/DSS" in root else None
+    has_revocation = dss is not None and any(k in dss and len(dss[k]) for k in ("/OCSPs", "/CRLs"))
     return "B-LT" if has_revocation else "B-T"
+
+
+def _whole_file(status) -> bool:
+    """The signature covers every byte, or every byte but later validation data (the DSS of B-LT)."""
+    if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
+        return True
+    return (status.coverage == SignatureCoverageLevel.ENTIRE_REVISION and status.modification_level is not None
+            and status.modification_level <= ModificationLevel.LTA_UPDATES)
 
 
 def verify_pdf(data: bytes, roots: Sequence[asn1_x509.Certificate], expected_sha256: str | None = None) -> Verdict:
@@ -139,7 +150,7 @@ def verify_pdf(data: bytes, roots: Sequence[asn1_x509.Certificate], expected_sha
     found = {"signer": signer, "signed_at": signed_at}
     if altered or not status.intact or not status.valid:
         return Verdict(SignatureStatus.invalid, "altered", detail=status.summary(), **found)
-    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+    if not _whole_file(status):
         return Verdict(SignatureStatus.invalid, "not_whole_file", detail=status.summary(), **found)
     if not status.trusted:
         why = "expired" if status.trust_problem_indic in EXPIRY else "untrusted"
@@ -167,7 +178,10 @@ def sign_document(parts: Signing, session: Session, document: Document, trigger:
             unsigned = f.read()
     except ObjectNotFound as exc:
         raise Conflict("no_searchable_pdf", "Tài liệu chưa có bản PDF để ký số.") from exc
-    archival = describe(unsigned, _archival_info(session, document, settings.agency_code))
+    try:
+        archival = describe(unsigned, _archival_info(session, document, settings.agency_code))
+    except pikepdf.PdfError as exc:
+        raise Conflict("pdf_not_signable", "Bản PDF của tài liệu bị hỏng, không ký số được.") from exc
     roots = trust_roots(settings)
     signed, level = sign_pdf(archival, key, roots=roots, tsa_url=settings.tsa_url,
                              reason=_REASON[trigger], location=settings.agency_code,
