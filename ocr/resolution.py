@@ -19,7 +19,9 @@ def page_resolutions(pdf_path: Path) -> list[float | None]:
         for page in pdf.pages:
             box = page.mediabox
             width_in, height_in = abs(float(box[2]) - float(box[0])) / 72, abs(float(box[3]) - float(box[1])) / 72
-            sizes = [(int(image.get("/Width", 0)), int(image.get("/Height", 0))) for image in page.images.values()]
+            xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
+            sizes = [(int(x.get("/Width", 0)), int(x.get("/Height", 0))) for x in xobjects.values()
+                     if x.get("/Subtype") == "/Image"]
             if not sizes or width_in <= 0 or height_in <= 0:
                 found.append(None)
                 continue
