@@ -17,13 +17,16 @@ from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
 from catalog.audit import AuditEntry
+from catalog.signatures import DocumentSignature
 from core.settings import Settings
 from records.fixity import run_fixity_check, run_issues
 from tests.backends import s3_bucket_url
-from tests.conftest import auth_header, open_dossier, running_client
+from tests.api.test_coding_api import BIRTH_CERTIFICATE
+from tests.conftest import auth_header, open_dossier, running_client, wait_document
 from tests.records.conftest import Archive, flip_a_byte
 from tests.records.pki import PASSPHRASE, Pki, asn1, make_pki
 from tests.records.test_signatures import scanned_pdf
+from tests.render import encode, render_lines
 from tests.reuse.conftest import paper
 
 
@@ -181,3 +184,41 @@ def test_signing_survives_the_s3_round_trip(settings, pki, s3_endpoint):
         (key,) = archive.services.store.iter_keys("signed/")
         flip_a_byte(archive.services.store, key)
         assert signed_bytes(client, document_id)[1] == "invalid"
+
+
+@pytest.mark.slow
+def test_a_scanned_paper_and_an_issued_result_are_signed_end_to_end(signed_client):
+    """Upload → OCR → type confirmed → approved: signed, with a low-resolution warning for a 150 dpi
+    scan; a result attached by a handler is signed by the pipeline once digitized."""
+    client = signed_client
+    dossier = open_dossier(client, procedure="1.000457")
+    scan = render_lines(BIRTH_CERTIFICATE, dpi=150, font_pt=14)
+    scan.info["dpi"] = (150, 150)
+    r = client.post(f"/api/v1/dossiers/{dossier['code']}/components",
+                    files={"files": ("khai-sinh.png", io.BytesIO(encode(scan)), "image/png")},
+                    data={"component_code": "1.000457.TP02"})
+    assert r.status_code == 202, r.text
+    body = wait_document(client, r.json()["documents"][0]["id"], timeout=240)
+    assert body["status"] == "ready" and body["min_dpi"] == 150.0
+    assert [w["code"] for w in body["warnings"]] == ["low_resolution"] and "150 dpi" in body["warnings"][0]["message"]
+    assert body["signature"]["status"] == "unsigned"  # not approved yet
+    assert client.post(f"/api/v1/documents/{body['id']}/type", json={"code": "HT01"}).status_code == 200
+    r = approve(client, body["id"])
+    assert r.status_code == 200 and r.json()["signature"]["status"] == "valid", r.text
+    data, status = signed_bytes(client, body["id"])
+    assert status == "valid"
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        assert pdf.open_metadata()["dc:identifier"] == r.json()["record"]["digitization_code"]
+
+    result_scan = encode(render_lines(["QUYẾT ĐỊNH HƯỞNG CHẾ ĐỘ ỐM ĐAU"], dpi=300), "PDF")
+    sickness = open_dossier(client)  # 1.000456
+    r = client.post(f"/api/v1/dossiers/{sickness['code']}/results", headers=auth_header(client, "handler1"),
+                    files={"file": ("kq.pdf", io.BytesIO(result_scan), "application/pdf")},
+                    data={"result_code": "1.000456.KQ01", "document_number": "45/C70a-BHXH",
+                          "issue_date": "2024-05-06"})
+    assert r.status_code == 201, r.text
+    result = wait_document(client, r.json()["document_id"])
+    assert result["signature"]["status"] == "valid" and result["warnings"] == []
+    with client.app.state.services.db.session() as s:
+        row = s.get(DocumentSignature, result["id"])
+        assert (row.trigger, row.signed_by) == ("result", "handler1")
