@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from catalog.audit import AuditEntry
 from catalog.signatures import DocumentSignature
@@ -108,6 +108,17 @@ def test_approval_signs_a_copy_and_keeps_the_unsigned_pdf(signed_client, pki):
                            json={"document_id": document_id, "component_code": BIRTH})
     assert r.status_code == 201, r.text  # verified again on reuse, and valid
     assert "document.signature_check" not in audit_actions(signed_client, document_id)  # nothing to report
+
+    # neither the private key nor its passphrase went into the store or the catalog
+    secret = pki.agency.key.private_numbers().private_value.to_bytes(32, "big")
+    for key in store.iter_keys(""):
+        with store.open(key) as f:
+            content = f.read()
+        assert secret not in content and PASSPHRASE not in content, key
+    with archive.services.db.session() as s:
+        dump = "\n".join(str(row) for table in ("audit_entry", "document_signature", "document")
+                         for row in s.execute(text(f"SELECT * FROM {table}")))
+    assert PASSPHRASE.decode() not in dump and secret.hex() not in dump
 
 
 def test_a_changed_byte_shows_blocks_reuse_and_is_reported_by_fixity(signed_client):

@@ -149,3 +149,15 @@ def test_a_pkcs11_token_signs_through_the_same_interface(pki, tmp_path):
     with pytest.raises(Unavailable) as refused:
         open_signing_key(wrong_pin)
     assert refused.value.code == "signing_token_unavailable"
+
+
+def test_a_visible_stamp_is_drawn_and_still_verifies(pki, tmp_path):
+    key = key_for(pki, tmp_path)
+    roots = [asn1(pki.ca.certificate)]
+    signed, _ = sign_pdf(scanned_pdf(), key, roots=roots, reason="duyệt", location="PT01",
+                         stamp="Đã ký số: BHXH\nCán bộ: handler1")
+    with pikepdf.open(io.BytesIO(signed)) as pdf:
+        (widget,) = pdf.pages[0].Annots
+        x1, y1, x2, y2 = (float(v) for v in widget.Rect)
+        assert x2 - x1 > 100 and y2 - y1 > 30 and "/N" in widget.AP
+    assert verify_pdf(signed, roots).status == SignatureStatus.valid
