@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, ForeignKey, Integer, String, Text, exists
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Integer, String, Text, delete, exists
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalog.base import Base, UTCDateTime
@@ -44,6 +44,9 @@ class DocumentSignature(Base):
     document_id: Mapped[str] = mapped_column(ForeignKey("document.id"), primary_key=True)
     key: Mapped[str] = mapped_column(String(200))
     """Object key of the signed copy (content-addressed under ``signed/``)."""
+    earlier_keys: Mapped[list] = mapped_column(JSON, default=list)
+    """Copies signed before this one (the record was corrected and approved again): kept, and
+    destroyed with the document at disposal."""
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     level: Mapped[str] = mapped_column(String(8))  # PAdES B-B | B-T | B-LT
@@ -67,3 +70,13 @@ def signature_blocks_reuse(document_id_column) -> ColumnElement[bool]:
     """True where the paper's signed copy was last found broken or untrusted."""
     return exists().where(DocumentSignature.document_id == document_id_column,
                           DocumentSignature.status.in_(BLOCKING))
+
+
+def discard_signature(session: Session, document_id: str) -> list[str]:
+    """Disposal: drop the row and return every signed copy's key, for the objects to destroy."""
+    row = session.get(DocumentSignature, document_id)
+    if row is None:
+        return []
+    keys = [*row.earlier_keys, row.key]
+    session.execute(delete(DocumentSignature).where(DocumentSignature.document_id == document_id))
+    return keys

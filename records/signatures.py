@@ -191,7 +191,9 @@ def sign_document(parts: Signing, session: Session, document: Document, trigger:
     parts.store.put_bytes(object_key, signed, content_type="application/pdf")
     record_checksum(session, object_key, sha, len(signed), "signature")
     verdict = verify_pdf(signed, roots, sha)
-    row = session.get(DocumentSignature, document.id) or DocumentSignature(document_id=document.id)
+    row = session.get(DocumentSignature, document.id) or DocumentSignature(document_id=document.id, earlier_keys=[])
+    if row.key is not None and row.key != object_key:
+        row.earlier_keys = [*row.earlier_keys, row.key]
     row.key, row.sha256, row.size, row.level = object_key, sha, len(signed), level
     row.signer, row.key_source, row.trigger = key.subject, key.source, trigger
     row.signed_by, row.signed_at = signed_by or actor.username, now

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pikepdf
@@ -24,6 +25,7 @@ from tests.backends import s3_bucket_url
 from tests.api.test_coding_api import BIRTH_CERTIFICATE
 from tests.conftest import auth_header, open_dossier, running_client, wait_document
 from tests.records.conftest import Archive, flip_a_byte
+from tests.records.test_disposal import API as DISPOSAL, approved_batch
 from tests.records.pki import PASSPHRASE, Pki, asn1, make_pki
 from tests.records.test_signatures import scanned_pdf
 from tests.render import encode, render_lines
@@ -233,3 +235,26 @@ def test_a_scanned_paper_and_an_issued_result_are_signed_end_to_end(signed_clien
     with client.app.state.services.db.session() as s:
         row = s.get(DocumentSignature, result["id"])
         assert (row.trigger, row.signed_by) == ("result", "handler1")
+
+
+def test_disposal_destroys_every_signed_copy(signed_client):
+    archive = Archive(signed_client)
+    dossier = archive.dossier(resolved=date(2015, 3, 1))  # NT01: due for disposal since 2020
+    document_id = paper(archive, dossier, "NT01", approved=False, type_status="confirmed")
+    archive.services.store.put_bytes(archive.keys(document_id)["pdf"], scanned_pdf())
+    assert approve(signed_client, document_id).status_code == 200
+    # corrected and approved again: a second signed copy, the first one kept until disposal
+    r = signed_client.patch(f"/api/v1/documents/{document_id}/record", json={"document_number": "7/2014"})
+    assert r.status_code == 200 and approve(signed_client, document_id).status_code == 200
+    store = archive.services.store
+    assert len(list(store.iter_keys("signed/"))) == 2
+
+    as_user = lambda name: auth_header(signed_client, name)  # noqa: E731
+    batch = approved_batch(signed_client, as_user, document_id)
+    r = signed_client.post(f"{DISPOSAL}/{batch}/execute", headers=as_user("admin1"))
+    assert r.status_code == 200 and r.json()["state"] == "completed", r.text
+    assert list(store.iter_keys("signed/")) == []
+    with archive.services.db.session() as s:
+        assert s.get(DocumentSignature, document_id) is None
+    run = run_fixity_check(archive.services, "cli")
+    assert run.problems == 0  # nothing missing, nothing orphaned

@@ -21,6 +21,7 @@ def upgrade() -> None:
         "document_signature",
         sa.Column("document_id", sa.String(32), nullable=False),
         sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("earlier_keys", sa.JSON(), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("level", sa.String(8), nullable=False),
