@@ -30,11 +30,11 @@ def srgb_profile() -> bytes:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
-def make_archival(pdf: pikepdf.Pdf) -> None:
-    """Add the sRGB output intent and the PDF/A-2b identification to ``pdf`` (in place).
+def make_archival(pdf: pikepdf.Pdf, *, claim: bool = True) -> None:
+    """Add the sRGB output intent and, with ``claim``, the PDF/A-2b identification (in place).
 
-    Only for PDFs we assembled ourselves: the pages we did not touch must already be fit (an
-    uploaded PDF with unembedded fonts stays unfit, whatever it claims)."""
+    Claim it only for PDFs whose every page we made ourselves: a page kept from an uploaded PDF
+    may use what PDF/A forbids (LZW, unembedded fonts, transparency), whatever the file says."""
     profile = pdf.make_stream(srgb_profile())
     profile.N = 3
     intent = pikepdf.Dictionary(Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFA1,
@@ -42,8 +42,9 @@ def make_archival(pdf: pikepdf.Pdf) -> None:
                                 DestOutputProfile=profile)
     pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(intent)])
     with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
-        meta["pdfaid:part"] = "2"
-        meta["pdfaid:conformance"] = "B"
+        if claim:
+            meta["pdfaid:part"] = "2"
+            meta["pdfaid:conformance"] = "B"
         meta["pdf:Producer"] = PRODUCER
         meta["xmp:CreatorTool"] = PRODUCER
 

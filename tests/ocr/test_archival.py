@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 
 from ocr import digitize
 from ocr.archival import ArchivalInfo, describe
-from tests.render import ADMIN_LINES, encode, render_lines, text_pdf
+from tests.render import ADMIN_LINES, encode, image_pdf, render_lines, text_pdf
 from tests.verapdf import validate
 
 INFO = ArchivalInfo(title="Giấy khai sinh — 15/2014", document_type="HT01",
@@ -47,6 +47,15 @@ def test_searchable_pdf_is_pdf_17_with_the_pdf_a_parts(searchable):
         fonts = [f for page in pdf.pages for xobj in page.Resources.XObject.values() if xobj.Subtype == "/Form"
                  for f in xobj.Resources.Font.values()]
         assert fonts and all("/FontFile2" in f.DescendantFonts[0].FontDescriptor for f in fonts)
+
+
+def test_a_kept_uploaded_pdf_page_is_not_claimed_pdf_a(tmp_path, pool, out_pdf):
+    source = image_pdf([red_marked_scan()], tmp_path / "scan.pdf")  # upright: its page is kept as it is
+    digitize(source, "application/pdf", out_pdf, pool)
+    assert out_pdf.read_bytes().startswith(b"%PDF-1.7")
+    with pikepdf.open(out_pdf) as pdf:
+        assert pdf.Root.OutputIntents[0].S == "/GTS_PDFA1"
+        assert "pdfaid:part" not in pdf.open_metadata()
 
 
 def test_colour_is_kept(searchable):
