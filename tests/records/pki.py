@@ -79,25 +79,61 @@ def tsa_certificate(ca: Issued) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     return key, cert
 
 
+def empty_crl(ca: Issued) -> bytes:
+    now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    return (x509.CertificateRevocationListBuilder().issuer_name(ca.certificate.subject)
+            .last_update(now).next_update(now + dt.timedelta(days=7))
+            .add_extension(x509.CRLNumber(1), critical=False)
+            .sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+
+
+def with_crl(holder: Issued, ca: Issued, crl_url: str) -> Issued:
+    """``holder``'s key certified again, now naming where the CA publishes its CRL."""
+    old = holder.certificate
+    builder = (x509.CertificateBuilder().subject_name(old.subject).issuer_name(old.issuer)
+               .public_key(holder.key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(old.not_valid_before_utc).not_valid_after(old.not_valid_after_utc)
+               .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+                   [x509.UniformResourceIdentifier(crl_url)], None, None, None)]), critical=False))
+    for extension in old.extensions:
+        builder = builder.add_extension(extension.value, critical=extension.critical)
+    return Issued(holder.key, builder.sign(ca.key, hashes.SHA256()))
+
+
+@dataclass(frozen=True)
+class Authority:
+    tsa_url: str
+    crl_url: str
+    requests: list[str]  # paths asked, in order
+
+
 @contextmanager
-def timestamp_authority(ca: Issued) -> Iterator[str]:
-    """An RFC 3161 timestamp authority on 127.0.0.1; yields its URL."""
+def timestamp_authority(ca: Issued) -> Iterator[Authority]:
+    """An RFC 3161 timestamp authority (POST /tsa) and the CA's CRL (GET /crl) on 127.0.0.1."""
     key, cert = tsa_certificate(ca)
     der_key = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
     stamper = DummyTimeStamper(tsa_cert=asn1(cert), tsa_key=asn1_keys.PrivateKeyInfo.load(der_key))
-    requests = []
+    crl = empty_crl(ca)
+    requests: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             body = self.rfile.read(int(self.headers["Content-Length"]))
-            requests.append(body)
-            answer = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
+            requests.append(self.path)
+            self._answer(stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump(),
+                         "application/timestamp-reply")
+
+        def do_GET(self) -> None:  # noqa: N802
+            requests.append(self.path)
+            self._answer(crl, "application/pkix-crl")
+
+        def _answer(self, body: bytes, content_type: str) -> None:
             self.send_response(200)
-            self.send_header("Content-Type", "application/timestamp-reply")
-            self.send_header("Content-Length", str(len(answer)))
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(answer)
+            self.wfile.write(body)
 
         def log_message(self, *args) -> None:
             pass
@@ -105,12 +141,12 @@ def timestamp_authority(ca: Issued) -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/tsa"
+        yield Authority(f"{base}/tsa", f"{base}/crl", requests)
     finally:
         server.shutdown()
         server.server_close()
-    assert requests, "the timestamp authority was never asked"
 
 
 # ---------------------------------------------------------------- SoftHSM2 token

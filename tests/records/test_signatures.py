@@ -22,7 +22,7 @@ from core.settings import Settings
 from ocr.archival import make_archival
 from records.keys import open_signing_key, trust_roots
 from records.signatures import sign_pdf, verify_pdf
-from tests.records.pki import PASSPHRASE, Pki, asn1, make_pki, softhsm_token, timestamp_authority
+from tests.records.pki import PASSPHRASE, Pki, asn1, make_pki, softhsm_token, timestamp_authority, with_crl
 
 
 @pytest.fixture(scope="module")
@@ -112,9 +112,11 @@ def test_a_wrong_passphrase_is_a_clear_refusal_and_never_logged(pki, tmp_path, c
 def test_with_a_timestamp_authority_the_signature_is_b_t(pki, tmp_path):
     key = key_for(pki, tmp_path)
     roots = [asn1(pki.ca.certificate)]
-    with timestamp_authority(pki.ca) as url:
-        signed, level = sign_pdf(scanned_pdf(), key, roots=roots, tsa_url=url, reason="duyệt", location="PT01")
-    assert level == "B-T"  # no revocation info is published by the test CA, so not B-LT
+    with timestamp_authority(pki.ca) as authority:
+        signed, level = sign_pdf(scanned_pdf(), key, roots=roots, tsa_url=authority.tsa_url, reason="duyệt",
+                                 location="PT01")
+    assert set(authority.requests) == {"/tsa"}
+    assert level == "B-T"  # the agency certificate names no CRL or OCSP: no revocation info, so not B-LT
     (embedded,) = PdfFileReader(io.BytesIO(signed)).embedded_signatures
     context = ValidationContext(trust_roots=roots)
     status = validate_pdf_signature(embedded, context, ts_validation_context=context)
@@ -122,6 +124,19 @@ def test_with_a_timestamp_authority_the_signature_is_b_t(pki, tmp_path):
     assert "/DSS" in PdfFileReader(io.BytesIO(signed)).root  # the chain is embedded for later validation
     verdict = verify_pdf(signed, roots)
     assert verdict.status == SignatureStatus.valid and verdict.signed_at == status.timestamp_validity.timestamp
+
+
+def test_with_a_reachable_crl_the_signature_is_b_lt(pki, tmp_path):
+    roots = [asn1(pki.ca.certificate)]
+    with timestamp_authority(pki.ca) as authority:
+        holder = with_crl(pki.agency, pki.ca, authority.crl_url)
+        key = key_for(pki, tmp_path, holder, "agency-crl")
+        signed, level = sign_pdf(scanned_pdf(), key, roots=roots, tsa_url=authority.tsa_url, reason="duyệt",
+                                 location="PT01")
+    assert level == "B-LT" and "/crl" in authority.requests
+    dss = PdfFileReader(io.BytesIO(signed)).root["/DSS"]
+    assert len(dss["/CRLs"]) >= 1  # revocation info embedded: verifiable after the CA is gone
+    assert verify_pdf(signed, roots).status == SignatureStatus.valid
 
 
 def test_an_unreachable_timestamp_authority_refuses_signing(pki, tmp_path):
