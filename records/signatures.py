@@ -24,14 +24,17 @@ from typing import Protocol
 
 import pikepdf
 from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
 from pyhanko.sign.ades.report import AdESIndeterminate
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
+from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,7 +44,7 @@ from catalog.catalogs import active_catalog
 from catalog.digitization import APPROVED
 from catalog.models import Document, DocumentStatus
 from catalog.owners import owner_ref
-from catalog.signatures import DocumentSignature, SignatureStatus
+from catalog.signatures import REASONS, DocumentSignature, SignatureStatus
 from core.clock import utcnow
 from core.errors import Conflict, Unavailable
 from ocr.archival import ArchivalInfo, describe
@@ -91,8 +94,6 @@ def sign_pdf(pdf: bytes, key: SigningKey, *, roots: Sequence[asn1_x509.Certifica
                                              revocation_mode="soft-fail") if timestamper else None)
     spec, style = None, None
     if stamp is not None:
-        from pyhanko.stamp import TextStampStyle
-
         spec = fields.SigFieldSpec(FIELD, on_page=0, box=(36, 36, 266, 106))
         style = TextStampStyle(stamp_text=stamp + "\n%(ts)s", text_box_style=_stamp_text_style())
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
@@ -108,11 +109,8 @@ def sign_pdf(pdf: bytes, key: SigningKey, *, roots: Sequence[asn1_x509.Certifica
     return signed, _level(signed, timestamper is not None)
 
 
-def _stamp_text_style():
+def _stamp_text_style() -> TextBoxStyle:
     """DejaVu Sans (installed with the runtime fonts) embedded for the Vietnamese stamp text."""
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
-    from pyhanko.pdf_utils.text import TextBoxStyle
-
     return TextBoxStyle(font=GlyphAccumulatorFactory("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
                         font_size=8)
 
@@ -126,7 +124,7 @@ def _level(signed: bytes, timestamped: bool) -> str:
     return "B-LT" if has_revocation else "B-T"
 
 
-def _whole_file(status) -> bool:
+def _whole_file(status: PdfSignatureStatus) -> bool:
     """The signature covers every byte, or every byte but later validation data (the DSS of B-LT)."""
     if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
         return True
@@ -187,10 +185,15 @@ def sign_document(parts: Signing, session: Session, document: Document, trigger:
                              reason=_REASON[trigger], location=settings.agency_code,
                              stamp=_stamp(settings.agency_code, actor) if settings.signature_stamp else None)
     sha = hashlib.sha256(signed).hexdigest()
+    verdict = verify_pdf(signed, roots, sha)
+    if verdict.status != SignatureStatus.valid:  # e.g. the agency's CA is not in the trust folder
+        log.warning("signed copy does not verify: %s (%s)", verdict.status.value, verdict.reason)
+        raise Unavailable(f"signature_{verdict.status.value}",
+                          f"Bản ký số không kiểm tra được: {REASONS.get(verdict.reason, verdict.reason)} "
+                          "Kiểm tra cấu hình khoá ký và thư mục chứng thư tin cậy.")
     object_key = content_key(sha, prefix=SIGNED_PREFIX)
     parts.store.put_bytes(object_key, signed, content_type="application/pdf")
     record_checksum(session, object_key, sha, len(signed), "signature")
-    verdict = verify_pdf(signed, roots, sha)
     row = session.get(DocumentSignature, document.id) or DocumentSignature(document_id=document.id, earlier_keys=[])
     if row.key is not None and row.key != object_key:
         row.earlier_keys = [*row.earlier_keys, row.key]

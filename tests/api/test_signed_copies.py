@@ -173,6 +173,16 @@ def test_an_expired_agency_certificate_refuses_the_approval_whole(settings, pki)
         assert list(archive.services.store.iter_keys("signed/")) == []
 
 
+def test_a_key_outside_the_trust_folder_refuses_the_approval(settings, pki):
+    for client in running_client(signing(settings, pki, holder=pki.stranger)):
+        archive = Archive(client)
+        document_id = approvable(archive)
+        r = approve(client, document_id)
+        assert r.status_code == 503 and r.json()["code"] == "signature_untrusted", r.text
+        assert "tin cậy" in r.json()["message"]
+        assert client.get(f"/api/v1/documents/{document_id}").json()["record"]["review_status"] == "pending"
+
+
 def test_without_a_key_papers_are_approved_unsigned(client):
     archive = Archive(client)
     document_id = approvable(archive)
