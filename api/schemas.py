@@ -152,23 +152,6 @@ class SignatureOut(BaseModel):
                    message=REASONS.get(s.reason) if s.reason else None, checked_at=s.checked_at)
 
 
-class WarningOut(BaseModel):
-    code: str
-    message: str
-
-
-LOW_DPI = 200  # Decree 30/2020 and Circular 01/2023 ask for scans of at least 200 dpi
-
-
-def warnings_of(d: Document) -> list[WarningOut]:
-    """What the counter should know without it being a refusal (a phone photo may be all there is)."""
-    if d.min_dpi is not None and d.min_dpi < LOW_DPI:
-        return [WarningOut(code="low_resolution",
-                           message=f"Độ phân giải bản quét thấp ({d.min_dpi:.0f} dpi, cần ít nhất {LOW_DPI} dpi); "
-                                   "nên quét lại nếu còn bản giấy.")]
-    return []
-
-
 class DocumentOut(BaseModel):
     id: str
     filename: str
@@ -194,8 +177,8 @@ class DocumentOut(BaseModel):
     pages: list[PageOut]
     text: str | None
     signature: SignatureOut
-    min_dpi: float | None = Field(description="Lowest effective resolution of the scanned pages")
-    warnings: list[WarningOut]
+    min_dpi: float | None = Field(description="Lowest effective resolution of the scanned pages (pixels over page "
+                                  "size); below 200 dpi the warnings carry low_resolution")
     created_at: datetime
     updated_at: datetime
     links: dict[str, str]
@@ -215,7 +198,7 @@ class DocumentOut(BaseModel):
             pages=[PageOut(number=p.number, confidence=p.confidence, source=p.source, rotation=p.rotation,
                            skew=p.skew) for p in d.pages] if ready else [],
             text="\n\f\n".join(p.text for p in d.pages) if ready else None,
-            signature=SignatureOut.of(d), min_dpi=d.min_dpi, warnings=warnings_of(d),
+            signature=SignatureOut.of(d), min_dpi=d.min_dpi,
             created_at=d.created_at, updated_at=d.updated_at,
             links={**document_links(d.id), **({"signed": f"/api/v1/documents/{d.id}/file?variant=signed"}
                                               if d.signature is not None else {})},

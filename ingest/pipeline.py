@@ -20,12 +20,13 @@ from ingest.coding import code_after_ocr
 from ingest.services import Services
 from ocr import OcrResult, digitize
 from ocr.errors import UnreadableDocument
-from ocr.resolution import page_resolutions
+from ocr.resolution import LOW_RESOLUTION_DPI, page_resolutions
 from records.fixity import record_checksum
 from records.signatures import PIPELINE, sign_issued_result
 
 log = logging.getLogger(__name__)
 
+LOW_RESOLUTION = "low_resolution"
 MAX_RETRY_DELAY_S = 3600.0
 PROGRESS_INTERVAL_S = 0.5
 
@@ -84,6 +85,15 @@ def _lowest_resolution(searchable: Path, result: OcrResult) -> float | None:
     return min(scanned, default=None)
 
 
+def _note_resolution(document: docs.Document, min_dpi: float | None) -> None:
+    """Record the lowest resolution; below 200 dpi a warning the counter sees (a re-run that
+    measures again replaces it)."""
+    document.min_dpi = min_dpi
+    low = min_dpi is not None and min_dpi < LOW_RESOLUTION_DPI
+    kept = [w for w in document.warnings or [] if w != LOW_RESOLUTION]
+    document.warnings = [*kept, LOW_RESOLUTION] if low else kept
+
+
 def _finish(services: Services, document_id: str, result: OcrResult,
             derived: list[tuple[str, str, int]], min_dpi: float | None) -> None:
     pages = [docs.PageRecord(p.number, p.text, p.confidence, p.source, p.rotation, p.skew)
@@ -97,7 +107,7 @@ def _finish(services: Services, document_id: str, result: OcrResult,
     services.index.upsert([replace(indexed, text=result.text, status="ready")])
     with services.db.session() as s:
         docs.complete(s, document_id, pages, result.mean_confidence)
-        s.get(docs.Document, document_id).min_dpi = min_dpi  # below 200 dpi: a warning, not a refusal
+        _note_resolution(s.get(docs.Document, document_id), min_dpi)
         for key, sha256, size in derived:  # fixity baselines, recorded with the write (a re-run replaces them)
             record_checksum(s, key, sha256, size, "pipeline")
     _sign_result(services, document_id)

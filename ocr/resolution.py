@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pikepdf
 
+LOW_RESOLUTION_DPI = 200
+"""Below this a scanned page carries the ``low_resolution`` warning (shown, never refused: a
+phone photo may be all there is)."""
+
 
 def page_resolutions(pdf_path: Path) -> list[float | None]:
     """Per page, its effective dpi; None for a page without an image (born-digital text)."""
