@@ -87,7 +87,7 @@ def open_signing_key(settings: Settings) -> SigningKey | None:
 def _open_pkcs12(path: Path, passphrase: bytes, source: str) -> SigningKey:
     try:
         signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=passphrase or None)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         raise Unavailable("signing_key_unreadable", "Không đọc được tệp khoá ký số của cơ quan.") from exc
     if signer is None:  # pyHanko answers None to a wrong passphrase or a file that is not PKCS#12
         raise Unavailable("signing_key_unreadable", "Không mở được tệp khoá ký số (sai mật khẩu hoặc sai định dạng).")
@@ -109,7 +109,13 @@ def _open_pkcs11(settings: Settings) -> SigningKey:
     # Hash here, let the token do the raw RSA/ECDSA operation: every token has those mechanisms,
     # many lack the hash-and-sign ones (SoftHSM2 has no CKM_ECDSA_SHA256).
     signer = PKCS11Signer(session, key_label=label, cert_label=label, use_raw_mechanism=True)
-    return SigningKey(signer, signer.signing_cert, "pkcs11", close=session.close)
+    try:
+        certificate = signer.signing_cert  # read from the token now: a wrong label fails at start-up
+    except Exception as exc:
+        session.close()
+        raise Unavailable("signing_token_unavailable",
+                          "Không tìm thấy chứng thư số trên thiết bị ký số (token) của cơ quan.") from exc
+    return SigningKey(signer, certificate, "pkcs11", close=session.close)
 
 
 # ---------------------------------------------------------------- trust roots

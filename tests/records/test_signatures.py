@@ -164,6 +164,9 @@ def test_a_pkcs11_token_signs_through_the_same_interface(pki, tmp_path):
     with pytest.raises(Unavailable) as refused:
         open_signing_key(wrong_pin)
     assert refused.value.code == "signing_token_unavailable"
+    with pytest.raises(Unavailable) as refused:
+        open_signing_key(settings.model_copy(update={"signing_pkcs11_key": "no-such-key"}))
+    assert refused.value.code == "signing_token_unavailable"
 
 
 def test_a_visible_stamp_is_drawn_and_still_verifies(pki, tmp_path):
