@@ -20,11 +20,15 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Protocol
 
 import pikepdf
 from asn1crypto import x509 as asn1_x509
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from fontTools.ttLib import TTFont
+from fontTools.ttLib.scaleUpem import scale_upem
+from pyhanko.pdf_utils.font.api import FontEngineFactory
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
@@ -57,6 +61,7 @@ log = logging.getLogger(__name__)
 
 PIPELINE = Actor("system:pipeline", "admin", None, "local")  # signs results when their OCR finishes
 FIELD = "SohoaSignature"
+STAMP_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # fonts-dejavu-core (Makefile RUN_PACKAGES)
 SIGNED_PREFIX = "signed"
 EXPIRY = (AdESIndeterminate.EXPIRED, AdESIndeterminate.NOT_YET_VALID, AdESIndeterminate.OUT_OF_BOUNDS_NO_POE,
           AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED, AdESIndeterminate.REVOKED_NO_POE,
@@ -109,10 +114,30 @@ def sign_pdf(pdf: bytes, key: SigningKey, *, roots: Sequence[asn1_x509.Certifica
     return signed, _level(signed, timestamper is not None)
 
 
+class _StampFont(FontEngineFactory):
+    """DejaVu Sans (installed with the runtime fonts), embedded for the Vietnamese stamp text.
+
+    Rescaled to 1000 units per em first: pyHanko writes the glyph widths in the font's own units,
+    which for DejaVu's 2048 disagree with the embedded program (PDF/A-2b rule 6.2.11.5)."""
+
+    def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
+        if obj_stream is None and writer.stream_xrefs:
+            obj_stream = writer.prepare_object_stream()
+        return GlyphAccumulator(writer=writer, font_handle=io.BytesIO(_stamp_font_program()), font_size=8,
+                                obj_stream=obj_stream)
+
+
+@cache
+def _stamp_font_program() -> bytes:
+    font = TTFont(STAMP_FONT)
+    scale_upem(font, 1000)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
 def _stamp_text_style() -> TextBoxStyle:
-    """DejaVu Sans (installed with the runtime fonts) embedded for the Vietnamese stamp text."""
-    return TextBoxStyle(font=GlyphAccumulatorFactory("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-                        font_size=8)
+    return TextBoxStyle(font=_StampFont())
 
 
 def _level(signed: bytes, timestamped: bool) -> str:

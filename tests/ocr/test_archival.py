@@ -85,7 +85,7 @@ def test_describe_writes_the_record_and_raises_the_version(tmp_path):
 
 
 @pytest.mark.slow
-def test_verapdf_finds_the_searchable_pdf_and_its_signed_copy_pdf_a_2b(searchable, tmp_path):
+def test_verapdf_finds_the_searchable_pdf_and_its_signed_copies_pdf_a_2b(searchable, tmp_path):
     from tests.records.pki import PASSPHRASE, asn1, make_pki
     from core.settings import Settings
     from records.keys import open_signing_key
@@ -97,5 +97,8 @@ def test_verapdf_finds_the_searchable_pdf_and_its_signed_copy_pdf_a_2b(searchabl
     signed, _ = sign_pdf(describe(searchable.read_bytes(), INFO), key, roots=[asn1(pki.ca.certificate)],
                          reason="duyệt", location="PT01")
     (tmp_path / "signed.pdf").write_bytes(signed)
-    failures = validate([searchable, tmp_path / "signed.pdf"])
-    assert failures == {"searchable.pdf": [], "signed.pdf": []}
+    stamped, _ = sign_pdf(describe(searchable.read_bytes(), INFO), key, roots=[asn1(pki.ca.certificate)],
+                          reason="duyệt", location="PT01", stamp="Đã ký số: BHXH Phú Thọ\nCán bộ: handler1")
+    (tmp_path / "stamped.pdf").write_bytes(stamped)  # the visible stamp embeds a DejaVu subset
+    failures = validate([searchable, tmp_path / "signed.pdf", tmp_path / "stamped.pdf"])
+    assert failures == {"searchable.pdf": [], "signed.pdf": [], "stamped.pdf": []}
