@@ -10,6 +10,8 @@ PORT ?= 8000
 RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet tesseract-ocr-osd fonts-dejavu-core python3-venv python3-dev
 # Tests also start real PostgreSQL and Redis servers and compare against OCRmyPDF (ghostscript).
 TEST_PACKAGES := $(RUN_PACKAGES) postgresql redis-server ghostscript qpdf poppler-utils
+# ... signing keys on a PKCS#11 token (SoftHSM2),
+TEST_PACKAGES += softhsm2
 # ... the web pages driven in Debian's Chromium, with axe-core (from npm) checking accessibility;
 TEST_PACKAGES += chromium chromium-driver npm
 # ... and an OpenSearch node assembled from Maven Central (tests/opensearch_node).
@@ -26,6 +28,7 @@ AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
 run: system-run deps
 	@echo "sohoa: http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/docs)"
 	@echo "first run? the service prints a one-time setup link for the first administrator"
+	$(VENV)/bin/sohoa keys init-dev --if-missing  # throw-away signing keys when none is configured
 	$(VENV)/bin/sohoa serve --host $(HOST) --port $(PORT)
 
 test: system-test deps search-server axe

@@ -9,6 +9,7 @@ from api.coding_schemas import PaperRecordOut, TypeOut, document_type_of
 from api.register_schemas import RegisterOut
 from catalog import reuse
 from catalog.models import Channel, Component, Document, Dossier, Owner
+from catalog.signatures import REASONS
 
 
 class OwnerIn(BaseModel):
@@ -135,6 +136,24 @@ class PageOut(BaseModel):
     skew: float
 
 
+class SignatureOut(BaseModel):
+    status: str = Field(description="valid | invalid | untrusted | unsigned")
+    signer: str | None = Field(None, description="Subject of the signing certificate (the agency)")
+    signed_at: datetime | None = None
+    level: str | None = Field(None, description="PAdES level: B-B, B-T or B-LT")
+    reason: str | None = Field(None, description="Why it is not valid (code)")
+    message: str | None = Field(None, description="Why it is not valid, for the counter")
+    checked_at: datetime | None = None
+
+    @classmethod
+    def of(cls, d: Document) -> SignatureOut:
+        s = d.signature
+        if s is None:
+            return cls(status="unsigned")
+        return cls(status=s.status, signer=s.signer, signed_at=s.signed_at, level=s.level, reason=s.reason,
+                   message=REASONS.get(s.reason) if s.reason else None, checked_at=s.checked_at)
+
+
 class DocumentOut(BaseModel):
     id: str
     filename: str
@@ -159,6 +178,9 @@ class DocumentOut(BaseModel):
     dossier_codes: list[str]
     pages: list[PageOut]
     text: str | None
+    signature: SignatureOut
+    min_dpi: float | None = Field(description="Lowest effective resolution of the scanned pages (pixels over page "
+                                  "size); below 200 dpi the warnings carry low_resolution")
     created_at: datetime
     updated_at: datetime
     links: dict[str, str]
@@ -178,7 +200,10 @@ class DocumentOut(BaseModel):
             pages=[PageOut(number=p.number, confidence=p.confidence, source=p.source, rotation=p.rotation,
                            skew=p.skew) for p in d.pages] if ready else [],
             text="\n\f\n".join(p.text for p in d.pages) if ready else None,
-            created_at=d.created_at, updated_at=d.updated_at, links=document_links(d.id),
+            signature=SignatureOut.of(d), min_dpi=d.min_dpi,
+            created_at=d.created_at, updated_at=d.updated_at,
+            links={**document_links(d.id), **({"signed": f"/api/v1/documents/{d.id}/file?variant=signed"}
+                                              if d.signature is not None else {})},
         )
 
 

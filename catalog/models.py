@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog import coding as _coding  # noqa: F401  (the catalog_version table Document refers to)
+from catalog import signatures as _signatures  # noqa: F401  (the signed copy Document refers to)
 from catalog import users as _users  # noqa: F401  (the office table Dossier refers to)
 from catalog.base import Base, UTCDateTime
 from core.clock import utcnow
@@ -196,8 +197,11 @@ class Document(Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(64))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_note: Mapped[str | None] = mapped_column(Text)
+    min_dpi: Mapped[float | None] = mapped_column(Float)
+    """Lowest effective resolution of the scanned pages (migration 0008); below 200 dpi a warning."""
 
     owner: Mapped[Owner | None] = relationship()
+    signature: Mapped["_signatures.DocumentSignature | None"] = relationship(viewonly=True)
     pages: Mapped[list["Page"]] = relationship(
         back_populates="document", order_by="Page.number", cascade="all, delete-orphan"
     )

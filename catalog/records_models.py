@@ -180,6 +180,7 @@ class Problem(str, enum.Enum):
     altered = "altered"          # stored bytes no longer hash to the recorded SHA-256
     orphan = "orphan"            # stored, but nothing in the catalog refers to it
     unreadable = "unreadable"    # the store failed to hand the bytes back
+    signature = "signature"      # a signed copy's signature is broken or no longer trusted
 
 
 class ObjectChecksum(Base):
@@ -211,11 +212,12 @@ class FixityRun(Base):
     altered: Mapped[int] = mapped_column(Integer, default=0)
     orphans: Mapped[int] = mapped_column(Integer, default=0)
     unreadable: Mapped[int] = mapped_column(Integer, default=0)
+    signature_problems: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # migration 0008
     error: Mapped[str | None] = mapped_column(Text)
 
     @property
     def problems(self) -> int:
-        return self.missing + self.altered + self.orphans + self.unreadable
+        return self.missing + self.altered + self.orphans + self.unreadable + self.signature_problems
 
 
 class FixityIssue(Base):

@@ -2,7 +2,8 @@
 
 One rule decides what may be reused (:func:`reusable_rule`): a paper of the dossier's owner that
 is ready, approved, still valid (permanent, no end date, or an end date not yet passed), not
-superseded by a later result, not disposed of and not on its way to disposal. A result an earlier
+superseded by a later result, not disposed of and not on its way to disposal, and whose signed
+copy (if it has one) was not found broken or untrusted when last verified. A result an earlier
 dossier produced counts like an uploaded paper: the catalog gives every result code the document
 type it *is* (a pension decision is a KQ01 paper, a re-issued insurance book a BH02 one), so it
 is offered wherever a procedure asks for that type, and the result that replaced it is offered
@@ -33,6 +34,8 @@ from catalog.digitization import APPROVED
 from catalog.models import Component, Document, DocumentStatus, Dossier
 from catalog.owners import owner_ref
 from catalog.records_models import OPEN_STATES, DisposalBatch, DisposalItem, ItemState
+from catalog.signatures import REASONS as SIGNATURE_REASONS
+from catalog.signatures import signature_blocks_reuse, signature_of
 from core.errors import Conflict, Invalid, NotFound
 
 UPLOADED, RESULT = "uploaded", "result"
@@ -45,6 +48,7 @@ REFUSALS: dict[str, str] = {
     "superseded": "Giấy tờ đã được thay thế bằng kết quả giải quyết mới hơn.",
     "expired": "Giấy tờ đã hết hiệu lực.",
     "disposal_pending": "Giấy tờ đang nằm trong đợt tiêu huỷ.",
+    "signature": "Chữ ký số của bản số hoá không hợp lệ hoặc không được tin cậy.",
 }
 """Why a paper is not reusable, in the order the rule checks; the first that applies is shown."""
 
@@ -62,6 +66,7 @@ def reusable_rule(on: date) -> dict[str, ColumnElement[bool]]:
         "superseded": ~superseded,
         "expired": or_(Document.permanent.is_(True), Document.valid_until.is_(None), Document.valid_until >= on),
         "disposal_pending": ~disposing,
+        "signature": ~signature_blocks_reuse(Document.id),  # as last verified (records/signatures.py)
     }
 
 
@@ -179,7 +184,7 @@ def attach(session: Session, dossier: Dossier, document_id: str, component_code:
         return existing
     row = _component_row(active_catalog(session), dossier, document, component_code)
     if (why := refusal(session, document.id, on)) is not None:
-        raise Conflict(f"not_reusable_{why}", REFUSALS[why])
+        raise Conflict(f"not_reusable_{why}", REFUSALS[why] + _signature_detail(session, document.id, why))
     source = sources_of(session, [document.id])[document.id]
     component = Component(dossier_id=dossier.id, document_id=document.id, component_code=row["code"], reused=True,
                           source_dossier_id=source.dossier.id if source.dossier else None, source_kind=source.kind)
@@ -192,6 +197,15 @@ def attach(session: Session, dossier: Dossier, document_id: str, component_code:
            document_id=document.id, component_code=row["code"], source_kind=source.kind,
            source_dossier=source.dossier.code if source.dossier else None, result_code=source.result_code)
     return component
+
+
+def owned_by(session: Session, document_id: str, owner_id: int) -> bool:
+    return session.scalar(select(Document.owner_id).where(Document.id == document_id)) == owner_id
+
+
+def _signature_detail(session: Session, document_id: str, why: str) -> str:
+    signature = signature_of(session, document_id) if why == "signature" else None
+    return f" {SIGNATURE_REASONS[signature.reason]}" if signature is not None and signature.reason else ""
 
 
 def _component(session: Session, dossier_id: int, document_id: str) -> Component | None:

@@ -15,6 +15,7 @@ TABLE_MODULES = (
     "catalog.audit",
     "catalog.records_models",
     "catalog.register_models",
+    "catalog.signatures",
 )
 
 

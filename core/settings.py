@@ -11,7 +11,7 @@ from datetime import time
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -68,6 +68,25 @@ class Settings(BaseSettings):
     """Count the documents past retention this often (0 switches it off)."""
     scheduler_start_delay_s: float = 300.0
     """Scheduled jobs wait this long after start-up, so starting stays quick."""
+
+    # Signatures of digitized copies (records/keys.py, records/signatures.py). Nothing configured:
+    # the throw-away keys of `sohoa keys init-dev` under data_dir/keys/dev, when they exist.
+    signing_pkcs12: Path | None = None
+    """The agency's PKCS#12 file (certificate and private key) for the embedded default."""
+    signing_passphrase: SecretStr = SecretStr("")
+    signing_pkcs11_module: str = ""
+    """PKCS#11 library of the agency's token (e.g. /usr/lib/softhsm/libsofthsm2.so); takes
+    precedence over the PKCS#12 file."""
+    signing_pkcs11_token: str = ""
+    signing_pkcs11_key: str = ""
+    """Label of the key on the token; its certificate carries the same label."""
+    signing_pkcs11_pin: SecretStr = SecretStr("")
+    trust_dir: Path | None = None
+    """Folder of CA certificates (PEM or DER) a signature must chain up to."""
+    tsa_url: str = ""
+    """RFC 3161 timestamp authority: PAdES B-T (B-LT where revocation info is reachable); empty: B-B."""
+    signature_stamp: bool = False
+    """Draw a visible stamp (agency, officer, time) on the first page of a signed copy."""
 
     def resolved_secret_key(self) -> str:
         if self.secret_key:

@@ -15,15 +15,19 @@ from pathlib import Path
 
 from catalog import documents as docs
 from catalog.indexing import load_indexed
+from core.errors import Rejected
 from ingest.coding import code_after_ocr
 from ingest.scan_quality import record_scan_warnings
 from ingest.services import Services
 from ocr import OcrResult, digitize
 from ocr.errors import UnreadableDocument
+from ocr.resolution import LOW_RESOLUTION_DPI, page_resolutions
 from records.fixity import record_checksum
+from records.signatures import PIPELINE, sign_issued_result
 
 log = logging.getLogger(__name__)
 
+BELOW_200_DPI = "below_200_dpi"  # Decree 30/2020 Art. 25 asks for at least 200 dpi
 MAX_RETRY_DELAY_S = 3600.0
 PROGRESS_INTERVAL_S = 0.5
 
@@ -47,11 +51,13 @@ def process(services: Services, document_id: str) -> None:
             searchable = Path(tmp) / "searchable.pdf"
             result = digitize(source, media_type, searchable, services.pool,
                               progress=_progress_writer(services, document_id))
+            min_dpi = _lowest_resolution(searchable, result)
             pdf_sum = (pdf_key, _file_sha256(searchable), searchable.stat().st_size)
             services.store.put_file(pdf_key, searchable, sha256=pdf_sum[1], content_type="application/pdf")
         text = result.text.encode("utf-8")
         services.store.put_bytes(text_key, text, content_type="text/plain; charset=utf-8")
-        _finish(services, document_id, result, [pdf_sum, (text_key, hashlib.sha256(text).hexdigest(), len(text))])
+        _finish(services, document_id, result, [pdf_sum, (text_key, hashlib.sha256(text).hexdigest(), len(text))],
+                min_dpi)
     except UnreadableDocument as exc:
         with services.db.session() as s:
             docs.fail(s, document_id, exc.code, exc.message)
@@ -73,8 +79,24 @@ def process(services: Services, document_id: str) -> None:
         services.queue.submit(document_id, delay=delay)
 
 
+def _lowest_resolution(searchable: Path, result: OcrResult) -> float | None:
+    """The lowest effective dpi of the scanned (OCR'd) pages; born-digital pages have none."""
+    scanned = [dpi for dpi, page in zip(page_resolutions(searchable), result.pages, strict=False)
+               if page.source == "ocr" and dpi is not None]
+    return min(scanned, default=None)
+
+
+def _note_resolution(document: docs.Document, min_dpi: float | None) -> None:
+    """Record the lowest resolution; below 200 dpi a warning the counter sees (a re-run that
+    measures again replaces it)."""
+    document.min_dpi = min_dpi
+    low = min_dpi is not None and min_dpi < LOW_RESOLUTION_DPI
+    kept = [w for w in document.warnings or [] if w != BELOW_200_DPI]
+    document.warnings = [*kept, BELOW_200_DPI] if low else kept
+
+
 def _finish(services: Services, document_id: str, result: OcrResult,
-            derived: list[tuple[str, str, int]]) -> None:
+            derived: list[tuple[str, str, int]], min_dpi: float | None) -> None:
     pages = [docs.PageRecord(p.number, p.text, p.confidence, p.source, p.rotation, p.skew)
              for p in result.pages]
     # Index before the catalog says "ready": a crash in between re-runs the document, and the
@@ -87,8 +109,20 @@ def _finish(services: Services, document_id: str, result: OcrResult,
     with services.db.session() as s:
         document = docs.complete(s, document_id, pages, result.mean_confidence)
         record_scan_warnings(document, result.warnings)
+        _note_resolution(document, min_dpi)
         for key, sha256, size in derived:  # fixity baselines, recorded with the write (a re-run replaces them)
             record_checksum(s, key, sha256, size, "pipeline")
+    _sign_result(services, document_id)
+
+
+def _sign_result(services: Services, document_id: str) -> None:
+    """An issued result is signed once digitized; a failure leaves it unsigned (the document stays
+    ready: its OCR is not redone for a token that was unplugged)."""
+    try:
+        with services.db.session() as s:
+            sign_issued_result(services, s, s.get(docs.Document, document_id), PIPELINE)
+    except Rejected as exc:
+        log.warning("result %s left unsigned: %s", document_id, exc.code)
 
 
 def _file_sha256(path: Path) -> str:

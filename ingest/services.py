@@ -14,6 +14,7 @@ from catalog.db import Database
 from core.settings import Settings
 from ingest.queue import TaskQueue
 from ocr import PagePool
+from records.keys import SigningKey
 from search import SearchIndex
 from storage import ObjectStore
 
@@ -26,6 +27,8 @@ class Services:
     index: SearchIndex
     pool: PagePool
     secret_key: str
+    signing_key: SigningKey | None = None
+    """The agency's key for signed copies (records/keys.py); None: papers are approved unsigned."""
     queue: TaskQueue = field(init=False)
     stopping: threading.Event = field(default_factory=threading.Event)
     """Set at shutdown: work cut short by it goes back to the queue without using up an attempt."""
@@ -45,4 +48,6 @@ class Services:
         self.pool.close()
         self.queue.close(wait=True)
         self.index.close()
+        if self.signing_key is not None:
+            self.signing_key.close()
         self.db.dispose()

@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 import pikepdf
 
-from ocr import textpdf
+from ocr import archival, textpdf
 from ocr.errors import CorruptDocument
 from ocr.page import PageOutcome
 from ocr.triage import Document
@@ -45,7 +45,10 @@ def write_searchable_pdf(document: Document, outcomes: Mapping[int, PageOutcome]
                     _put_image_page(pdf, index, parts.enter_context(_open(outcome.image_pdf)))
                 if outcome.page.words:
                     _graft_text(pdf, index, outcome, font)
-            _atomic_write(out_pdf, pdf.save)
+            ours = document.kind != "pdf" or all(
+                i in outcomes and outcomes[i].image_pdf is not None for i in range(len(pdf.pages)))
+            archival.make_archival(pdf, claim=ours)
+            _atomic_write(out_pdf, lambda f: pdf.save(f, min_version=archival.PDF_VERSION))
     except pikepdf.PdfError as exc:
         raise CorruptDocument(str(exc)) from exc
 

@@ -42,6 +42,7 @@ from catalog.records_models import (
     RetentionRule,
     Tombstone,
 )
+from catalog.signatures import discard_signature
 from core.clock import LOCAL_TZ, utcnow
 from core.errors import Conflict, Invalid, NotFound
 from records.certificate import render_disposal_certificate
@@ -219,7 +220,8 @@ def _purge(services: Indexed, item_id: int, actor: Actor, today: date | None) ->
             return None
         s.add(_tombstone(s, document, batch, verdict.rule, verdict.event_date, verdict.due_on, who))
         _wipe(s, document)
-        keys = {"index": document.id, "derived": [document.pdf_key, document.text_key],
+        keys = {"index": document.id, "derived": [document.pdf_key, document.text_key,
+                                                  *discard_signature(s, document.id)],
                 "original": document.original_key, "sha256": document.sha256}
         item.state, item.object_keys = ItemState.purged.value, keys
         record(s, actor, "document.dispose", "document", document.id, who, batch=batch.code,

@@ -5,7 +5,8 @@ What the catalog expects to be stored, and with which SHA-256:
   document's own; an upload still being received may or may not have its object yet);
 * ``derived/``: the searchable PDF and text of every ready document. The pipeline does not record
   their hashes, so the first check records a baseline and later checks compare against it;
-* registered objects (disposal certificates, classifier models): their recorded hashes.
+* registered objects (disposal certificates, classifier models, signed copies): their recorded
+  hashes; signed copies also have their PAdES signature verified (records/signatures.py).
 
 ``originals/`` and ``derived/`` are walked as a merge of two sorted streams — the store's
 listing and the catalog's expectations — so memory stays flat however large the archive. An
@@ -27,6 +28,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from catalog.audit import Actor
 from catalog.coding import ClassifierModel
 from catalog.models import Document, DocumentStatus
 from catalog.records_models import FixityIssue, FixityRun, ObjectChecksum, Problem, RunState
@@ -42,6 +44,7 @@ STALE_AFTER = timedelta(minutes=10)   # a run whose heartbeat is older than this
 HEARTBEAT_EVERY_S = 5.0
 BATCH = 500
 ORIGINALS, DERIVED = "originals/", "derived/"
+FIXITY = Actor("system:fixity", "admin", None, "local")  # who the audit log names for signature checks
 
 
 # ---------------------------------------------------------------- recorded checksums
@@ -185,6 +188,7 @@ def check(services: Checked, run_id: int) -> FixityRun:
                 checker.visit(e, key)
         for e in _registered(services.db):
             checker.visit(e, e.key if services.store.exists(e.key) else None)
+        checker.signatures()
     except _Stopped:
         return checker.finish(RunState.interrupted, "service stopping")
     except Exception as exc:
@@ -203,7 +207,7 @@ class _Checker:
         self.services = services
         self.run_id = run_id
         self.counts = dict.fromkeys(("objects_checked", "bytes_checked", "baselines_recorded", "missing",
-                                     "altered", "orphans", "unreadable"), 0)
+                                     "altered", "orphans", "unreadable", "signature_problems"), 0)
         self.issues: list[FixityIssue] = []
         self.baselines: list[tuple[str, str, int]] = []
         self.last_beat = time.monotonic()
@@ -249,6 +253,15 @@ class _Checker:
         elif actual != expected.sha256:
             self._issue(Problem.altered, key, expected.document_id, expected.sha256, actual)
 
+    def signatures(self) -> None:
+        """Verify every signed copy's PAdES signature too: a hash can match the recorded one and the
+        signature still fail (its certificate expired, or its CA left the trust roots)."""
+        from records.signatures import verify_all  # records.signatures records checksums through this module
+
+        for failed in verify_all(self.services, FIXITY, "fixity"):
+            self._issue(Problem.signature, failed.key, failed.document_id, None, None,
+                        f"{failed.status}: {failed.reason}")
+
     def _missing(self, expected: Expected) -> None:
         if self._still_expected(expected) and not self.services.store.exists(expected.key):
             self._issue(Problem.missing, expected.key, expected.document_id, expected.sha256, None)
@@ -284,7 +297,7 @@ class _Checker:
 
     def _issue(self, problem: Problem, key: str, document_id: str | None, expected: str | None,
                actual: str | None, detail: str | None = None) -> None:
-        self.counts[{"orphan": "orphans"}.get(problem.value, problem.value)] += 1
+        self.counts[{"orphan": "orphans", "signature": "signature_problems"}.get(problem.value, problem.value)] += 1
         self.issues.append(FixityIssue(run_id=self.run_id, key=key, problem=problem.value, document_id=document_id,
                                        expected_sha256=expected, actual_sha256=actual, detail=detail))
         log.warning("fixity: %s %s (document %s)", problem.value, key, document_id)

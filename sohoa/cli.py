@@ -220,6 +220,10 @@ from sohoa.register_cli import register as _register_register  # noqa: E402  (do
 
 _register_register(main)
 
+from sohoa.keys_cli import register as _register_keys  # noqa: E402  (keys init-dev, show)
+
+_register_keys(main)
+
 
 if __name__ == "__main__":
     main()

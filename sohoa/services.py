@@ -16,6 +16,7 @@ from ingest import pipeline, recovery
 from ingest.queue import open_queue
 from ingest.services import Services
 from ocr import PagePool
+from records.keys import open_signing_key
 from records.retention import seed_rules
 from search import open_index
 from storage import open_storage
@@ -66,6 +67,7 @@ def build_services(settings: Settings, *, start_workers: bool = True) -> Service
         pool=PagePool(settings.ocr_workers, lang=settings.ocr_lang, dpi=settings.ocr_dpi,
                       max_image_pixels=settings.max_image_pixels),
         secret_key=settings.resolved_secret_key(),
+        signing_key=open_signing_key(settings),
     )
     remove_stale_temp(services.tmp_dir)
     services.store.cleanup_temp()

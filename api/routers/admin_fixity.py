@@ -36,6 +36,7 @@ class RunOut(BaseModel):
     altered: int
     orphans: int
     unreadable: int
+    signature_problems: int
     error: str | None
 
 

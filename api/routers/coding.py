@@ -18,6 +18,7 @@ from catalog.indexing import load_indexed
 from catalog.owners import find_owner
 from catalog.users import Role
 from core.errors import NotFound
+from records import signatures
 
 router = APIRouter(prefix="/api/v1", tags=["coding"])
 
@@ -56,9 +57,15 @@ def update_record(document_id: str, body: RecordUpdate, actor: Staff, services: 
 
 
 @router.post("/documents/{document_id}/review", response_model=DocumentOut)
-def review_document(document_id: str, body: ReviewIn, actor: Reviewer, session: SessionDep) -> DocumentOut:
-    """Approve a digitized paper (only approved papers are offered for reuse) or reject it."""
+def review_document(document_id: str, body: ReviewIn, actor: Reviewer, services: ServicesDep,
+                    session: SessionDep) -> DocumentOut:
+    """Approve a digitized paper (only approved papers are offered for reuse) or reject it; an
+    approved paper's searchable PDF is signed with the agency's key, in the same transaction."""
     document = review.review(session, document_id, body.decision == "approved", body.note, actor)
+    if body.decision == "approved":
+        signatures.sign_document(services, session, document, "approval", actor)
+        session.flush()
+        session.refresh(document, ["signature"])
     return DocumentOut.of(document)
 
 

@@ -14,7 +14,8 @@ from catalog.documents import get_document
 from catalog.models import Document
 from catalog.owners import owner_ref
 from catalog.users import Role
-from core.errors import Conflict
+from core.errors import Conflict, NotFound
+from records.signatures import verify_document
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
@@ -38,14 +39,24 @@ def read_document(document_id: str, actor: Reader, session: SessionDep) -> Docum
 @router.get("/{document_id}/file", response_class=StreamingResponse,
             responses={200: {"content": {"application/pdf": {}, "image/*": {}, "text/plain": {}}}})
 def download(document_id: str, actor: Reader, services: ServicesDep, session: SessionDep,
-             variant: Literal["original", "pdf", "text"] = "original") -> StreamingResponse:
+             variant: Literal["original", "pdf", "text", "signed"] = "original") -> StreamingResponse:
+    """The original upload, the searchable PDF, its text, or the signed copy (verified as it is
+    served: ``X-Signature-Status`` says what the check found)."""
     document = get_document(session, document_id)
     if variant != "original" and document.status != "ready":
         raise Conflict("not_ready", "Tài liệu đang được xử lý, chưa có bản PDF/văn bản. Vui lòng chờ.")
+    headers = {}
+    if variant == "signed":
+        signature = verify_document(services, session, document.id, "download", actor)
+        if signature is None:
+            raise NotFound("not_signed", "Tài liệu chưa có bản ký số (chưa được duyệt hoặc chưa cấu hình khoá ký).")
+        headers["X-Signature-Status"] = signature.status
     key, media_type, name = {
         "original": (document.original_key, document.media_type, document.filename),
         "pdf": (document.pdf_key, "application/pdf", _stem(document.filename) + ".pdf"),
         "text": (document.text_key, "text/plain; charset=utf-8", _stem(document.filename) + ".txt"),
+        "signed": (document.signature.key if document.signature else "", "application/pdf",
+                   _stem(document.filename) + ".signed.pdf"),
     }[variant]
     size = services.store.size(key)
     _audit_read(session, actor, document, "document.download", variant=variant)
@@ -57,7 +68,7 @@ def download(document_id: str, actor: Reader, services: ServicesDep, session: Se
 
     disposition = f"inline; filename*=UTF-8''{quote(name)}"
     return StreamingResponse(body(), media_type=media_type,
-                             headers={"Content-Disposition": disposition, "Content-Length": str(size)})
+                             headers={"Content-Disposition": disposition, "Content-Length": str(size), **headers})
 
 
 def _stem(filename: str) -> str:

@@ -18,6 +18,7 @@ from catalog.dossiers import get_dossier
 from catalog.models import Document
 from catalog.users import Role
 from ingest.intake import Upload, accept
+from records.signatures import sign_issued_result
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["results"])
 
@@ -60,7 +61,9 @@ async def attach_result(
             row = results.attach_result(s, code, accepted[0].document_id, result_code=result_code,
                                              document_number=document_number, issue_date=issue_date,
                                              valid_until=valid_until, replaces_code=replaces_code, actor=actor)
-            return result_out(row, s.get(Document, row.document_id))
+            document = s.get(Document, row.document_id)
+            sign_issued_result(services, s, document, actor)  # already digitized (same bytes): sign now
+            return result_out(row, document)
 
     return await run_in_threadpool(_attach)
 

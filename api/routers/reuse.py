@@ -14,6 +14,7 @@ from catalog.audit import Actor, record
 from catalog.dossiers import get_dossier
 from catalog.owners import owner_ref
 from catalog.users import Role
+from records.signatures import verify_document, verify_owner
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["reuse"])
 
@@ -22,10 +23,11 @@ Reader = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist)]
 
 
 @router.get("/{code}/checklist", response_model=ChecklistOut)
-def checklist(code: str, actor: Reader, session: SessionDep) -> ChecklistOut:
+def checklist(code: str, actor: Reader, services: ServicesDep, session: SessionDep) -> ChecklistOut:
     """The procedure's components: what is attached, and for each reusable component the owner's
     approved, still valid papers of its type (newest first, with the dossier each came from)."""
     dossier = get_dossier(session, code)
+    verify_owner(services, session, dossier.owner_id, actor)  # what is offered was checked just now
     found = reuse.checklist(session, dossier)
     record(session, actor, "dossier.checklist", "dossier", dossier.code, owner_ref(dossier.owner),
            shown=found.shown_documents())  # the owner's papers it showed
@@ -36,6 +38,10 @@ def checklist(code: str, actor: Reader, session: SessionDep) -> ChecklistOut:
 def attach_candidate(code: str, body: ReuseIn, actor: Intake, services: ServicesDep) -> DossierOut:
     """File one of the owner's earlier papers as a component: no upload, nothing copied; the
     component records that it was reused and from which dossier."""
+    with services.db.session() as s:  # its own transaction: a refusal below keeps what the check found
+        dossier = get_dossier(s, code)
+        if reuse.owned_by(s, body.document_id, dossier.owner_id):
+            verify_document(services, s, body.document_id, "reuse", actor)
     with services.db.session() as s:
         dossier = get_dossier(s, code)
         component = reuse.attach(s, dossier, body.document_id, body.component_code, actor)
