@@ -13,7 +13,7 @@ TEST_PACKAGES := $(RUN_PACKAGES) postgresql redis-server ghostscript qpdf popple
 # ... signing keys on a PKCS#11 token (SoftHSM2),
 TEST_PACKAGES += softhsm2
 # ... the web pages driven in Debian's Chromium, with axe-core (from npm) checking accessibility;
-TEST_PACKAGES += chromium chromium-driver npm
+TEST_PACKAGES += chromium chromium-driver
 # ... and an OpenSearch node assembled from Maven Central (tests/opensearch_node).
 TEST_PACKAGES += openjdk-17-jdk-headless maven
 SEARCH_NODE := build/opensearch/classpath.txt
@@ -51,6 +51,8 @@ system-run:
 
 system-test:
 	$(call apt_ensure,$(TEST_PACKAGES))
+	@# npm: any will do (a machine with NodeSource's nodejs has it, and Debian's npm conflicts with it)
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
 
 deps: $(STAMP)
 
