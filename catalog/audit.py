@@ -45,6 +45,9 @@ class AuditEntry(Base):
     details: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(64))
+    """HMAC of ``hash`` under the audit key (kept with the secret key, not in the catalog); empty on
+    entries written before the chain was keyed (see catalog/audit_chain.py)."""
 
     def content(self) -> str:
         return json.dumps(
@@ -65,6 +68,8 @@ class Actor:
     role: str
     office_code: str | None
     remote_addr: str | None = None
+    offices: frozenset[str] = frozenset()
+    """Offices whose records this actor may change (catalog/scope.py); empty: their own only."""
 
 
 def record(session: Session, actor: Actor, action: str, object_type: str, object_id: str | None = None,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
 from api.auth import require
+from api.policy import DOCUMENT
 from api.deps import ServicesDep, SessionDep
 from api.schemas import DocumentSummary, ErrorOut, document_links
 from catalog import documents as docs
@@ -20,6 +21,7 @@ from catalog.users import Role
 router = APIRouter(prefix="/api/v1/admin/dead-letters", tags=["admin: processing"])
 
 Archivist = Annotated[Actor, require(Role.archivist)]
+Reviver = Annotated[Actor, require(Role.archivist, writes=DOCUMENT)]
 
 
 class DeadLetterOut(BaseModel):
@@ -49,7 +51,7 @@ def list_dead_letters(actor: Archivist, session: SessionDep, limit: Annotated[in
 
 
 @router.post("/{document_id}/retry", response_model=DocumentSummary, status_code=status.HTTP_202_ACCEPTED)
-def retry(document_id: str, actor: Archivist, services: ServicesDep) -> DocumentSummary:
+def retry(document_id: str, actor: Reviver, services: ServicesDep) -> DocumentSummary:
     """Queue the document again with fresh attempts."""
     with services.db.session() as s:
         document = docs.revive(s, document_id)

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from api import policy
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
 from catalog.audit import Actor, record
@@ -90,7 +91,10 @@ def _out(session, batch: DisposalBatch, with_items: bool = True) -> BatchOut:
 
 @router.post("/disposal/batches", response_model=BatchOut, status_code=status.HTTP_201_CREATED)
 def propose(body: BatchIn, actor: Archivist, services: ServicesDep, session: SessionDep) -> BatchOut:
-    """Propose documents for destruction: all must be past retention and free of holds (else 409)."""
+    """Propose documents for destruction: all must be past retention and free of holds (else 409),
+    and of offices within the proposer's scope (else 403)."""
+    for document_id in dict.fromkeys(body.document_ids):
+        policy.ensure_document_write(session, actor, document_id)
     batch = disposal.propose_batch(session, actor, body.document_ids, body.note, services.settings.agency_code)
     return _out(session, batch)
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from api import policy
 from api.auth import require
 from api.deps import SessionDep
 from catalog.audit import Actor, record
@@ -47,6 +48,11 @@ class HoldOut(BaseModel):
 
 @router.post("", response_model=HoldOut, status_code=status.HTTP_201_CREATED)
 def place(body: HoldIn, actor: Archivist, session: SessionDep) -> HoldOut:
+    """A hold on a dossier or a document is placed within the archivist's offices; one on an owner anywhere."""
+    if body.scope == HoldScope.dossier:
+        policy.ensure_dossier_write(session, actor, body.ref)
+    elif body.scope == HoldScope.document:
+        policy.ensure_document_write(session, actor, body.ref)
     return HoldOut.model_validate(holds.place_hold(session, actor, body.scope, body.ref, body.reason))
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import require
+from api.policy import DOCUMENT, DOSSIER
 from api.deps import ServicesDep, SessionDep
 from api.schemas import AcceptedOut, document_links
 from catalog.audit import Actor, record
@@ -23,6 +24,8 @@ from ingest.intake import Upload, accept
 router = APIRouter(prefix="/api/v1", tags=["batch scanning"])
 
 Intake = Annotated[Actor, require(Role.counter, Role.handler)]
+Filing = Annotated[Actor, require(Role.counter, Role.handler, writes=DOSSIER)]
+Splitting = Annotated[Actor, require(Role.counter, Role.handler, writes=DOCUMENT)]
 
 
 class SegmentIn(BaseModel):
@@ -51,7 +54,7 @@ def separators(code: str, actor: Intake, session: SessionDep) -> Response:
 
 
 @router.post("/dossiers/{code}/batch", status_code=status.HTTP_202_ACCEPTED, response_model=AcceptedOut)
-async def upload_batch(code: str, actor: Intake, services: ServicesDep,
+async def upload_batch(code: str, actor: Filing, services: ServicesDep,
                        file: Annotated[UploadFile, File(description="The whole dossier scanned in one pass")]
                        ) -> AcceptedOut:
     """Accept a whole-dossier scan; after OCR it is split at separator sheets, or a split is
@@ -70,7 +73,7 @@ async def upload_batch(code: str, actor: Intake, services: ServicesDep,
 
 
 @router.post("/documents/{document_id}/split", response_model=SplitOut)
-async def split(document_id: str, body: SplitIn, actor: Intake, services: ServicesDep) -> SplitOut:
+async def split(document_id: str, body: SplitIn, actor: Splitting, services: ServicesDep) -> SplitOut:
     """Confirm (or correct) how a batch scan divides into papers, and create them."""
 
     def _split() -> SplitOut:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 
 from api.auth import require
+from api.policy import DOCUMENT
 from api.coding_schemas import RecordUpdate, ReviewIn, TypeConfirm
 from api.deps import ServicesDep, SessionDep
 from api.schemas import DocumentOut
@@ -22,11 +23,12 @@ from core.errors import NotFound
 router = APIRouter(prefix="/api/v1", tags=["coding"])
 
 Staff = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist)]
-Reviewer = Annotated[Actor, require(Role.handler, Role.archivist)]
+Reviewer = Annotated[Actor, require(Role.handler, Role.archivist, writes=DOCUMENT)]
+Editor = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist, writes=DOCUMENT)]
 
 
 @router.post("/documents/{document_id}/type", response_model=DocumentOut)
-def confirm_type(document_id: str, body: TypeConfirm, actor: Staff, services: ServicesDep) -> DocumentOut:
+def confirm_type(document_id: str, body: TypeConfirm, actor: Editor, services: ServicesDep) -> DocumentOut:
     """Confirm or correct the proposed document type; corrections retrain the classifier."""
     with services.db.session() as s:
         review.confirm_type(s, document_id, body.code, actor)
@@ -48,7 +50,7 @@ def reindexed(services, document_id: str) -> DocumentOut:
 
 
 @router.patch("/documents/{document_id}/record", response_model=DocumentOut)
-def update_record(document_id: str, body: RecordUpdate, actor: Staff, services: ServicesDep) -> DocumentOut:
+def update_record(document_id: str, body: RecordUpdate, actor: Editor, services: ServicesDep) -> DocumentOut:
     """Correct the paper record (number, dates, agency, validity, national-store code...)."""
     with services.db.session() as s:
         review.update_record(s, document_id, body.model_dump(exclude_unset=True), actor)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, File, Form, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import require
+from api.policy import DOSSIER
 from api.deps import ServicesDep, SessionDep
 from api.reuse_schemas import ChecklistOut, DossierCreatedOut
 from api.schemas import AcceptedOut, DossierCreate, DossierOut, UploadOut, document_links
@@ -21,6 +22,7 @@ router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
 
 Intake = Annotated[Actor, require(Role.counter, Role.handler)]
 Reader = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist)]
+Filing = Annotated[Actor, require(Role.counter, Role.handler, writes=DOSSIER)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=DossierCreatedOut)
@@ -49,7 +51,7 @@ def read_dossier(code: str, actor: Reader, session: SessionDep) -> DossierOut:
 @router.post("/{code}/components", status_code=status.HTTP_202_ACCEPTED, response_model=UploadOut)
 async def upload_components(
     code: str,
-    actor: Intake,
+    actor: Filing,
     services: ServicesDep,
     files: Annotated[list[UploadFile], File(description="PDF, JPEG, PNG or TIFF scans")],
     component_code: Annotated[str | None, Form(max_length=32)] = None,

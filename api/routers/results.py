@@ -9,6 +9,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import require
+from api.policy import DOSSIER
 from api.coding_schemas import ResultOut
 from api.deps import ServicesDep, SessionDep
 from catalog import results
@@ -21,9 +22,9 @@ from ingest.intake import Upload, accept
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["results"])
 
-Handler = Annotated[Actor, require(Role.handler)]
+Handler = Annotated[Actor, require(Role.handler, writes=DOSSIER)]
 Reader = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist)]
-Counter = Annotated[Actor, require(Role.counter, Role.handler)]
+Counter = Annotated[Actor, require(Role.counter, Role.handler, writes=DOSSIER)]
 
 
 def result_out(row: DossierResult, document: Document) -> ResultOut:

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, status
 
 from api.auth import require
+from api.policy import DOSSIER
 from api.deps import ServicesDep, SessionDep
 from api.reuse_schemas import ChecklistOut, ReuseIn
 from api.schemas import DossierOut
@@ -17,7 +18,7 @@ from catalog.users import Role
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["reuse"])
 
-Intake = Annotated[Actor, require(Role.counter, Role.handler)]
+Filing = Annotated[Actor, require(Role.counter, Role.handler, writes=DOSSIER)]
 Reader = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist)]
 
 
@@ -33,7 +34,7 @@ def checklist(code: str, actor: Reader, session: SessionDep) -> ChecklistOut:
 
 
 @router.post("/{code}/components/reuse", status_code=status.HTTP_201_CREATED, response_model=DossierOut)
-def attach_candidate(code: str, body: ReuseIn, actor: Intake, services: ServicesDep) -> DossierOut:
+def attach_candidate(code: str, body: ReuseIn, actor: Filing, services: ServicesDep) -> DossierOut:
     """File one of the owner's earlier papers as a component: no upload, nothing copied; the
     component records that it was reused and from which dossier."""
     with services.db.session() as s:
