@@ -59,11 +59,15 @@ def ensure_write(session: Session, actor: Actor, target: str, path_params: Mappi
 
 
 def cross_office(actor: Actor, offices: Iterable[str | None]) -> bool:
-    """Whether a read shows records filed under another office than the reader's."""
-    found = {o for o in offices if o is not None}
-    return bool(found) and actor.office_code not in found
+    """Whether a read shows a record of another office than the reader's: the ``cross_office``
+    flag of its audit entry."""
+    return scope.cross_office(actor.office_code, offices)
 
 
 def documents_cross_office(session: Session, actor: Actor, document_ids: list[str]) -> bool:
-    """For reads showing several documents (search hits, a checklist): any of another office."""
-    return bool(scope.document_offices(session, document_ids) - {actor.office_code})
+    """For reads showing documents (one, search hits, a checklist): any filed only elsewhere."""
+    return scope.documents_cross_office(session, actor.office_code, document_ids)
+
+
+def owner_cross_office(session: Session, actor: Actor, owner_id: int) -> bool:
+    return scope.owner_cross_office(session, actor.office_code, owner_id)

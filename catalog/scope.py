@@ -7,6 +7,8 @@ audits such reads with ``cross_office``.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -51,15 +53,35 @@ def document_office(session: Session, document_id: str) -> str | None:
                           .where(DossierResult.document_id == document_id).limit(1))
 
 
-def document_offices(session: Session, document_ids: list[str]) -> set[str]:
-    """Every office any of the documents is filed under (for the cross-office flag of a read)."""
+def filing_offices(session: Session, document_ids: list[str]) -> dict[str, set[str]]:
+    """Per document, every office it is filed under (as a component or as a dossier's result)."""
+    found: dict[str, set[str]] = {}
     if not document_ids:
-        return set()
-    by_component = select(Dossier.office_code).join(Component, Component.dossier_id == Dossier.id) \
-        .where(Component.document_id.in_(document_ids))
-    by_result = select(Dossier.office_code).join(DossierResult, DossierResult.dossier_id == Dossier.id) \
-        .where(DossierResult.document_id.in_(document_ids))
-    return {o for o in session.scalars(by_component.union(by_result)) if o is not None}
+        return found
+    by_component = select(Component.document_id, Dossier.office_code) \
+        .join(Dossier, Component.dossier_id == Dossier.id).where(Component.document_id.in_(document_ids))
+    by_result = select(DossierResult.document_id, Dossier.office_code) \
+        .join(Dossier, DossierResult.dossier_id == Dossier.id).where(DossierResult.document_id.in_(document_ids))
+    for document_id, office in session.execute(by_component.union(by_result)):
+        if office is not None:
+            found.setdefault(document_id, set()).add(office)
+    return found
+
+
+def cross_office(reader_office: str | None, offices: Iterable[str | None]) -> bool:
+    """Whether a read shows a record of another office than the reader's (records of no office do not count)."""
+    return any(o is not None and o != reader_office for o in offices)
+
+
+def documents_cross_office(session: Session, reader_office: str | None, document_ids: list[str]) -> bool:
+    """Whether any of the documents shown is filed only under other offices than the reader's."""
+    return any(reader_office not in offices
+               for offices in filing_offices(session, list(dict.fromkeys(document_ids))).values())
+
+
+def owner_cross_office(session: Session, reader_office: str | None, owner_id: int) -> bool:
+    """Whether an owner's record shows dossiers of other offices."""
+    return cross_office(reader_office, session.scalars(select(Dossier.office_code).where(Dossier.owner_id == owner_id)))
 
 
 def may_change(offices: frozenset[str], role: str, office: str | None) -> bool:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from api import policy
 from api.auth import require
 from api.deps import SessionDep
 from catalog.audit import Actor, AuditEntry, record, verify
@@ -70,6 +71,7 @@ def query(
     rows, next_before = query_audit(session, where, before=before, limit=limit)
     # Reading the log shows who touched whose records: that read is itself recorded.
     record(session, actor, "audit.query", "audit", None, owner, shown=len(rows), before=before,
+           cross_office=policy.cross_office(actor, {e.office_code for e in rows}),
            filters={"user": user, "action": action, "object_type": object_type, "object_id": object_id,
                     "date_from": date_from, "date_to": date_to})
     return AuditPage(entries=[AuditEntryOut.of(e) for e in rows], next_before=next_before)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
 from api.auth import require
+from api import policy
 from api.policy import DOCUMENT
 from api.deps import ServicesDep, SessionDep
 from api.schemas import DocumentSummary, ErrorOut, document_links
@@ -47,7 +48,11 @@ class DeadLetterOut(BaseModel):
 def list_dead_letters(actor: Archivist, session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                       offset: Annotated[int, Query(ge=0)] = 0) -> list[DeadLetterOut]:
     """Newest first."""
-    return [DeadLetterOut.of(d) for d in docs.dead_letters(session, limit=limit, offset=offset)]
+    found = [DeadLetterOut.of(d) for d in docs.dead_letters(session, limit=limit, offset=offset)]
+    shown = [d.id for d in found]  # file names name people
+    record(session, actor, "dead_letter.list", "document", None, None, shown=shown,
+           cross_office=policy.documents_cross_office(session, actor, shown))
+    return found
 
 
 @router.post("/{document_id}/retry", response_model=DocumentSummary, status_code=status.HTTP_202_ACCEPTED)

@@ -146,7 +146,9 @@ def certificate(batch_id: int, actor: Archivist, services: ServicesDep, session:
     key = batch.certificate_pdf_key if format == "pdf" else batch.certificate_json_key
     with services.store.open(key) as f:
         data = f.read()
-    record(session, actor, "disposal.certificate_read", "disposal_batch", batch.code, None, format=format)
+    listed = [i.document_id for i in disposal.batch_items(session, batch.id)]
+    record(session, actor, "disposal.certificate_read", "disposal_batch", batch.code, None, format=format,
+           cross_office=policy.documents_cross_office(session, actor, listed))
     media_type = "application/pdf" if format == "pdf" else "application/json"
     return Response(data, media_type=media_type,
                     headers={"Content-Disposition": f'inline; filename="{batch.code}.{format}"'})
@@ -158,5 +160,6 @@ def tombstone(document_id: str, actor: Archivist, session: SessionDep) -> Tombst
     stone = session.get(Tombstone, document_id)
     if stone is None:
         raise NotFound("tombstone_not_found", f"Tài liệu '{document_id}' chưa bị huỷ.")
-    record(session, actor, "tombstone.read", "document", document_id, stone.owner_ref)
+    record(session, actor, "tombstone.read", "document", document_id, stone.owner_ref,
+           cross_office=policy.documents_cross_office(session, actor, [document_id]))
     return TombstoneOut.model_validate(stone)

@@ -11,7 +11,8 @@ from api import policy
 from api.auth import require
 from api.deps import SessionDep
 from catalog.audit import Actor, record
-from catalog.records_models import HoldScope
+from catalog import scope as office_scope
+from catalog.records_models import HoldScope, LegalHold
 from catalog.users import Role
 from records import holds
 
@@ -62,15 +63,26 @@ def list_holds(actor: Archivist, session: SessionDep, active: bool | None = None
                limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[HoldOut]:
     found = holds.list_holds(session, active=active, scope=scope, offset=offset, limit=limit)
     # Who is under a hold is itself sensitive: the listing is recorded.
-    record(session, actor, "hold.list", "legal_hold", None, None, shown=[h.id for h in found])
+    record(session, actor, "hold.list", "legal_hold", None, None, shown=[h.id for h in found],
+           cross_office=any(_cross_office(session, actor, h) for h in found))
     return [HoldOut.model_validate(h) for h in found]
 
 
 @router.get("/{hold_id}", response_model=HoldOut)
 def read_hold(hold_id: int, actor: Archivist, session: SessionDep) -> HoldOut:
     hold = holds.get_hold(session, hold_id)
-    record(session, actor, "hold.read", "legal_hold", str(hold.id), holds.hold_owner_ref(session, hold))
+    record(session, actor, "hold.read", "legal_hold", str(hold.id), holds.hold_owner_ref(session, hold),
+           cross_office=_cross_office(session, actor, hold))
     return HoldOut.model_validate(hold)
+
+
+def _cross_office(session, actor: Actor, hold: LegalHold) -> bool:
+    """A hold shows whose records are under it: one on another office's dossier or document counts."""
+    if hold.scope == HoldScope.dossier.value:
+        return policy.cross_office(actor, [office_scope.dossier_office(session, hold.target_ref)[1]])
+    if hold.scope == HoldScope.document.value:
+        return policy.documents_cross_office(session, actor, [hold.target_ref])
+    return False  # an owner is a citizen, not one office's record
 
 
 @router.post("/{hold_id}/release", response_model=HoldOut)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from api import policy
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
 from catalog.audit import Actor, record
@@ -132,8 +133,9 @@ def due(actor: Archivist, session: SessionDep,
             break
         items.append(a)
     next_after = items[-1].document.id if len(items) == limit else None
+    shown = [a.document.id for a in items]
     record(session, actor, "retention.due_list", "document", None, None, document_type=document_type,
-           shown=[a.document.id for a in items])
+           shown=shown, cross_office=policy.documents_cross_office(session, actor, shown))
     return DuePage(items=[DueOut.of(a) for a in items], next_after=next_after)
 
 

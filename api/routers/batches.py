@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import require
+from api import policy
 from api.policy import DOCUMENT, DOSSIER
 from api.deps import ServicesDep, SessionDep
 from api.schemas import AcceptedOut, document_links
@@ -47,6 +48,8 @@ class SplitOut(BaseModel):
 def separators(code: str, actor: Intake, session: SessionDep) -> Response:
     """The checklist page and one QR separator sheet per component of the dossier's procedure."""
     dossier = get_dossier(session, code)
+    record(session, actor, "dossier.separators", "dossier", dossier.code, owner_ref(dossier.owner),
+           cross_office=policy.cross_office(actor, [dossier.office_code]))
     checklist = splitting.checklist_of(session, dossier)
     pdf = splitting.separator_sheets_pdf(dossier.code, dossier.procedure.name, list(checklist.values()))
     return Response(pdf, media_type="application/pdf",

@@ -7,16 +7,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 
 from api.auth import require
+from api import policy
 from api.policy import DOCUMENT
 from api.coding_schemas import RecordUpdate, ReviewIn, TypeConfirm
 from api.deps import ServicesDep, SessionDep
 from api.schemas import DocumentOut
 from catalog import classifier, review
-from catalog.audit import Actor
+from catalog.audit import Actor, record
 from catalog.catalogs import active_catalog
 from catalog.documents import get_document
 from catalog.indexing import load_indexed
-from catalog.owners import find_owner
+from catalog.owners import find_owner, owner_ref
 from catalog.users import Role
 from core.errors import NotFound
 
@@ -70,7 +71,11 @@ def reusable(code: str, actor: Staff, session: SessionDep) -> list[DocumentOut]:
     owner = find_owner(session, code)
     if owner is None:
         raise NotFound("owner_not_found", "Không tìm thấy chủ sở hữu với mã này.")
-    return [DocumentOut.of(d) for d in review.reusable_documents(session, owner.id)]
+    documents = review.reusable_documents(session, owner.id)
+    shown = [d.id for d in documents]
+    record(session, actor, "owner.reusable", "owner", str(owner.id), owner_ref(owner), shown=shown,
+           cross_office=policy.documents_cross_office(session, actor, shown))
+    return [DocumentOut.of(d) for d in documents]
 
 
 @router.get("/catalog/document-types")

@@ -6,6 +6,7 @@ from urllib.parse import quote
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
+from api import policy
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
 from api.schemas import DocumentOut
@@ -23,9 +24,8 @@ CHUNK = 256 * 1024
 
 
 def _audit_read(session, actor: Actor, document: Document, action: str, **details) -> None:
-    offices = {c.dossier.office_code for c in document.components}
     record(session, actor, action, "document", document.id, owner_ref(document.owner),
-           cross_office=bool(offices) and actor.office_code not in offices, **details)
+           cross_office=policy.documents_cross_office(session, actor, [document.id]), **details)
 
 
 @router.get("/{document_id}", response_model=DocumentOut)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, File, Form, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import require
+from api import policy
 from api.policy import DOSSIER
 from api.deps import ServicesDep, SessionDep
 from api.reuse_schemas import ChecklistOut, DossierCreatedOut
@@ -44,7 +45,7 @@ def create_dossier(body: DossierCreate, actor: Intake, services: ServicesDep, se
 def read_dossier(code: str, actor: Reader, session: SessionDep) -> DossierOut:
     dossier = get_dossier(session, code)
     record(session, actor, "dossier.read", "dossier", code, owner_ref(dossier.owner),
-           cross_office=dossier.office_code != actor.office_code)
+           cross_office=policy.cross_office(actor, [dossier.office_code]))
     return DossierOut.of(dossier)
 
 

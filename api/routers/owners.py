@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter
 from sqlalchemy import select
 
+from api import policy
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
 from api.reuse_schemas import MergeIn, MergeOut, OwnerDetailOut, OwnerDossierOut
@@ -40,7 +41,8 @@ def read_owner(code: str, actor: Staff, session: SessionDep) -> OwnerDetailOut:
     owner = find_owner(session, code)
     if owner is None:
         raise NotFound("owner_not_found", "Không tìm thấy chủ sở hữu với mã này.")
-    record(session, actor, "owner.read", "owner", str(owner.id), owner_ref(owner), looked_up=code)
+    record(session, actor, "owner.read", "owner", str(owner.id), owner_ref(owner), looked_up=code,
+           cross_office=policy.owner_cross_office(session, actor, owner.id))
     return _detail(session, owner)
 
 

@@ -9,14 +9,16 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import require
+from api import policy
 from api.policy import DOSSIER
 from api.coding_schemas import ResultOut
 from api.deps import ServicesDep, SessionDep
 from catalog import results
-from catalog.audit import Actor
+from catalog.audit import Actor, record
 from catalog.coding import DossierResult
 from catalog.dossiers import get_dossier
 from catalog.models import Document
+from catalog.owners import owner_ref
 from catalog.users import Role
 from ingest.intake import Upload, accept
 
@@ -71,6 +73,8 @@ def list_results(code: str, actor: Reader, session: SessionDep) -> list[ResultOu
     dossier = get_dossier(session, code)
     rows = results.results_of(session, dossier.id)
     documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_([r.document_id for r in rows])))}
+    record(session, actor, "dossier.results", "dossier", dossier.code, owner_ref(dossier.owner),
+           shown=[r.document_id for r in rows], cross_office=policy.cross_office(actor, [dossier.office_code]))
     return [result_out(r, documents[r.document_id]) for r in rows]
 
 

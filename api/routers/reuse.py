@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, status
 
 from api.auth import require
+from api import policy
 from api.policy import DOSSIER
 from api.deps import ServicesDep, SessionDep
 from api.reuse_schemas import ChecklistOut, ReuseIn
@@ -28,8 +29,10 @@ def checklist(code: str, actor: Reader, session: SessionDep) -> ChecklistOut:
     approved, still valid papers of its type (newest first, with the dossier each came from)."""
     dossier = get_dossier(session, code)
     found = reuse.checklist(session, dossier)
-    record(session, actor, "dossier.checklist", "dossier", dossier.code, owner_ref(dossier.owner),
-           shown=found.shown_documents())  # the owner's papers it showed
+    shown = found.shown_documents()  # the owner's papers it showed
+    record(session, actor, "dossier.checklist", "dossier", dossier.code, owner_ref(dossier.owner), shown=shown,
+           cross_office=policy.cross_office(actor, [dossier.office_code])
+           or policy.documents_cross_office(session, actor, shown))
     return ChecklistOut.of(found)
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
+from api import policy
 from api.auth import require
 from api.deps import ServicesDep
 from api.schemas import HitOut, SearchOut, document_links
@@ -50,7 +51,8 @@ async def search(
 
 def _audit(services, actor: Actor, query: SearchQuery, results) -> None:
     """A search shows personal records: who looked for what, and which documents came back."""
+    shown = [h.id for h in results.hits]
     with services.db.session() as s:
         record(s, actor, "search", "document", None, query.owner, q=query.text, total=results.total,
                document_type=query.document_type, procedure=query.procedure, dossier=query.dossier,
-               shown=[h.id for h in results.hits])
+               shown=shown, cross_office=policy.documents_cross_office(s, actor, shown))
