@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Path, Query
 
 MAX_ID = 2**63 - 1
 
@@ -14,3 +14,6 @@ DocumentId = Annotated[str, Path(max_length=32)]
 OwnerCode = Annotated[str, Path(max_length=12, description="Personal ID or social-insurance code")]
 Username = Annotated[str, Path(max_length=64)]
 OfficeCode = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Rows to skip")]
+NO_NUL = r"^[^\x00]*$"
+"""Pattern for free-text form fields (JSON bodies: api/inputs.py)."""

@@ -97,6 +97,25 @@ def change_user(session: Session, actor: Actor, username: str, change: UserChang
     return user
 
 
+def lock_account(session: Session, username: str, until: datetime, failures: int, remote: str | None) -> bool:
+    """Lock an account after repeated wrong passwords (False: no such account)."""
+    user = session.scalars(select(User).where(User.username == username).with_for_update()).first()
+    if user is None:
+        return False
+    user.locked_until = until
+    record(session, Actor(username, user.role, user.office_code, remote), "auth.lockout", "user", username,
+           failures=failures, until=until)
+    return True
+
+
+def lift_lockout(session: Session, actor: Actor, username: str) -> User:
+    user = get_user(session, username, lock=True)
+    if user.locked_until is not None:
+        record(session, actor, "auth.lockout_lifted", "user", username, was_until=user.locked_until)
+        user.locked_until = None
+    return user
+
+
 def _active_admins(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(User)
                           .where(User.role == Role.admin.value, User.active.is_(True)))

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -112,6 +113,40 @@ def create_user(session: Session, username: str, password: str, role: Role, offi
     session.add(user)
     session.flush()
     return user
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What signing in needs of an account, read in a short transaction so that no catalog lock is
+    held while the password hash is computed."""
+
+    user_id: int
+    password_hash: str
+    active: bool
+    locked_until: datetime | None
+
+
+def credentials(session: Session, username: str) -> Credentials | None:
+    row = session.execute(select(User.id, User.password_hash, User.active, User.locked_until)
+                          .where(User.username == username)).first()
+    return Credentials(*row) if row is not None else None
+
+
+def password_matches(stored_hash: str | None, password: str) -> bool:
+    """Verify a password; with no stored hash (unknown or inactive account) the same cost is spent."""
+    if stored_hash is None:
+        _hasher.hash(password)
+        return False
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def refresh_hash(user: User, password: str) -> None:
+    """Re-hash a verified password when the hashing parameters changed since it was stored."""
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

@@ -220,6 +220,9 @@ class ElasticIndex:
         import time
 
         started = time.perf_counter()
+        if textmod.nothing_to_match(query.text):
+            query.validate()
+            return SearchResults(0, [], {"document_type": {}}, (time.perf_counter() - started) * 1000)
         resp = self.client.search(index=self.name, body=search_body(query))
         return results_from_response(dict(resp), (time.perf_counter() - started) * 1000)
 

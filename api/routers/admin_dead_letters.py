@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
 from api.auth import require
+from api.params import DocumentId, Offset
 from api import policy
 from api.policy import DOCUMENT
 from api.deps import ServicesDep, SessionDep
@@ -46,7 +47,7 @@ class DeadLetterOut(BaseModel):
 
 @router.get("", response_model=list[DeadLetterOut])
 def list_dead_letters(actor: Archivist, session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                      offset: Annotated[int, Query(ge=0)] = 0) -> list[DeadLetterOut]:
+                      offset: Offset = 0) -> list[DeadLetterOut]:
     """Newest first."""
     found = [DeadLetterOut.of(d) for d in docs.dead_letters(session, limit=limit, offset=offset)]
     shown = [d.id for d in found]  # file names name people
@@ -56,7 +57,7 @@ def list_dead_letters(actor: Archivist, session: SessionDep, limit: Annotated[in
 
 
 @router.post("/{document_id}/retry", response_model=DocumentSummary, status_code=status.HTTP_202_ACCEPTED)
-def retry(document_id: str, actor: Reviver, services: ServicesDep) -> DocumentSummary:
+def retry(document_id: DocumentId, actor: Reviver, services: ServicesDep) -> DocumentSummary:
     """Queue the document again with fresh attempts."""
     with services.db.session() as s:
         document = docs.revive(s, document_id)

@@ -10,8 +10,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from api.inputs import Input
 from api import policy
 from api.auth import require
+from api.params import DocumentId, Offset, RowId
 from api.deps import ServicesDep, SessionDep
 from catalog.audit import Actor, record
 from catalog.records_models import BatchState, DisposalBatch, Tombstone
@@ -25,12 +27,12 @@ Archivist = Annotated[Actor, require(Role.archivist)]
 Admin = Annotated[Actor, require()]
 
 
-class BatchIn(BaseModel):
+class BatchIn(Input):
     document_ids: list[str] = Field(min_length=1, max_length=disposal.MAX_BATCH)
     note: str | None = Field(None, max_length=2000, description="What the batch is and why")
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(Input):
     note: str | None = Field(None, max_length=2000)
 
 
@@ -101,30 +103,30 @@ def propose(body: BatchIn, actor: Archivist, services: ServicesDep, session: Ses
 
 @router.get("/disposal/batches", response_model=list[BatchOut])
 def list_batches(actor: Archivist, session: SessionDep, state: BatchState | None = None,
-                 offset: Annotated[int, Query(ge=0)] = 0,
+                 offset: Offset = 0,
                  limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[BatchOut]:
     return [_out(session, b, with_items=False)
             for b in disposal.list_batches(session, state=state, offset=offset, limit=limit)]
 
 
 @router.get("/disposal/batches/{batch_id}", response_model=BatchOut)
-def read_batch(batch_id: int, actor: Archivist, session: SessionDep) -> BatchOut:
+def read_batch(batch_id: RowId, actor: Archivist, session: SessionDep) -> BatchOut:
     return _out(session, disposal.get_batch(session, batch_id))
 
 
 @router.post("/disposal/batches/{batch_id}/approve", response_model=BatchOut)
-def approve(batch_id: int, body: DecisionIn, actor: Admin, session: SessionDep) -> BatchOut:
+def approve(batch_id: RowId, body: DecisionIn, actor: Admin, session: SessionDep) -> BatchOut:
     """An admin other than the proposer approves; every document is checked again (409 if one is not due)."""
     return _out(session, disposal.approve_batch(session, actor, batch_id, body.note))
 
 
 @router.post("/disposal/batches/{batch_id}/reject", response_model=BatchOut)
-def reject(batch_id: int, body: DecisionIn, actor: Admin, session: SessionDep) -> BatchOut:
+def reject(batch_id: RowId, body: DecisionIn, actor: Admin, session: SessionDep) -> BatchOut:
     return _out(session, disposal.reject_batch(session, actor, batch_id, body.note))
 
 
 @router.post("/disposal/batches/{batch_id}/execute", response_model=BatchOut)
-async def execute(batch_id: int, actor: Archivist, services: ServicesDep) -> BatchOut:
+async def execute(batch_id: RowId, actor: Archivist, services: ServicesDep) -> BatchOut:
     """Destroy an approved batch (or finish one that was cut short) and issue its certificate."""
     await run_in_threadpool(disposal.execute_batch, services, batch_id, actor)
 
@@ -137,7 +139,7 @@ async def execute(batch_id: int, actor: Archivist, services: ServicesDep) -> Bat
 
 @router.get("/disposal/batches/{batch_id}/certificate", response_class=Response,
             responses={200: {"content": {"application/pdf": {}, "application/json": {}}}})
-def certificate(batch_id: int, actor: Archivist, services: ServicesDep, session: SessionDep,
+def certificate(batch_id: RowId, actor: Archivist, services: ServicesDep, session: SessionDep,
                 format: Literal["pdf", "json"] = "pdf") -> Response:
     """The disposal certificate: a PDF to print and sign, or its JSON record."""
     batch = disposal.get_batch(session, batch_id)
@@ -155,7 +157,7 @@ def certificate(batch_id: int, actor: Archivist, services: ServicesDep, session:
 
 
 @router.get("/tombstones/{document_id}", response_model=TombstoneOut)
-def tombstone(document_id: str, actor: Archivist, session: SessionDep) -> TombstoneOut:
+def tombstone(document_id: DocumentId, actor: Archivist, session: SessionDep) -> TombstoneOut:
     """What remains of a destroyed document: codes, hash, dates, and the rule and batch that ended it."""
     stone = session.get(Tombstone, document_id)
     if stone is None:

@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.inputs import Input
 from api import policy
 from api.auth import require
+from api.params import Offset, RowId
 from api.deps import SessionDep
 from catalog.audit import Actor, record
 from catalog import scope as office_scope
@@ -21,14 +23,14 @@ router = APIRouter(prefix="/api/v1/admin/holds", tags=["admin: legal holds"])
 Archivist = Annotated[Actor, require(Role.archivist)]
 
 
-class HoldIn(BaseModel):
+class HoldIn(Input):
     scope: HoldScope
     ref: str = Field(min_length=1, max_length=64,
                      description="Owner's personal ID / insurance code, dossier code, or document id")
     reason: str = Field(min_length=1, max_length=2000, description="Why: the request, case or decision number")
 
 
-class ReleaseIn(BaseModel):
+class ReleaseIn(Input):
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -59,7 +61,7 @@ def place(body: HoldIn, actor: Archivist, session: SessionDep) -> HoldOut:
 
 @router.get("", response_model=list[HoldOut])
 def list_holds(actor: Archivist, session: SessionDep, active: bool | None = None, scope: HoldScope | None = None,
-               offset: Annotated[int, Query(ge=0)] = 0,
+               offset: Offset = 0,
                limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[HoldOut]:
     found = holds.list_holds(session, active=active, scope=scope, offset=offset, limit=limit)
     # Who is under a hold is itself sensitive: the listing is recorded.
@@ -69,7 +71,7 @@ def list_holds(actor: Archivist, session: SessionDep, active: bool | None = None
 
 
 @router.get("/{hold_id}", response_model=HoldOut)
-def read_hold(hold_id: int, actor: Archivist, session: SessionDep) -> HoldOut:
+def read_hold(hold_id: RowId, actor: Archivist, session: SessionDep) -> HoldOut:
     hold = holds.get_hold(session, hold_id)
     record(session, actor, "hold.read", "legal_hold", str(hold.id), holds.hold_owner_ref(session, hold),
            cross_office=_cross_office(session, actor, hold))
@@ -86,5 +88,5 @@ def _cross_office(session, actor: Actor, hold: LegalHold) -> bool:
 
 
 @router.post("/{hold_id}/release", response_model=HoldOut)
-def release(hold_id: int, body: ReleaseIn, actor: Archivist, session: SessionDep) -> HoldOut:
+def release(hold_id: RowId, body: ReleaseIn, actor: Archivist, session: SessionDep) -> HoldOut:
     return HoldOut.model_validate(holds.release_hold(session, actor, hold_id, body.reason))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from api.inputs import Input
 from api import policy
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
@@ -39,7 +40,7 @@ class RuleOut(BaseModel):
     created_at: datetime
 
 
-class RuleSet(BaseModel):
+class RuleSet(Input):
     years: int | Literal["permanent"] = Field(description="Whole years to keep, or \"permanent\"")
     event: RetentionEvent | None = Field(None, description="What the years count from (not for permanent)")
     basis: str | None = Field(None, max_length=2000, description="Legal basis or note")
@@ -82,7 +83,7 @@ class ReviewOut(BaseModel):
     by_type: dict[str, dict[str, int]]
 
 
-class DeathIn(BaseModel):
+class DeathIn(Input):
     died_on: date | None = Field(description="Date of death; null withdraws a wrongly recorded date")
     source: str = Field(min_length=1, max_length=500, description="Evidence, e.g. the death extract's number")
 

@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from api.inputs import Input
 from api.auth import require
-from api.params import OfficeCode, Username
+from api.params import OfficeCode, Offset, Username
+from api.routers.auth import GuardDep
 from api.deps import SessionDep
 from catalog import accounts
 from catalog.audit import Actor
@@ -34,7 +36,7 @@ class UserOut(BaseModel):
     locked_until: datetime | None
 
 
-class UserCreate(BaseModel):
+class UserCreate(Input):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     password: str = Field(min_length=12, max_length=200)
     role: Role
@@ -43,7 +45,7 @@ class UserCreate(BaseModel):
     scope: Scope = Field("office", description="Archivists and admins: change records of their office or province")
 
 
-class UserPatch(BaseModel):
+class UserPatch(Input):
     full_name: str | None = Field(None, max_length=200)
     role: Role | None = None
     office_code: str | None = Field(None, min_length=1, max_length=32, pattern=OFFICE_PATTERN)
@@ -62,7 +64,7 @@ class ApiKeyOut(BaseModel):
     expires_at: datetime | None
 
 
-class ApiKeyCreate(BaseModel):
+class ApiKeyCreate(Input):
     name: str = Field(min_length=1, max_length=100)
     expires_at: AwareDatetime | None = Field(None, description="Optional: the key stops working then")
 
@@ -79,7 +81,7 @@ class OfficeOut(BaseModel):
     province_code: str | None
 
 
-class OfficeSet(BaseModel):
+class OfficeSet(Input):
     name: str = Field(min_length=1, max_length=200)
     province_code: str | None = Field(None, min_length=1, max_length=32, pattern=OFFICE_PATTERN,
                                       description="Offices of one province share it (province-scoped users)")
@@ -87,7 +89,7 @@ class OfficeSet(BaseModel):
 
 @router.get("/users", response_model=list[UserOut])
 def list_users(actor: Admin, session: SessionDep, office: Annotated[str | None, Query(max_length=32)] = None, role: Role | None = None,
-               active: bool | None = None, offset: Annotated[int, Query(ge=0)] = 0,
+               active: bool | None = None, offset: Offset = 0,
                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[UserOut]:
     return [UserOut.model_validate(u) for u in accounts.list_users(session, office=office, role=role, active=active,
                                                                    offset=offset, limit=limit)]
@@ -109,6 +111,14 @@ def read_user(username: Username, actor: Admin, session: SessionDep) -> UserOut:
 def change_user(username: Username, body: UserPatch, actor: Admin, session: SessionDep) -> UserOut:
     change = accounts.UserChange(**body.model_dump(exclude_unset=True))
     return UserOut.model_validate(accounts.change_user(session, actor, username, change))
+
+
+@router.delete("/users/{username}/lockout", response_model=UserOut)
+def lift_lockout(username: Username, actor: Admin, session: SessionDep, guard: GuardDep) -> UserOut:
+    """Let an account locked after repeated wrong passwords sign in again at once."""
+    user = accounts.lift_lockout(session, actor, username)
+    guard.lift(username)
+    return UserOut.model_validate(user)
 
 
 @router.get("/users/{username}/api-keys", response_model=list[ApiKeyOut])

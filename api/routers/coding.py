@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 
 from api.auth import require
+from api.params import DocumentId, OwnerCode
 from api import policy
 from api.policy import DOCUMENT
 from api.coding_schemas import RecordUpdate, ReviewIn, TypeConfirm
@@ -29,7 +30,7 @@ Editor = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist, wr
 
 
 @router.post("/documents/{document_id}/type", response_model=DocumentOut)
-def confirm_type(document_id: str, body: TypeConfirm, actor: Editor, services: ServicesDep) -> DocumentOut:
+def confirm_type(document_id: DocumentId, body: TypeConfirm, actor: Editor, services: ServicesDep) -> DocumentOut:
     """Confirm or correct the proposed document type; corrections retrain the classifier."""
     with services.db.session() as s:
         review.confirm_type(s, document_id, body.code, actor)
@@ -51,7 +52,7 @@ def reindexed(services, document_id: str) -> DocumentOut:
 
 
 @router.patch("/documents/{document_id}/record", response_model=DocumentOut)
-def update_record(document_id: str, body: RecordUpdate, actor: Editor, services: ServicesDep) -> DocumentOut:
+def update_record(document_id: DocumentId, body: RecordUpdate, actor: Editor, services: ServicesDep) -> DocumentOut:
     """Correct the paper record (number, dates, agency, validity, national-store code...)."""
     with services.db.session() as s:
         review.update_record(s, document_id, body.model_dump(exclude_unset=True), actor)
@@ -59,14 +60,14 @@ def update_record(document_id: str, body: RecordUpdate, actor: Editor, services:
 
 
 @router.post("/documents/{document_id}/review", response_model=DocumentOut)
-def review_document(document_id: str, body: ReviewIn, actor: Reviewer, session: SessionDep) -> DocumentOut:
+def review_document(document_id: DocumentId, body: ReviewIn, actor: Reviewer, session: SessionDep) -> DocumentOut:
     """Approve a digitized paper (only approved papers are offered for reuse) or reject it."""
     document = review.review(session, document_id, body.decision == "approved", body.note, actor)
     return DocumentOut.of(document)
 
 
 @router.get("/owners/{code}/reusable", response_model=list[DocumentOut])
-def reusable(code: str, actor: Staff, session: SessionDep) -> list[DocumentOut]:
+def reusable(code: OwnerCode, actor: Staff, session: SessionDep) -> list[DocumentOut]:
     """Approved, still valid papers of an owner (personal ID or social-insurance code)."""
     owner = find_owner(session, code)
     if owner is None:

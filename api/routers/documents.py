@@ -8,6 +8,7 @@ from fastapi.responses import StreamingResponse
 
 from api import policy
 from api.auth import require
+from api.params import DocumentId
 from api.deps import ServicesDep, SessionDep
 from api.schemas import DocumentOut
 from catalog.audit import Actor, record
@@ -29,7 +30,7 @@ def _audit_read(session, actor: Actor, document: Document, action: str, **detail
 
 
 @router.get("/{document_id}", response_model=DocumentOut)
-def read_document(document_id: str, actor: Reader, session: SessionDep) -> DocumentOut:
+def read_document(document_id: DocumentId, actor: Reader, session: SessionDep) -> DocumentOut:
     document = get_document(session, document_id)
     _audit_read(session, actor, document, "document.read")
     return DocumentOut.of(document)
@@ -37,7 +38,7 @@ def read_document(document_id: str, actor: Reader, session: SessionDep) -> Docum
 
 @router.get("/{document_id}/file", response_class=StreamingResponse,
             responses={200: {"content": {"application/pdf": {}, "image/*": {}, "text/plain": {}}}})
-def download(document_id: str, actor: Reader, services: ServicesDep, session: SessionDep,
+def download(document_id: DocumentId, actor: Reader, services: ServicesDep, session: SessionDep,
              variant: Literal["original", "pdf", "text"] = "original") -> StreamingResponse:
     document = get_document(session, document_id)
     if variant != "original" and document.status != "ready":

@@ -6,6 +6,7 @@ from fastapi import APIRouter, File, Form, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import require
+from api.params import DossierCode
 from api import policy
 from api.policy import DOSSIER
 from api.deps import ServicesDep, SessionDep
@@ -42,7 +43,7 @@ def create_dossier(body: DossierCreate, actor: Intake, services: ServicesDep, se
 
 
 @router.get("/{code}", response_model=DossierOut)
-def read_dossier(code: str, actor: Reader, session: SessionDep) -> DossierOut:
+def read_dossier(code: DossierCode, actor: Reader, session: SessionDep) -> DossierOut:
     dossier = get_dossier(session, code)
     record(session, actor, "dossier.read", "dossier", code, owner_ref(dossier.owner),
            cross_office=policy.cross_office(actor, [dossier.office_code]))
@@ -51,7 +52,7 @@ def read_dossier(code: str, actor: Reader, session: SessionDep) -> DossierOut:
 
 @router.post("/{code}/components", status_code=status.HTTP_202_ACCEPTED, response_model=UploadOut)
 async def upload_components(
-    code: str,
+    code: DossierCode,
     actor: Filing,
     services: ServicesDep,
     files: Annotated[list[UploadFile], File(description="PDF, JPEG, PNG or TIFF scans")],

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from api import policy
 from api.auth import require
+from api.params import OwnerCode
 from api.deps import ServicesDep, SessionDep
 from api.reuse_schemas import MergeIn, MergeOut, OwnerDetailOut, OwnerDossierOut
 from catalog import indexing, merge
@@ -35,7 +36,7 @@ def _detail(session, owner: Owner) -> OwnerDetailOut:
 
 
 @router.get("/{code}", response_model=OwnerDetailOut)
-def read_owner(code: str, actor: Staff, session: SessionDep) -> OwnerDetailOut:
+def read_owner(code: OwnerCode, actor: Staff, session: SessionDep) -> OwnerDetailOut:
     """An owner by personal ID, social-insurance code or a code kept from a merge: both codes,
     merges, dossiers (newest first) and how many papers are digitized."""
     owner = find_owner(session, code)
@@ -47,7 +48,7 @@ def read_owner(code: str, actor: Staff, session: SessionDep) -> OwnerDetailOut:
 
 
 @router.post("/{code}/merge", response_model=OwnerDetailOut)
-def merge_owner(code: str, body: MergeIn, actor: Archivist, services: ServicesDep) -> OwnerDetailOut:
+def merge_owner(code: OwnerCode, body: MergeIn, actor: Archivist, services: ServicesDep) -> OwnerDetailOut:
     """Merge the owner named in the body into this one (archivists): codes, documents, dossiers and
     holds move here, the old codes keep finding this owner; who and why are recorded."""
     with services.db.session() as s:

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, status
 
 from api.auth import require
+from api.params import DossierCode
 from api import policy
 from api.policy import DOSSIER
 from api.deps import ServicesDep, SessionDep
@@ -24,7 +25,7 @@ Reader = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist)]
 
 
 @router.get("/{code}/checklist", response_model=ChecklistOut)
-def checklist(code: str, actor: Reader, session: SessionDep) -> ChecklistOut:
+def checklist(code: DossierCode, actor: Reader, session: SessionDep) -> ChecklistOut:
     """The procedure's components: what is attached, and for each reusable component the owner's
     approved, still valid papers of its type (newest first, with the dossier each came from)."""
     dossier = get_dossier(session, code)
@@ -37,7 +38,7 @@ def checklist(code: str, actor: Reader, session: SessionDep) -> ChecklistOut:
 
 
 @router.post("/{code}/components/reuse", status_code=status.HTTP_201_CREATED, response_model=DossierOut)
-def attach_candidate(code: str, body: ReuseIn, actor: Filing, services: ServicesDep) -> DossierOut:
+def attach_candidate(code: DossierCode, body: ReuseIn, actor: Filing, services: ServicesDep) -> DossierOut:
     """File one of the owner's earlier papers as a component: no upload, nothing copied; the
     component records that it was reused and from which dossier."""
     with services.db.session() as s:

@@ -35,7 +35,8 @@ async def search(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> SearchOut:
     query = SearchQuery(text=q, owner=owner, document_type=document_type, procedure=procedure, dossier=dossier,
-                        status=status, date_from=date_from, date_to=date_to, sort=sort, offset=offset, limit=limit)
+                        status=status, date_from=_clamp(date_from), date_to=_clamp(date_to), sort=sort, offset=offset,
+                        limit=limit)
     try:
         results = await run_in_threadpool(services.index.search, query)
     except InvalidQuery as exc:
@@ -47,6 +48,15 @@ async def search(
                      created_at=h.created_at, highlights=h.highlights, links=document_links(h.id))
               for h in results.hits],
     )
+
+
+EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
+"""Search dates are clamped to this range: no document was received outside it, and the engines
+cannot represent every date (tantivy: 1677–2262)."""
+
+
+def _clamp(day: date | None) -> date | None:
+    return None if day is None else min(max(day, EARLIEST), LATEST)
 
 
 def _audit(services, actor: Actor, query: SearchQuery, results) -> None:
