@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import error_responses, errors
 from api.inputs import RefuseNul
 from api.limits import BodySizeLimit
 from api.login_limits import LoginThrottle
@@ -58,4 +58,5 @@ def create_app(settings: Settings, open_services: Callable[[], Services]) -> Fas
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    error_responses.declare(app)  # after every route is in
     return app
