@@ -50,6 +50,7 @@ $(STAMP): pyproject.toml
 bench: system-test deps
 	$(PY) bench/ocr_throughput.py
 	$(PY) bench/search_scale.py --docs 100000
+	$(PY) bench/login_flood.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -54,16 +54,20 @@ def _send(client: TestClient, case, headers: dict[str, str]):
     return client.request(**request)
 
 
+def documented(declared: set[str], status: int) -> bool:
+    """schemathesis' status-code conformance: the code itself, its class (4XX) or a default."""
+    return str(status) in declared or f"{str(status)[0]}XX" in declared or "default" in declared
+
+
 def fuzz(client: TestClient, role: str) -> tuple[Counter, list[str]]:
     """Run every operation; return the status counts and the problems found (not stopping at the first)."""
     schema = schemathesis.openapi.from_dict(client.app.openapi())
     headers = _headers(client, f"{role}1")
     statuses: Counter = Counter()
     problems: list[str] = []
-    from schemathesis.specs.openapi.checks import status_code_conformance
-
     for result in schema.get_all_operations():
         operation = result.ok()
+        declared = set(client.app.openapi()["paths"][operation.path][operation.method.lower()]["responses"])
 
         @hypothesis_settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
@@ -75,11 +79,8 @@ def fuzz(client: TestClient, role: str) -> tuple[Counter, list[str]]:
             if response.status_code >= 500:
                 problems.append(f"{label}: server error {response.text[:200]}")
                 return
-            try:
-                case.validate_response(response, checks=[status_code_conformance])
-            except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - a finding to list, not to stop at
-                found = exc.exceptions if isinstance(exc, BaseExceptionGroup) else [exc]
-                problems.extend(f"{label}: {type(e).__name__}" for e in found)
+            if not documented(declared, response.status_code):
+                problems.append(f"{label}: status not declared in the OpenAPI (declared: {sorted(declared)})")
 
         run()
     return statuses, problems
