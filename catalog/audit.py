@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import platform
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -113,7 +114,8 @@ def chain_state(session: Session) -> Checkpoint:
     head = session.get(AuditHead, 1, with_for_update=True)
     count = session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.id <= head.last_id))
     keyed_from = session.scalar(select(func.min(AuditEntry.id)).where(AuditEntry.mac.is_not(None)))
-    return Checkpoint(at=utcnow(), count=count, last_id=head.last_id, head=head.last_hash, keyed_from=keyed_from)
+    return Checkpoint(at=utcnow(), count=count, last_id=head.last_id, head=head.last_hash, keyed_from=keyed_from,
+                      node=platform.node())
 
 
 def verify(session: Session, key: bytes | None = None, checkpoints: Iterable[Checkpoint] = (),

@@ -44,6 +44,7 @@ class Checkpoint:
     last_id: int        # newest entry (0: an empty log)
     head: str           # its hash
     keyed_from: int | None  # first entry carrying a mac (None: none yet)
+    node: str = ""          # the host that wrote it: each keeps its own local file
 
     def payload(self) -> str:
         body = {**asdict(self), "at": self.at.isoformat()}
@@ -65,7 +66,8 @@ def parse_checkpoint(key: bytes, line: str) -> Checkpoint:
         body = outer["checkpoint"]
         checkpoint = Checkpoint(at=datetime.fromisoformat(body["at"]), count=int(body["count"]),
                                 last_id=int(body["last_id"]), head=str(body["head"]),
-                                keyed_from=None if body["keyed_from"] is None else int(body["keyed_from"]))
+                                keyed_from=None if body["keyed_from"] is None else int(body["keyed_from"]),
+                                node=str(body.get("node", "")))
         signature = str(outer["sig"])
     except (ValueError, KeyError, TypeError) as exc:
         raise BadCheckpoint(f"malformed checkpoint: {exc}") from None

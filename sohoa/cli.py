@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import time
@@ -16,6 +17,7 @@ from core.settings import get_settings
 @click.group()
 def main() -> None:
     """sohoa — số hoá hồ sơ, giấy tờ (digitization and archive service)."""
+    os.umask(0o077)  # whatever a command creates under the data directory is the service's alone
 
 
 @main.command()

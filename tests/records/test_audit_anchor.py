@@ -167,3 +167,16 @@ def test_a_key_other_than_the_services_does_not_verify(client):
     with services.db.session() as s:
         assert verify(s, services.db.audit_key).ok
         assert not verify(s, derive_key("another secret")).ok
+
+
+def test_sohoa_audit_verify_reports_a_wiped_log_and_exits_1(client, cli):
+    services = client.app.state.services
+    some_entries(client, 2)
+    assert cli("audit", "checkpoint").exit_code == 0
+    ok = cli("audit", "verify")
+    assert ok.exit_code == 0 and "checkpoints agree" in ok.output
+    with services.db.session() as s:
+        s.execute(delete(AuditEntry))
+        s.execute(update(AuditHead).values(last_id=0, last_hash=GENESIS))
+    broken = cli("audit", "verify")
+    assert broken.exit_code == 1 and "truncated" in broken.output
