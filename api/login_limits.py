@@ -15,6 +15,7 @@ The windows are kept in memory, per API process.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import threading
@@ -31,6 +32,8 @@ from core.settings import Settings
 
 T = TypeVar("T")
 LOGIN_PATH = "/api/v1/auth/token"
+TARPIT_S = 5.0
+MAX_TARPITTED = 2000
 CLIENT_WINDOW_S = 60.0
 AUDIT_EVERY_S = 60.0
 MAX_TRACKED = 100_000
@@ -164,11 +167,15 @@ def guard_of(state) -> LoginGuard:
 
 class LoginThrottle:
     """ASGI middleware: a client over its sign-in limit gets its 429 before the request body is read
-    or any route machinery runs, so that a flood costs the server as little as possible."""
+    or any route machinery runs. The answer is held back (up to ``TARPIT_S``, never past its
+    Retry-After) and the connection then closed: a flooding client's connections wait instead of
+    turning into a stream of cheap requests that still crowd out everyone else's on the event loop.
+    At most ``MAX_TARPITTED`` answers wait at once; beyond that they go out at once."""
 
     def __init__(self, app, path: str = LOGIN_PATH) -> None:
         self.app = app
         self.path = path
+        self.waiting = 0
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == self.path:
@@ -176,10 +183,19 @@ class LoginThrottle:
             try:
                 guard_of(scope["app"].state).admit_client(client)
             except Throttled as exc:
-                body = json.dumps(exc.to_json(), ensure_ascii=False).encode()
-                await send({"type": "http.response.start", "status": 429, "headers": [
-                    (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", str(exc.retry_after).encode())]})
-                await send({"type": "http.response.body", "body": body})
+                await self._refuse(exc, send)
                 return
         await self.app(scope, receive, send)
+
+    async def _refuse(self, exc: Throttled, send) -> None:
+        if self.waiting < MAX_TARPITTED:
+            self.waiting += 1
+            try:
+                await asyncio.sleep(min(TARPIT_S, exc.retry_after))
+            finally:
+                self.waiting -= 1
+        body = json.dumps(exc.to_json(), ensure_ascii=False).encode()
+        await send({"type": "http.response.start", "status": 429, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+            (b"retry-after", str(exc.retry_after).encode()), (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})

@@ -67,8 +67,9 @@ class Settings(BaseSettings):
     login_failures_before_lockout: int = 5
     """Wrong passwords for one account (within ``login_lockout_minutes``) before it is locked."""
     login_lockout_minutes: float = 15.0
-    password_hash_workers: int = 2
-    """Password hashes computed at once; sign-ins beyond ``password_hash_queue`` waiting get 429."""
+    password_hash_workers: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2))
+    """Password hashes computed at once (half the cores: sign-ins never take the whole machine);
+    sign-ins beyond ``password_hash_queue`` waiting get 429."""
     password_hash_queue: int = 8
 
     fixity_every_hours: float = 24.0
