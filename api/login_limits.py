@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
 import threading
 import time
 from collections import Counter, deque
@@ -34,6 +35,7 @@ T = TypeVar("T")
 LOGIN_PATH = "/api/v1/auth/token"
 TARPIT_S = 5.0
 MAX_TARPITTED = 2000
+HASH_NICENESS = 10
 CLIENT_WINDOW_S = 60.0
 AUDIT_EVERY_S = 60.0
 MAX_TRACKED = 100_000
@@ -60,7 +62,8 @@ class LoginGuard:
         self._attempts: dict[str, deque[float]] = {}   # per client: attempt times in the last minute
         self._failures: dict[str, deque[float]] = {}   # per account: failure times in the lockout window
         self._locked: dict[str, float] = {}            # per account: locked until (monotonic)
-        self._pool = ThreadPoolExecutor(settings.password_hash_workers, thread_name_prefix="password-hash")
+        self._pool = ThreadPoolExecutor(settings.password_hash_workers, thread_name_prefix="password-hash",
+                                        initializer=_lower_priority)
         self._slots = threading.BoundedSemaphore(settings.password_hash_workers + settings.password_hash_queue)
         self._counts: Counter[tuple[str, str]] = Counter()  # ("failed"|"throttled", who) since the last flush
         self._flushed_at = clock()
@@ -145,6 +148,14 @@ class LoginGuard:
         while times and times[0] < since:
             times.popleft()
         return times
+
+
+def _lower_priority() -> None:
+    """Hashing threads yield the cores to request handling (Linux: a thread's own nice value)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
+    except (AttributeError, OSError):  # not Linux, or not permitted: same priority as the rest
+        pass
 
 
 _create_lock = threading.Lock()
