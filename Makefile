@@ -81,6 +81,7 @@ screenshots: system-test deps axe
 bench: system-test deps search-server
 	$(PY) bench/ocr_throughput.py
 	$(PY) bench/search_scale.py --docs 100000
+	$(PY) bench/login_flood.py
 
 clean:
 	rm -rf $(VENV) var build .pytest_cache

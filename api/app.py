@@ -7,8 +7,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import error_responses, errors
+from api.inputs import RefuseNul
 from api.limits import BodySizeLimit
+from api.login_limits import LoginThrottle
 from api.routers import (
     admin_dead_letters,
     auth,
@@ -49,6 +51,8 @@ def create_app(settings: Settings, open_services: Callable[[], Services]) -> Fas
                   description="Số hoá hồ sơ, giấy tờ, kết quả giải quyết TTHC — digitization and archive API")
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RefuseNul)
+    app.add_middleware(LoginThrottle)  # outermost: a sign-in flood is refused before anything else runs
     for module in (auth, dossiers, documents, search, web, coding, results, catalogs, batches):
         app.include_router(module.router)
     app.include_router(records.router)
@@ -65,4 +69,5 @@ def create_app(settings: Settings, open_services: Callable[[], Services]) -> Fas
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    error_responses.declare(app)  # after every route is in
     return app

@@ -6,7 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from api.inputs import Input
 from catalog.models import Document
+from catalog.record_dates import EARLIEST_RECORD_DATE, LATEST_RECORD_DATE
 
 
 class TypeOut(BaseModel):
@@ -67,29 +69,30 @@ def document_type_of(d: Document) -> tuple[TypeOut | None, list[TypeOut], bool]:
     return current, alternatives, d.type_status == "needs_review"
 
 
-class TypeConfirm(BaseModel):
+class TypeConfirm(Input):
     code: str = Field(..., max_length=32, description="Document-type code from the catalog in force")
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(Input):
     decision: Literal["approved", "rejected"]
     note: str | None = Field(None, max_length=2000)
 
 
-class RecordUpdate(BaseModel):
+class RecordUpdate(Input):
     model_config = {"extra": "forbid"}
 
     document_number: str | None = Field(None, max_length=64)
-    issue_date: date | None = None
+    issue_date: date | None = Field(None, ge=EARLIEST_RECORD_DATE, le=LATEST_RECORD_DATE)
     issuing_agency: str | None = Field(None, max_length=300)
     issuer_symbol: str | None = Field(None, max_length=16)
     signer: str | None = Field(None, max_length=200)
     abstract: str | None = Field(None, max_length=2000)
     owner_name: str | None = Field(None, max_length=200)
-    valid_until: date | None = None
-    permanent: bool | None = None
+    valid_until: date | None = Field(None, ge=EARLIEST_RECORD_DATE, le=LATEST_RECORD_DATE)
+    # Not nullable: a paper is permanent or not. Omitted fields are left as they are (exclude_unset).
+    permanent: bool = False
     validity_scope: str | None = Field(None, max_length=200)
-    certified_copy: bool | None = None
+    certified_copy: bool = False
     national_store_code: str | None = Field(None, max_length=64)
 
 

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.inputs import Input
 from api.schemas import ComponentOut, DossierOut, OwnerOut, ReuseFiguresOut, document_links
 from catalog import reuse
 
@@ -85,14 +86,14 @@ class DossierCreatedOut(DossierOut):
     checklist: ChecklistOut = Field(description="The procedure's components, each with its reuse candidates")
 
 
-class ReuseIn(BaseModel):
+class ReuseIn(Input):
     document_id: str = Field(..., max_length=32, description="A candidate from the checklist")
     component_code: str | None = Field(None, max_length=40,
                                        description="Which component it fills; may be left out when only one "
                                                    "reusable component of the procedure takes its type")
 
 
-class MergeIn(BaseModel):
+class MergeIn(Input):
     merge: str = Field(..., max_length=12, description="A code of the owner merged into this one (which then "
                                                        "no longer exists on its own)")
     reason: str = Field(..., min_length=10, max_length=2000)

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from api.inputs import Input
 from api.coding_schemas import PaperRecordOut, TypeOut, document_type_of
 from api.register_schemas import RegisterOut
 from catalog import reuse
@@ -12,13 +13,13 @@ from catalog.models import Channel, Component, Document, Dossier, Owner
 from catalog.signatures import REASONS
 
 
-class OwnerIn(BaseModel):
+class OwnerIn(Input):
     personal_id: str | None = Field(None, description="Số định danh cá nhân, 12 digits")
     social_insurance_code: str | None = Field(None, description="Mã số BHXH, 10 digits")
     full_name: str | None = Field(None, max_length=200)
 
 
-class DossierCreate(BaseModel):
+class DossierCreate(Input):
     procedure_code: str = Field(..., max_length=32)
     owner: OwnerIn
     channel: Channel = Channel.counter

@@ -6,12 +6,16 @@ themselves out, and the last active admin cannot be demoted or deactivated.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.audit import Actor, record
-from catalog.users import ApiKey, Office, Role, User, create_user, ensure_office, hash_password, issue_api_key
+from catalog.passwords import check_password
+from catalog.scope import SCOPES
+from catalog.users import (ApiKey, Office, Role, User, check_office_code, create_user, ensure_office, hash_password,
+                           issue_api_key)
 from core.clock import utcnow
 from core.errors import Conflict, Invalid, NotFound
 
@@ -37,9 +41,10 @@ def list_users(session: Session, *, office: str | None = None, role: Role | None
 
 
 def add_user(session: Session, actor: Actor, username: str, password: str, role: Role, office_code: str,
-             full_name: str | None) -> User:
-    user = create_user(session, username, password, role, office_code, full_name)
-    record(session, actor, "user.create", "user", username, role=role.value, office=office_code)
+             full_name: str | None, scope: str = "office") -> User:
+    _check_scope(scope)
+    user = create_user(session, username, password, role, office_code, full_name, scope)
+    record(session, actor, "user.create", "user", username, role=role.value, office=office_code, scope=scope)
     return user
 
 
@@ -50,6 +55,12 @@ class UserChange:
     office_code: str | None = None
     active: bool | None = None
     password: str | None = None
+    scope: str | None = None
+
+
+def _check_scope(scope: str) -> None:
+    if scope not in SCOPES:
+        raise Invalid("invalid_scope", "Phạm vi phải là 'office' (đơn vị) hoặc 'province' (tỉnh).")
 
 
 def change_user(session: Session, actor: Actor, username: str, change: UserChange) -> User:
@@ -72,13 +83,36 @@ def change_user(session: Session, actor: Actor, username: str, change: UserChang
         user.role = changed["role"] = change.role.value
     if change.active is not None and change.active != user.active:
         user.active = changed["active"] = change.active
+    if change.scope is not None and change.scope != user.scope:
+        _check_scope(change.scope)
+        user.scope = changed["scope"] = change.scope
     if change.password is not None:
-        if len(change.password) < 10:
-            raise Invalid("weak_password", "Mật khẩu phải có ít nhất 10 ký tự.")
+        check_password(change.password, user.username)
         user.password_hash = hash_password(change.password)
         changed["password"] = "reset"
+    if changed.keys() - {"full_name"}:
+        user.token_version += 1  # tokens issued before a change of rights or password stop working
     if changed:
         record(session, actor, "user.change", "user", username, **changed)
+    return user
+
+
+def lock_account(session: Session, username: str, until: datetime, failures: int, remote: str | None) -> bool:
+    """Lock an account after repeated wrong passwords (False: no such account)."""
+    user = session.scalars(select(User).where(User.username == username).with_for_update()).first()
+    if user is None:
+        return False
+    user.locked_until = until
+    record(session, Actor(username, user.role, user.office_code, remote), "auth.lockout", "user", username,
+           failures=failures, until=until)
+    return True
+
+
+def lift_lockout(session: Session, actor: Actor, username: str) -> User:
+    user = get_user(session, username, lock=True)
+    if user.locked_until is not None:
+        record(session, actor, "auth.lockout_lifted", "user", username, was_until=user.locked_until)
+        user.locked_until = None
     return user
 
 
@@ -92,12 +126,15 @@ def list_keys(session: Session, username: str) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.id)))
 
 
-def new_key(session: Session, actor: Actor, username: str, name: str) -> tuple[str, ApiKey]:
-    """Issue a key; the full key is returned once and never stored."""
+def new_key(session: Session, actor: Actor, username: str, name: str,
+            expires_at: datetime | None = None) -> tuple[str, ApiKey]:
+    """Issue a key (valid until ``expires_at`` if given); the full key is returned once and never stored."""
     user = get_user(session, username)
-    key = issue_api_key(session, user, name)
+    if expires_at is not None and expires_at <= utcnow():
+        raise Invalid("invalid_expiry", "Thời hạn của khoá API phải ở tương lai.")
+    key = issue_api_key(session, user, name, expires_at)
     row = session.scalars(select(ApiKey).where(ApiKey.prefix == key.split("_")[1])).one()
-    record(session, actor, "api_key.issue", "api_key", row.prefix, user=username, name=name)
+    record(session, actor, "api_key.issue", "api_key", row.prefix, user=username, name=name, expires_at=expires_at)
     return key, row
 
 
@@ -115,9 +152,11 @@ def list_offices(session: Session) -> list[Office]:
     return list(session.scalars(select(Office).order_by(Office.code)))
 
 
-def set_office(session: Session, actor: Actor, code: str, name: str) -> Office:
+def set_office(session: Session, actor: Actor, code: str, name: str, province_code: str | None = None) -> Office:
     office = ensure_office(session, code, name)
     if office.name != name:
         office.name = name
-    record(session, actor, "office.set", "office", code, name=name)
+    if province_code is not None:
+        office.province_code = check_office_code(province_code)
+    record(session, actor, "office.set", "office", code, name=name, province_code=province_code)
     return office

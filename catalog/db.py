@@ -79,6 +79,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.audit_key: bytes | None = None
+        """Keys the audit entries its sessions write (catalog/audit_chain.py); set by whoever holds the secret."""
 
     def migrate(self) -> None:
         migrate(self.engine)
@@ -104,6 +106,7 @@ class Database:
     def session(self) -> Iterator[Session]:
         """One unit of work: committed on success, rolled back on any error."""
         with self._sessions() as session, session.begin():
+            session.info["audit_key"] = self.audit_key
             yield session
 
     def dispose(self) -> None:

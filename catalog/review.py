@@ -13,6 +13,7 @@ from catalog.catalogs import Catalog, active_catalog, catalog_version
 from catalog.digitization import APPROVED, CONFIRMED, PENDING, PROPOSED, REJECTED, apply_type_validity, assign_code
 from catalog.models import Document, DocumentStatus
 from catalog.owners import owner_ref
+from catalog.record_dates import check_record_dates
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -73,7 +74,10 @@ def update_record(session: Session, document_id: str, changes: Mapping[str, Any]
             raise Invalid("invalid_national_store_code", f"Mã Kho dữ liệu '{value}' không đúng định dạng.")
         if name == "issuer_symbol" and value and not catalog.valid("issuer_symbol", value):
             raise Invalid("invalid_issuer_symbol", f"Ký hiệu cơ quan '{value}' không đúng định dạng.")
+        if name in ("permanent", "certified_copy") and value is None:
+            raise Invalid("field_required", f"Trường '{name}' phải là có hoặc không, không được để trống.")
         setattr(document, name, value)
+    check_record_dates(document.issue_date, document.valid_until)  # the record as it will stand
     if document.review_status == APPROVED and changes:
         document.review_status = PENDING  # a changed record is reviewed again
     assign_code(session, document, catalog)

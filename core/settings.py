@@ -62,6 +62,20 @@ class Settings(BaseSettings):
     set it explicitly when several API processes share the catalog)."""
     token_minutes: int = 30
 
+    audit_checkpoint_every_minutes: float = 60.0
+    """Write a signed audit checkpoint (count, head, time) outside the catalog this often (0: off)."""
+    audit_checkpoint_retain_days: int = 3650
+    """S3 Object Lock retention of each checkpoint object, where the bucket has Object Lock."""
+    login_attempts_per_client: int = 20
+    """Sign-in attempts one client address may make per minute before 429."""
+    login_failures_before_lockout: int = 5
+    """Wrong passwords for one account (within ``login_lockout_minutes``) before it is locked."""
+    login_lockout_minutes: float = 15.0
+    password_hash_workers: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2))
+    """Password hashes computed at once (half the cores: sign-ins never take the whole machine);
+    sign-ins beyond ``password_hash_queue`` waiting get 429."""
+    password_hash_queue: int = 8
+
     fixity_every_hours: float = 24.0
     """Re-hash every stored object this often (in-process schedule; 0 switches it off)."""
     retention_review_every_hours: float = 24.0

@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 PROCESS_DOCUMENT = "sohoa.process_document"
 RECOVER = "sohoa.recover"
 SCHEDULED_JOB = "sohoa.scheduled_job"
-SCHEDULED_JOBS = {"fixity": "fixity_every_hours", "retention_review": "retention_review_every_hours"}
+SCHEDULED_JOBS = {"fixity": "fixity_every_hours", "retention_review": "retention_review_every_hours",
+                  "audit_checkpoint": "audit_checkpoint_every_minutes"}
 """The records-management jobs of ``sohoa.scheduler`` (by name) and the setting of each one's interval."""
 OCR_QUEUE = "ocr"
 MAINTENANCE_QUEUE = "maintenance"
@@ -95,9 +96,10 @@ def beat_schedule(settings: Settings) -> dict[str, dict]:
     Beat keeps its last runs in ``data_dir/celerybeat-schedule``, so restarts do not reset them."""
     schedule: dict[str, dict] = {"recover-unfinished": {"task": RECOVER, "schedule": settings.recovery_interval_s}}
     for job, interval in SCHEDULED_JOBS.items():
-        hours = getattr(settings, interval)
-        if hours > 0:
-            schedule[job] = {"task": SCHEDULED_JOB, "args": (job,), "schedule": timedelta(hours=hours)}
+        value = getattr(settings, interval)
+        every = timedelta(minutes=value) if interval.endswith("_minutes") else timedelta(hours=value)
+        if value > 0:
+            schedule[job] = {"task": SCHEDULED_JOB, "args": (job,), "schedule": every}
     return schedule
 
 

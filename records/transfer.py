@@ -29,6 +29,7 @@ from catalog.links import documents_of_dossier, dossiers_of
 from catalog.models import Document, DocumentStatus, Dossier, Owner
 from catalog.owners import find_owner, owner_ref
 from catalog.records_models import Tombstone
+from catalog.scope import cross_office
 from core.clock import utcnow
 from core.errors import Conflict, Invalid, NotFound
 from records.parts import Stored
@@ -131,7 +132,8 @@ def build_bag(services: Stored, dest: Path, actor: Actor, *, dossier: str | None
                  d.text_key if d.status == "ready" else None, _document_json(d, links.get(d.id, [])))
                 for d in live]
         record(s, actor, "transfer.export", "dossier" if dossier else "owner", name, owner_ref(who),
-               documents=[d.id for d in live], disposed=list(tombstones))
+               documents=[d.id for d in live], disposed=list(tombstones),
+               cross_office=cross_office(actor.office_code, [d.office_code for d in all_dossiers.values()]))
     dest.mkdir(parents=True)
     payload = 0
     try:

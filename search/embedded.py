@@ -395,6 +395,8 @@ class _Planner:
         for clause in clauses:
             if not self._clause(clause, parts):
                 return None  # a word or pair no document has: nothing matches
+        if q.text.strip() and not parts.words:
+            return None  # text that analysis reduces to nothing ("*", "!!!") matches nothing, not everything
         parts.filters.extend(self._filters(q))
         occurs = [(tantivy.Occur.Must, m) for m in parts.ranked + parts.filters]
         occurs += [(tantivy.Occur.Should, b) for b in parts.boosts]

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from types import ModuleType
 from typing import Any
 
+from search import text as textmod
 from search.dsl import document_source, index_settings, results_from_response, search_body
 from search.types import IndexedDocument, SearchQuery, SearchResults
 
@@ -55,6 +56,9 @@ class RemoteIndex(ABC):
 
     def search(self, query: SearchQuery) -> SearchResults:
         started = time.perf_counter()
+        if textmod.nothing_to_match(query.text):  # `*`, `!!!`: analysis leaves nothing, so nothing matches
+            query.validate()
+            return SearchResults(0, [], {"document_type": {}}, (time.perf_counter() - started) * 1000)
         resp = self.client.search(index=self.name, body=search_body(query))
         return results_from_response(dict(resp), (time.perf_counter() - started) * 1000)
 

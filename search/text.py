@@ -86,6 +86,11 @@ def parse(text: str) -> list[Clause]:
     return clauses
 
 
+def nothing_to_match(text: str) -> bool:
+    """Typed text with no word in it ("*", "!!!"): such a search finds nothing, not everything."""
+    return bool(text.strip()) and not parse(text)
+
+
 def mark(text: str, ranges: list[tuple[int, int]]) -> str:
     """HTML-escape `text`, wrapping each (start, end) character range in <mark>…</mark>."""
     out: list[str] = []

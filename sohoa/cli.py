@@ -3,6 +3,7 @@ commands come from sohoa/records_cli.py and sohoa/register_cli.py)."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import time
@@ -19,6 +20,7 @@ from sohoa.records_cli import register as register_records
 @click.group()
 def main() -> None:
     """sohoa — số hoá hồ sơ, giấy tờ (digitization and archive service)."""
+    os.umask(0o077)  # whatever a command creates under the data directory is the service's alone
 
 
 @main.command()
@@ -178,16 +180,18 @@ def users() -> None:
 @click.option("--role", required=True, type=click.Choice(["counter", "handler", "archivist", "admin"]))
 @click.option("--office", "office_code", required=True, help="Office (đơn vị) code, e.g. PT01")
 @click.option("--full-name", default=None)
-@click.password_option(help="Asked for when not given (at least 10 characters)")
+@click.password_option(help="Asked for when not given (at least 12 characters)")
 def create_user_command(username: str, role: str, office_code: str, full_name: str | None, password: str) -> None:
     """Create a user; the first admin is bootstrapped this way."""
     from catalog.audit import record
+    from catalog.audit_chain import derive_key
     from catalog.db import Database
     from catalog.users import Role, create_user
 
     settings = get_settings()
     db = Database(settings.resolved_database_url())
     db.migrate()
+    db.audit_key = derive_key(settings.resolved_secret_key())  # its audit entry joins the keyed chain
     try:
         with db.session() as s:
             user = create_user(s, username, password, Role(role), office_code, full_name)

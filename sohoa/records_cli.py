@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from core.settings import get_settings
 from sohoa.cli_support import cli_actor, offline_services
 
 
@@ -18,26 +17,39 @@ def audit() -> None:
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Walk the audit chain; exit 1 if any entry was edited, inserted or deleted."""
-    from catalog.audit import record, verify
-    from catalog.db import Database
+    """Walk the audit chain against its keyed hashes and the checkpoints kept outside the catalog;
+    exit 1 if any entry was edited, inserted, deleted or cut off, or the chain was recomputed."""
+    from catalog.audit import record
+    from records.audit_anchor import verify_log
 
-    db = Database(get_settings().resolved_database_url())
-    db.migrate()
-    try:
-        with db.session() as s:
-            report = verify(s)
-        with db.session() as s:
-            record(s, cli_actor(), "audit.verify", "audit", None, None, ok=report.ok, entries=report.entries,
-                   broken_at=report.broken_at)
-    finally:
-        db.dispose()
-    if report.ok:
-        click.echo(f"audit chain intact: {report.entries} entries")
+    with offline_services() as services:
+        result = verify_log(services)
+        report = result.chain
+        with services.db.session() as s:
+            record(s, cli_actor(), "audit.verify", "audit", None, None, ok=result.ok, entries=report.entries,
+                   broken_at=report.broken_at, checkpoints=report.checkpoints)
+    for problem in result.problems:
+        click.echo(f"checkpoint problem: {problem}", err=True)
+    if result.ok:
+        click.echo(f"audit chain intact: {report.entries} entries ({report.legacy} from before keying), "
+                   f"{report.checkpoints} checkpoints agree")
         return
-    click.echo(f"audit chain BROKEN at entry {report.broken_at}: {report.reason} "
-               f"({report.entries} entries verified before it)", err=True)
+    if not report.ok:
+        click.echo(f"audit chain BROKEN at entry {report.broken_at}: {report.reason} "
+                   f"({report.entries} entries verified before it)", err=True)
     sys.exit(1)
+
+
+@audit.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Write a signed checkpoint of the log now (the service also writes one every hour)."""
+    from records.audit_anchor import write_checkpoint
+
+    with offline_services() as services:
+        written = write_checkpoint(services)
+    c = written.checkpoint
+    click.echo(f"checkpoint: {c.count} entries up to {c.last_id}, object {written.object_key}"
+               f"{' (Object Lock)' if written.locked else ''}")
 
 
 @click.group()

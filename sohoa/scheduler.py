@@ -65,10 +65,24 @@ def resume_interrupted(services: Services) -> object:
     return resume_disposals(services, SYSTEM)
 
 
+def _checkpoint(services: Services) -> object:
+    from records.audit_anchor import write_checkpoint
+
+    return write_checkpoint(services)
+
+
+def _last_checkpoint(services: Services) -> datetime | None:
+    from records.audit_anchor import last_checkpoint_at
+
+    return last_checkpoint_at(services)
+
+
 def default_jobs(services: Services) -> list[Job]:
     settings = services.settings
     jobs = [Job("fixity", timedelta(hours=settings.fixity_every_hours), _fixity, _last_fixity),
-            Job("retention_review", timedelta(hours=settings.retention_review_every_hours), _review, _last_review)]
+            Job("retention_review", timedelta(hours=settings.retention_review_every_hours), _review, _last_review),
+            Job("audit_checkpoint", timedelta(minutes=settings.audit_checkpoint_every_minutes), _checkpoint,
+                _last_checkpoint)]
     return [j for j in jobs if j.every > timedelta(0)]  # an interval of 0 switches a job off
 
 

@@ -3,12 +3,14 @@ chosen: every ``open_*`` factory below picks its implementation from the URL's s
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import time
 from pathlib import Path
 
 from PIL import Image
 
+from catalog.audit_chain import derive_key
 from catalog.catalogs import open_database
 from catalog.db import Database
 from core.settings import Settings
@@ -16,6 +18,7 @@ from ingest import pipeline, recovery
 from ingest.queue import open_queue
 from ingest.services import Services
 from ocr import PagePool
+from records.audit_anchor import ensure_anchored
 from records.keys import open_signing_key
 from records.retention import seed_rules
 from search import open_index
@@ -56,7 +59,9 @@ def remove_stale_temp(tmp_dir: Path, older_than: float = STALE_TEMP_S) -> None:
 def build_services(settings: Settings, *, start_workers: bool = True) -> Services:
     """Open every backend, migrate the catalog, recover interrupted work, start the workers."""
     data_dir = settings.data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
+    os.umask(0o077)  # the catalog, objects, index and keys hold personal data: owner-only files
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
     Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
     db = open_catalog(settings.resolved_database_url())
     services = Services(
@@ -69,6 +74,8 @@ def build_services(settings: Settings, *, start_workers: bool = True) -> Service
         secret_key=settings.resolved_secret_key(),
         signing_key=open_signing_key(settings),
     )
+    db.audit_key = derive_key(services.secret_key)
+    ensure_anchored(services)  # an upgraded log gets its first checkpoint at once
     remove_stale_temp(services.tmp_dir)
     services.store.cleanup_temp()
     services.queue = open_queue(settings, lambda doc_id: pipeline.process(services, doc_id))

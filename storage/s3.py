@@ -13,6 +13,9 @@ mismatch never becomes visible under the key.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -22,6 +25,8 @@ from typing import BinaryIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from minio import Minio
+from minio.commonconfig import COMPLIANCE
+from minio.retention import Retention
 from minio.error import S3Error
 
 from storage.base import DEFAULT_TEMP_AGE, StoreBase, VerifyingReader
@@ -173,6 +178,27 @@ class S3ObjectStore(StoreBase):
     def delete(self, key: str) -> None:
         validate_key(key)
         self._client.remove_object(self.bucket, key)  # S3 DELETE is idempotent
+
+    def put_retained(self, key: str, data: bytes, retain_until: datetime) -> bool:
+        """Write an object that Object Lock (COMPLIANCE mode) keeps from being overwritten or
+        deleted until ``retain_until``, when the bucket has Object Lock; else a plain write.
+        Returns whether the object is locked."""
+        validate_key(key)
+        locked = self._has_object_lock()
+        # S3 asks a checksum of every object written under a retention period.
+        checksum = base64.b64encode(hashlib.sha256(data).digest()).decode()
+        self._client.put_object(self.bucket, key, io.BytesIO(data), len(data), content_type="application/json",
+                                metadata={"x-amz-sdk-checksum-algorithm": "SHA256",
+                                          "x-amz-checksum-sha256": checksum},
+                                retention=Retention(COMPLIANCE, retain_until) if locked else None)
+        return locked
+
+    def _has_object_lock(self) -> bool:
+        try:
+            config = self._client.get_object_lock_config(self.bucket)
+        except S3Error:
+            return False  # the bucket was created without Object Lock (it cannot be switched on later)
+        return config is not None
 
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
         for obj in self._client.list_objects(self.bucket, prefix=prefix or None, recursive=True):

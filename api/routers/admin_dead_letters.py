@@ -8,8 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 
+from api import policy
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
+from api.params import DocumentId, Offset
+from api.policy import DOCUMENT
 from api.schemas import DocumentSummary, ErrorOut, document_links
 from catalog import documents as docs
 from catalog.audit import Actor, record
@@ -20,6 +23,7 @@ from catalog.users import Role
 router = APIRouter(prefix="/api/v1/admin/dead-letters", tags=["admin: processing"])
 
 Archivist = Annotated[Actor, require(Role.archivist)]
+Reviver = Annotated[Actor, require(Role.archivist, writes=DOCUMENT)]
 
 
 class DeadLetterOut(BaseModel):
@@ -43,13 +47,17 @@ class DeadLetterOut(BaseModel):
 
 @router.get("", response_model=list[DeadLetterOut])
 def list_dead_letters(actor: Archivist, session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                      offset: Annotated[int, Query(ge=0)] = 0) -> list[DeadLetterOut]:
+                      offset: Offset = 0) -> list[DeadLetterOut]:
     """Newest first."""
-    return [DeadLetterOut.of(d) for d in docs.dead_letters(session, limit=limit, offset=offset)]
+    found = [DeadLetterOut.of(d) for d in docs.dead_letters(session, limit=limit, offset=offset)]
+    shown = [d.id for d in found]  # file names name people
+    record(session, actor, "dead_letter.list", "document", None, None, shown=shown,
+           cross_office=policy.documents_cross_office(session, actor, shown))
+    return found
 
 
 @router.post("/{document_id}/retry", response_model=DocumentSummary, status_code=status.HTTP_202_ACCEPTED)
-def retry(document_id: str, actor: Archivist, services: ServicesDep) -> DocumentSummary:
+def retry(document_id: DocumentId, actor: Reviver, services: ServicesDep) -> DocumentSummary:
     """Queue the document again with fresh attempts."""
     with services.db.session() as s:
         document = docs.revive(s, document_id)

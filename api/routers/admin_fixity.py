@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
+from api.params import Offset, RowId
 from catalog.audit import Actor, record
 from catalog.users import Role
 from records import fixity
@@ -67,13 +68,13 @@ def start(actor: Archivist, services: ServicesDep) -> RunOut:
 
 
 @router.get("/runs", response_model=list[RunOut])
-def list_runs(actor: Archivist, session: SessionDep, offset: Annotated[int, Query(ge=0)] = 0,
+def list_runs(actor: Archivist, session: SessionDep, offset: Offset = 0,
               limit: Annotated[int, Query(ge=1, le=200)] = 20) -> list[RunOut]:
     return [RunOut.model_validate(r) for r in fixity.list_runs(session, offset, limit)]
 
 
 @router.get("/runs/{run_id}", response_model=RunDetail)
-def read_run(run_id: int, actor: Archivist, session: SessionDep, issues_offset: Annotated[int, Query(ge=0)] = 0,
+def read_run(run_id: RowId, actor: Archivist, session: SessionDep, issues_offset: Offset = 0,
              issues_limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> RunDetail:
     run = fixity.get_run(session, run_id)
     issues = fixity.run_issues(session, run_id, issues_offset, issues_limit)

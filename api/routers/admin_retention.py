@@ -8,8 +8,10 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from api import policy
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
+from api.inputs import Input
 from catalog.audit import Actor, record
 from catalog.owners import find_owner, owner_ref
 from catalog.records_models import RetentionEvent
@@ -38,7 +40,7 @@ class RuleOut(BaseModel):
     created_at: datetime
 
 
-class RuleSet(BaseModel):
+class RuleSet(Input):
     years: int | Literal["permanent"] = Field(description="Whole years to keep, or \"permanent\"")
     event: RetentionEvent | None = Field(None, description="What the years count from (not for permanent)")
     basis: str | None = Field(None, max_length=2000, description="Legal basis or note")
@@ -81,7 +83,7 @@ class ReviewOut(BaseModel):
     by_type: dict[str, dict[str, int]]
 
 
-class DeathIn(BaseModel):
+class DeathIn(Input):
     died_on: date | None = Field(description="Date of death; null withdraws a wrongly recorded date")
     source: str = Field(min_length=1, max_length=500, description="Evidence, e.g. the death extract's number")
 
@@ -132,8 +134,9 @@ def due(actor: Archivist, session: SessionDep,
             break
         items.append(a)
     next_after = items[-1].document.id if len(items) == limit else None
+    shown = [a.document.id for a in items]
     record(session, actor, "retention.due_list", "document", None, None, document_type=document_type,
-           shown=[a.document.id for a in items])
+           shown=shown, cross_office=policy.documents_cross_office(session, actor, shown))
     return DuePage(items=[DueOut.of(a) for a in items], next_after=next_after)
 
 

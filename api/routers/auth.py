@@ -1,18 +1,24 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import ALL_ROLES, issue_token, require
 from api.deps import ServicesDep
+from api.login_limits import LoginGuard, locked, login_guard
+from catalog.accounts import lock_account
 from catalog.audit import Actor, record
-from catalog.users import authenticate
+from catalog.users import User, credentials, password_matches, refresh_hash
+from core.clock import utcnow
 from core.errors import Unauthenticated
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+GuardDep = Annotated[LoginGuard, Depends(login_guard)]
 
 
 class TokenOut(BaseModel):
@@ -29,20 +35,49 @@ class MeOut(BaseModel):
     office_code: str | None
 
 
-@router.post("/token", response_model=TokenOut)
-def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request,
-          services: ServicesDep) -> TokenOut:
-    """OAuth2 password flow: a short-lived bearer token."""
-    remote = request.client.host if request.client else None
+@router.post("/token", response_model=TokenOut, responses={
+    401: {"description": "Wrong username or password"},
+    429: {"description": "Too many attempts from this client, or the account is locked (see Retry-After)"}})
+async def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, services: ServicesDep,
+                guard: GuardDep) -> TokenOut:
+    """OAuth2 password flow: a short-lived bearer token. Attempts are limited per client and per
+    account (api/login_limits.py); refused ones never reach the password hash."""
+    remote = request.client.host if request.client else "-"
+    username = form.username[:64]
+    try:
+        guard.admit_account(remote, username)  # the client's own limit: api.login_limits.LoginThrottle
+        return await run_in_threadpool(_sign_in, services, guard, remote, username, form.password)
+    finally:
+        if (counts := guard.due_counts()) is not None:
+            await run_in_threadpool(_audit_counts, services, counts, remote)
+
+
+def _sign_in(services, guard: LoginGuard, remote: str, username: str, password: str) -> TokenOut:
     with services.db.session() as s:
-        user = authenticate(s, form.username, form.password)
-        if user is not None:
+        found = credentials(s, username)
+    now = utcnow()
+    if found is not None and found.locked_until is not None and found.locked_until > now:
+        raise locked((found.locked_until - now).total_seconds())
+    stored = found.password_hash if found is not None and found.active else None
+    if guard.run_hash(lambda: password_matches(stored, password)):
+        guard.succeeded(username)
+        with services.db.session() as s:
+            user = s.get(User, found.user_id)
+            refresh_hash(user, password)
             record(s, Actor(user.username, user.role, user.office_code, remote), "auth.login", "user", user.username)
             token, seconds = issue_token(services, user)
             return TokenOut(access_token=token, expires_in=seconds, role=user.role, office_code=user.office_code)
-    with services.db.session() as s:
-        record(s, Actor(form.username[:64], "-", None, remote), "auth.login_failed", "user", form.username[:64])
+    if guard.failed(remote, username) and found is not None:
+        until = now + timedelta(minutes=services.settings.login_lockout_minutes)
+        with services.db.session() as s:
+            lock_account(s, username, until, services.settings.login_failures_before_lockout, remote)
     raise Unauthenticated("invalid_credentials", "Sai tên đăng nhập hoặc mật khẩu.")
+
+
+def _audit_counts(services, counts: dict[str, dict[str, int]], remote: str) -> None:
+    """Failed and refused sign-ins, counted per account and per client, in one entry a minute."""
+    with services.db.session() as s:
+        record(s, Actor("system:login", "-", None, remote), "auth.login_failures", "user", None, **counts)
 
 
 @router.get("/me", response_model=MeOut)

@@ -8,8 +8,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from api import policy
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
+from api.inputs import Input
+from api.params import DocumentId, DossierCode
+from api.policy import DOCUMENT, DOSSIER
 from api.schemas import AcceptedOut, document_links
 from catalog.audit import Actor, record
 from catalog.documents import get_document
@@ -23,14 +27,16 @@ from ingest.intake import Upload, accept
 router = APIRouter(prefix="/api/v1", tags=["batch scanning"])
 
 Intake = Annotated[Actor, require(Role.counter, Role.handler)]
+Filing = Annotated[Actor, require(Role.counter, Role.handler, writes=DOSSIER)]
+Splitting = Annotated[Actor, require(Role.counter, Role.handler, writes=DOCUMENT)]
 
 
-class SegmentIn(BaseModel):
+class SegmentIn(Input):
     pages: list[int] = Field(..., min_length=1, description="1-based page numbers of the batch")
     component_code: str | None = Field(None, max_length=40)
 
 
-class SplitIn(BaseModel):
+class SplitIn(Input):
     segments: list[SegmentIn] | None = Field(None, description="Omit to accept the proposed split")
 
 
@@ -41,9 +47,11 @@ class SplitOut(BaseModel):
 
 @router.get("/dossiers/{code}/separators.pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
-def separators(code: str, actor: Intake, session: SessionDep) -> Response:
+def separators(code: DossierCode, actor: Intake, session: SessionDep) -> Response:
     """The checklist page and one QR separator sheet per component of the dossier's procedure."""
     dossier = get_dossier(session, code)
+    record(session, actor, "dossier.separators", "dossier", dossier.code, owner_ref(dossier.owner),
+           cross_office=policy.cross_office(actor, [dossier.office_code]))
     checklist = splitting.checklist_of(session, dossier)
     pdf = splitting.separator_sheets_pdf(dossier.code, dossier.procedure.name, list(checklist.values()))
     return Response(pdf, media_type="application/pdf",
@@ -51,7 +59,7 @@ def separators(code: str, actor: Intake, session: SessionDep) -> Response:
 
 
 @router.post("/dossiers/{code}/batch", status_code=status.HTTP_202_ACCEPTED, response_model=AcceptedOut)
-async def upload_batch(code: str, actor: Intake, services: ServicesDep,
+async def upload_batch(code: DossierCode, actor: Filing, services: ServicesDep,
                        file: Annotated[UploadFile, File(description="The whole dossier scanned in one pass")]
                        ) -> AcceptedOut:
     """Accept a whole-dossier scan; after OCR it is split at separator sheets, or a split is
@@ -70,7 +78,7 @@ async def upload_batch(code: str, actor: Intake, services: ServicesDep,
 
 
 @router.post("/documents/{document_id}/split", response_model=SplitOut)
-async def split(document_id: str, body: SplitIn, actor: Intake, services: ServicesDep) -> SplitOut:
+async def split(document_id: DocumentId, body: SplitIn, actor: Splitting, services: ServicesDep) -> SplitOut:
     """Confirm (or correct) how a batch scan divides into papers, and create them."""
 
     def _split() -> SplitOut:

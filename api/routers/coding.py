@@ -6,16 +6,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 
+from api import policy
 from api.auth import require
 from api.coding_schemas import RecordUpdate, ReviewIn, TypeConfirm
 from api.deps import ServicesDep, SessionDep
+from api.params import DocumentId, OwnerCode
+from api.policy import DOCUMENT
 from api.schemas import DocumentOut
 from catalog import classifier, review
-from catalog.audit import Actor
+from catalog.audit import Actor, record
 from catalog.catalogs import active_catalog
 from catalog.documents import get_document
 from catalog.indexing import load_indexed
-from catalog.owners import find_owner
+from catalog.owners import find_owner, owner_ref
 from catalog.users import Role
 from core.errors import NotFound
 from records import signatures
@@ -23,11 +26,12 @@ from records import signatures
 router = APIRouter(prefix="/api/v1", tags=["coding"])
 
 Staff = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist)]
-Reviewer = Annotated[Actor, require(Role.handler, Role.archivist)]
+Reviewer = Annotated[Actor, require(Role.handler, Role.archivist, writes=DOCUMENT)]
+Editor = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist, writes=DOCUMENT)]
 
 
 @router.post("/documents/{document_id}/type", response_model=DocumentOut)
-def confirm_type(document_id: str, body: TypeConfirm, actor: Staff, services: ServicesDep) -> DocumentOut:
+def confirm_type(document_id: DocumentId, body: TypeConfirm, actor: Editor, services: ServicesDep) -> DocumentOut:
     """Confirm or correct the proposed document type; corrections retrain the classifier."""
     with services.db.session() as s:
         review.confirm_type(s, document_id, body.code, actor)
@@ -49,7 +53,7 @@ def reindexed(services, document_id: str) -> DocumentOut:
 
 
 @router.patch("/documents/{document_id}/record", response_model=DocumentOut)
-def update_record(document_id: str, body: RecordUpdate, actor: Staff, services: ServicesDep) -> DocumentOut:
+def update_record(document_id: DocumentId, body: RecordUpdate, actor: Editor, services: ServicesDep) -> DocumentOut:
     """Correct the paper record (number, dates, agency, validity, national-store code...)."""
     with services.db.session() as s:
         review.update_record(s, document_id, body.model_dump(exclude_unset=True), actor)
@@ -57,7 +61,7 @@ def update_record(document_id: str, body: RecordUpdate, actor: Staff, services: 
 
 
 @router.post("/documents/{document_id}/review", response_model=DocumentOut)
-def review_document(document_id: str, body: ReviewIn, actor: Reviewer, services: ServicesDep,
+def review_document(document_id: DocumentId, body: ReviewIn, actor: Reviewer, services: ServicesDep,
                     session: SessionDep) -> DocumentOut:
     """Approve a digitized paper (only approved papers are offered for reuse) or reject it; an
     approved paper's searchable PDF is signed with the agency's key, in the same transaction."""
@@ -70,12 +74,16 @@ def review_document(document_id: str, body: ReviewIn, actor: Reviewer, services:
 
 
 @router.get("/owners/{code}/reusable", response_model=list[DocumentOut])
-def reusable(code: str, actor: Staff, session: SessionDep) -> list[DocumentOut]:
+def reusable(code: OwnerCode, actor: Staff, session: SessionDep) -> list[DocumentOut]:
     """Approved, still valid papers of an owner (personal ID or social-insurance code)."""
     owner = find_owner(session, code)
     if owner is None:
         raise NotFound("owner_not_found", "Không tìm thấy chủ sở hữu với mã này.")
-    return [DocumentOut.of(d) for d in review.reusable_documents(session, owner.id)]
+    documents = review.reusable_documents(session, owner.id)
+    shown = [d.id for d in documents]
+    record(session, actor, "owner.reusable", "owner", str(owner.id), owner_ref(owner), shown=shown,
+           cross_office=policy.documents_cross_office(session, actor, shown))
+    return [DocumentOut.of(d) for d in documents]
 
 
 @router.get("/catalog/document-types")

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.deps import ServicesDep
+from api.params import DocumentId
 from catalog.audit import Actor, record
 from catalog.documents import get_document
 from catalog.owners import owner_ref
@@ -23,7 +24,7 @@ Reader = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist)]
 
 @router.get("/{document_id}/pages/{number}.png", response_class=Response,
             responses={200: {"content": {"image/png": {}}}})
-async def page_image(document_id: str, number: Annotated[int, Path(ge=1, le=10_000)], actor: Reader,
+async def page_image(document_id: DocumentId, number: Annotated[int, Path(ge=1, le=10_000)], actor: Reader,
                      services: ServicesDep, width: Annotated[int, Query(ge=200, le=2000)] = 1000) -> Response:
     """Page ``number`` of the searchable PDF (the scan as digitized), ``width`` pixels wide."""
 

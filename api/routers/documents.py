@@ -6,8 +6,10 @@ from urllib.parse import quote
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
+from api import policy
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
+from api.params import DocumentId
 from api.schemas import DocumentOut
 from catalog.audit import Actor, record
 from catalog.documents import get_document
@@ -24,13 +26,12 @@ CHUNK = 256 * 1024
 
 
 def _audit_read(session, actor: Actor, document: Document, action: str, **details) -> None:
-    offices = {c.dossier.office_code for c in document.components}
     record(session, actor, action, "document", document.id, owner_ref(document.owner),
-           cross_office=bool(offices) and actor.office_code not in offices, **details)
+           cross_office=policy.documents_cross_office(session, actor, [document.id]), **details)
 
 
 @router.get("/{document_id}", response_model=DocumentOut)
-def read_document(document_id: str, actor: Reader, session: SessionDep) -> DocumentOut:
+def read_document(document_id: DocumentId, actor: Reader, session: SessionDep) -> DocumentOut:
     document = get_document(session, document_id)
     _audit_read(session, actor, document, "document.read")
     return DocumentOut.of(document)
@@ -38,7 +39,7 @@ def read_document(document_id: str, actor: Reader, session: SessionDep) -> Docum
 
 @router.get("/{document_id}/file", response_class=StreamingResponse,
             responses={200: {"content": {"application/pdf": {}, "image/*": {}, "text/plain": {}}}})
-def download(document_id: str, actor: Reader, services: ServicesDep, session: SessionDep,
+def download(document_id: DocumentId, actor: Reader, services: ServicesDep, session: SessionDep,
              variant: Literal["original", "pdf", "text", "signed"] = "original") -> StreamingResponse:
     """The original upload, the searchable PDF, its text, or the signed copy (verified as it is
     served: ``X-Signature-Status`` says what the check found)."""

@@ -5,8 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
+from api import policy
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
+from api.params import DossierCode
+from api.policy import DOSSIER
 from api.register_schemas import register_view
 from api.reuse_schemas import ChecklistOut, DossierCreatedOut
 from api.schemas import AcceptedOut, DossierCreate, DossierOut, UploadOut, document_links
@@ -22,6 +25,7 @@ router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"])
 
 Intake = Annotated[Actor, require(Role.counter, Role.handler)]
 Reader = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist)]
+Filing = Annotated[Actor, require(Role.counter, Role.handler, writes=DOSSIER)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=DossierCreatedOut)
@@ -41,17 +45,17 @@ def create_dossier(body: DossierCreate, actor: Intake, services: ServicesDep, se
 
 
 @router.get("/{code}", response_model=DossierOut)
-def read_dossier(code: str, actor: Reader, session: SessionDep) -> DossierOut:
+def read_dossier(code: DossierCode, actor: Reader, session: SessionDep) -> DossierOut:
     dossier = get_dossier(session, code)
     record(session, actor, "dossier.read", "dossier", code, owner_ref(dossier.owner),
-           cross_office=dossier.office_code != actor.office_code)
+           cross_office=policy.cross_office(actor, [dossier.office_code]))
     return DossierOut.of(dossier, register_view(session, dossier))
 
 
 @router.post("/{code}/components", status_code=status.HTTP_202_ACCEPTED, response_model=UploadOut)
 async def upload_components(
-    code: str,
-    actor: Intake,
+    code: DossierCode,
+    actor: Filing,
     services: ServicesDep,
     files: Annotated[list[UploadFile], File(description="PDF, JPEG, PNG or TIFF scans")],
     component_code: Annotated[str | None, Form(max_length=32)] = None,

@@ -6,8 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter
 from sqlalchemy import select
 
+from api import policy
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
+from api.params import OwnerCode
 from api.reuse_schemas import MergeIn, MergeOut, OwnerDetailOut, OwnerDossierOut
 from catalog import indexing, merge
 from catalog.audit import Actor, record
@@ -34,18 +36,19 @@ def _detail(session, owner: Owner) -> OwnerDetailOut:
 
 
 @router.get("/{code}", response_model=OwnerDetailOut)
-def read_owner(code: str, actor: Staff, session: SessionDep) -> OwnerDetailOut:
+def read_owner(code: OwnerCode, actor: Staff, session: SessionDep) -> OwnerDetailOut:
     """An owner by personal ID, social-insurance code or a code kept from a merge: both codes,
     merges, dossiers (newest first) and how many papers are digitized."""
     owner = find_owner(session, code)
     if owner is None:
         raise NotFound("owner_not_found", "Không tìm thấy chủ sở hữu với mã này.")
-    record(session, actor, "owner.read", "owner", str(owner.id), owner_ref(owner), looked_up=code)
+    record(session, actor, "owner.read", "owner", str(owner.id), owner_ref(owner), looked_up=code,
+           cross_office=policy.owner_cross_office(session, actor, owner.id))
     return _detail(session, owner)
 
 
 @router.post("/{code}/merge", response_model=OwnerDetailOut)
-def merge_owner(code: str, body: MergeIn, actor: Archivist, services: ServicesDep) -> OwnerDetailOut:
+def merge_owner(code: OwnerCode, body: MergeIn, actor: Archivist, services: ServicesDep) -> OwnerDetailOut:
     """Merge the owner named in the body into this one (archivists): codes, documents, dossiers and
     holds move here, the old codes keep finding this owner; who and why are recorded."""
     with services.db.session() as s:

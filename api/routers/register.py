@@ -11,6 +11,8 @@ from fastapi import APIRouter, Query, Response, status
 
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
+from api.params import DossierCode, RowId
+from api.policy import DOSSIER
 from api.register_schemas import ApologyIn, ApologyOut, EventOut, TransitionIn, TransitionOut, register_view
 from api.worklist_schemas import WorkItemOut, WorklistOut
 from catalog import papers, register, worklist
@@ -25,7 +27,7 @@ from core.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["register"])
 
-Staff = Annotated[Actor, require(Role.counter, Role.handler)]
+Staff = Annotated[Actor, require(Role.counter, Role.handler, writes=DOSSIER)]
 Reader = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist)]
 _PDF = {200: {"content": {"application/pdf": {}}}}
 
@@ -63,7 +65,7 @@ def list_dossiers(
 
 
 @router.post("/{code}/transitions", response_model=TransitionOut)
-def transition(code: str, body: TransitionIn, actor: Staff, services: ServicesDep,
+def transition(code: DossierCode, body: TransitionIn, actor: Staff, services: ServicesDep,
                session: SessionDep) -> TransitionOut:
     """Move the dossier on (start, assign, request_supplement, supplement_received, resolve,
     return, withdraw). An action the dossier's state does not allow is a 409 saying why."""
@@ -76,7 +78,7 @@ def transition(code: str, body: TransitionIn, actor: Staff, services: ServicesDe
 
 
 @router.get("/{code}/receipt", response_class=Response, responses=_PDF)
-def receipt(code: str, actor: Reader, services: ServicesDep, session: SessionDep) -> Response:
+def receipt(code: DossierCode, actor: Reader, services: ServicesDep, session: SessionDep) -> Response:
     """Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Mẫu 01), with a QR code of the dossier code."""
     dossier = get_dossier(session, code)
     record(session, actor, "dossier.receipt", "dossier", code, owner_ref(dossier.owner))
@@ -84,7 +86,7 @@ def receipt(code: str, actor: Reader, services: ServicesDep, session: SessionDep
 
 
 @router.get("/{code}/papers/{event_id}", response_class=Response, responses=_PDF)
-def transition_paper(code: str, event_id: int, actor: Reader, services: ServicesDep,
+def transition_paper(code: DossierCode, event_id: RowId, actor: Reader, services: ServicesDep,
                      session: SessionDep) -> Response:
     """The supplement request (Mẫu 02) or return notice (Mẫu 03) a transition handed out."""
     dossier = get_dossier(session, code)
@@ -97,20 +99,20 @@ def transition_paper(code: str, event_id: int, actor: Reader, services: Services
 
 
 @router.post("/{code}/apology-letters", status_code=status.HTTP_201_CREATED, response_model=ApologyOut)
-def create_apology(code: str, body: ApologyIn, actor: Staff, session: SessionDep) -> ApologyOut:
+def create_apology(code: DossierCode, body: ApologyIn, actor: Staff, session: SessionDep) -> ApologyOut:
     """Record an apology letter for an overdue dossier; its new date becomes the appointment."""
     return ApologyOut.of(code, record_apology(session, code, body.reason, body.new_due_on, actor))
 
 
 @router.get("/{code}/apology-letters", response_model=list[ApologyOut])
-def list_apologies(code: str, actor: Reader, session: SessionDep) -> list[ApologyOut]:
+def list_apologies(code: DossierCode, actor: Reader, session: SessionDep) -> list[ApologyOut]:
     dossier = get_dossier(session, code)
     record(session, actor, "dossier.apology_letters_read", "dossier", code, owner_ref(dossier.owner))
     return [ApologyOut.of(code, a) for a in letters_of(session, dossier.id)]
 
 
 @router.get("/{code}/apology-letters/{number}", response_class=Response, responses=_PDF)
-def apology_pdf(code: str, number: int, actor: Reader, services: ServicesDep, session: SessionDep) -> Response:
+def apology_pdf(code: DossierCode, number: RowId, actor: Reader, services: ServicesDep, session: SessionDep) -> Response:
     """Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04)."""
     dossier = get_dossier(session, code)
     letter = next((a for a in letters_of(session, dossier.id) if a.number == number), None)

@@ -8,23 +8,28 @@ from fastapi import APIRouter, File, Form, UploadFile, status
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from api import policy
 from api.auth import require
 from api.coding_schemas import ResultOut
 from api.deps import ServicesDep, SessionDep
+from api.params import NO_NUL, DossierCode, RowId
+from api.policy import DOSSIER
 from catalog import results
-from catalog.audit import Actor
+from catalog.audit import Actor, record
 from catalog.coding import DossierResult
 from catalog.dossiers import get_dossier
 from catalog.models import Document
+from catalog.owners import owner_ref
+from catalog.record_dates import check_record_dates
 from catalog.users import Role
 from ingest.intake import Upload, accept
 from records.signatures import sign_issued_result
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["results"])
 
-Handler = Annotated[Actor, require(Role.handler)]
+Handler = Annotated[Actor, require(Role.handler, writes=DOSSIER)]
 Reader = Annotated[Actor, require(Role.counter, Role.handler, Role.archivist)]
-Counter = Annotated[Actor, require(Role.counter, Role.handler)]
+Counter = Annotated[Actor, require(Role.counter, Role.handler, writes=DOSSIER)]
 
 
 def result_out(row: DossierResult, document: Document) -> ResultOut:
@@ -37,18 +42,20 @@ def result_out(row: DossierResult, document: Document) -> ResultOut:
 
 @router.post("/{code}/results", status_code=status.HTTP_201_CREATED, response_model=ResultOut)
 async def attach_result(
-    code: str,
+    code: DossierCode,
     actor: Handler,
     services: ServicesDep,
     file: Annotated[UploadFile, File(description="The signed result document (PDF or scan)")],
-    result_code: Annotated[str, Form(max_length=40, description="Result code from the catalog")],
-    document_number: Annotated[str | None, Form(max_length=64, description="Số, ký hiệu, e.g. 123/QĐ-BHXH")] = None,
+    result_code: Annotated[str, Form(max_length=40, pattern=NO_NUL, description="Result code from the catalog")],
+    document_number: Annotated[str | None, Form(max_length=64, pattern=NO_NUL, description="Số, ký hiệu, e.g. 123/QĐ-BHXH")] = None,
     issue_date: Annotated[date | None, Form()] = None,
     valid_until: Annotated[date | None, Form()] = None,
-    replaces_code: Annotated[str | None, Form(max_length=80, description="Digitization code of the result "
+    replaces_code: Annotated[str | None, Form(max_length=80, pattern=NO_NUL, description="Digitization code of the result "
                                                                           "this one replaces")] = None,
 ) -> ResultOut:
     """Attach a result document; it requires a result code of the dossier's procedure."""
+
+    check_record_dates(issue_date, valid_until)
 
     def _attach() -> ResultOut:
         with services.db.session() as s:
@@ -69,15 +76,17 @@ async def attach_result(
 
 
 @router.get("/{code}/results", response_model=list[ResultOut])
-def list_results(code: str, actor: Reader, session: SessionDep) -> list[ResultOut]:
+def list_results(code: DossierCode, actor: Reader, session: SessionDep) -> list[ResultOut]:
     dossier = get_dossier(session, code)
     rows = results.results_of(session, dossier.id)
     documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_([r.document_id for r in rows])))}
+    record(session, actor, "dossier.results", "dossier", dossier.code, owner_ref(dossier.owner),
+           shown=[r.document_id for r in rows], cross_office=policy.cross_office(actor, [dossier.office_code]))
     return [result_out(r, documents[r.document_id]) for r in rows]
 
 
 @router.post("/{code}/results/{result_id}/handover", response_model=ResultOut)
-def hand_over(code: str, result_id: int, actor: Counter, session: SessionDep) -> ResultOut:
+def hand_over(code: DossierCode, result_id: RowId, actor: Counter, session: SessionDep) -> ResultOut:
     """Record that the result was handed to the citizen (from then on it is visible to them)."""
     row = results.hand_over(session, code, result_id, actor)
     return result_out(row, session.get(Document, row.document_id))

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
+from api import policy
 from api.auth import require
 from api.deps import ServicesDep
 from api.schemas import HitOut, SearchOut, document_links
@@ -34,7 +35,8 @@ async def search(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> SearchOut:
     query = SearchQuery(text=q, owner=owner, document_type=document_type, procedure=procedure, dossier=dossier,
-                        status=status, date_from=date_from, date_to=date_to, sort=sort, offset=offset, limit=limit)
+                        status=status, date_from=_clamp(date_from), date_to=_clamp(date_to), sort=sort, offset=offset,
+                        limit=limit)
     try:
         results = await run_in_threadpool(services.index.search, query)
     except InvalidQuery as exc:
@@ -48,9 +50,19 @@ async def search(
     )
 
 
+EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
+"""Search dates are clamped to this range: no document was received outside it, and the engines
+cannot represent every date (tantivy: 1677–2262)."""
+
+
+def _clamp(day: date | None) -> date | None:
+    return None if day is None else min(max(day, EARLIEST), LATEST)
+
+
 def _audit(services, actor: Actor, query: SearchQuery, results) -> None:
     """A search shows personal records: who looked for what, and which documents came back."""
+    shown = [h.id for h in results.hits]
     with services.db.session() as s:
         record(s, actor, "search", "document", None, query.owner, q=query.text, total=results.total,
                document_type=query.document_type, procedure=query.procedure, dossier=query.dossier,
-               shown=[h.id for h in results.hits])
+               shown=shown, cross_office=policy.documents_cross_office(s, actor, shown))

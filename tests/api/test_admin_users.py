@@ -27,13 +27,16 @@ def test_an_admin_creates_changes_and_deactivates_a_user(client, as_user):
 
     r = client.patch(f"{USERS}/quay7", json={"role": "handler", "office_code": "PT02"}, headers=h)
     assert (r.json()["role"], r.json()["office_code"]) == ("handler", "PT02")
-    assert client.get("/api/v1/auth/me", headers=token).json()["role"] == "handler"  # takes effect at once
+    assert client.get("/api/v1/auth/me", headers=token).status_code == 401  # a token of the old rights is dead
+    login = client.post("/api/v1/auth/token", data={"username": "quay7", "password": "mot-mat-khau-dai"})
+    token = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    assert client.get("/api/v1/auth/me", headers=token).json()["role"] == "handler"
     assert client.patch(f"{USERS}/quay7", json={"active": False}, headers=h).json()["active"] is False
     assert client.get("/api/v1/auth/me", headers=token).status_code == 401
     assert [u["username"] for u in client.get(USERS, params={"active": False}, headers=h).json()] == ["quay7"]
     assert {o["code"] for o in client.get("/api/v1/admin/offices", headers=h).json()} >= {"PT01", "PT02", "PT07"}
     r = client.put("/api/v1/admin/offices/PT07", json={"name": "BHXH huyện Thanh Thủy"}, headers=h)
-    assert r.json() == {"code": "PT07", "name": "BHXH huyện Thanh Thủy"}
+    assert r.json() == {"code": "PT07", "name": "BHXH huyện Thanh Thủy", "province_code": None}
 
     with client.app.state.services.db.session() as s:
         changes = [(e.action, e.object_id) for e in s.scalars(
@@ -77,7 +80,7 @@ def test_api_keys_are_issued_once_listed_without_secret_and_revoked(client, as_u
     assert client.get("/api/v1/auth/me", headers=machine).json()["username"] == "handler1"
     listed = client.get(f"{USERS}/handler1/api-keys", headers=h).json()
     assert listed == [{"prefix": prefix, "name": "Cổng DVC", "created_at": listed[0]["created_at"],
-                       "revoked_at": None}]
+                       "revoked_at": None, "expires_at": None}]
     assert key.split("_")[2] not in client.get(f"{USERS}/handler1/api-keys", headers=h).text
     assert client.delete(f"/api/v1/admin/api-keys/{prefix}", headers=h).json()["revoked_at"] is not None
     assert client.get("/api/v1/auth/me", headers=machine).status_code == 401

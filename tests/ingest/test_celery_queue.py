@@ -142,13 +142,16 @@ def test_a_catalog_outage_is_retried_with_backoff(celery_rig):
 
 
 def test_records_jobs_run_on_schedule_in_a_worker(celery_rig):
+    from records.audit_anchor import PREFIX
     from records.fixity import list_runs
     from records.retention import latest_review
 
     celery_rig.stack.start_worker()
     app = celery_rig.services.queue.app
     jobs = {entry["args"][0] for entry in app.conf.beat_schedule.values() if entry["task"] == SCHEDULED_JOB}
-    assert jobs == {"fixity", "retention_review"}
+    assert jobs == {"fixity", "retention_review", "audit_checkpoint"}
+    store = celery_rig.services.store  # shared with the worker (each keeps its own local checkpoint file)
+    before = set(store.iter_keys(PREFIX))
     for job in sorted(jobs):  # what beat sends when they are due
         app.send_task(SCHEDULED_JOB, args=[job])
     deadline = time.monotonic() + 60
@@ -156,7 +159,8 @@ def test_records_jobs_run_on_schedule_in_a_worker(celery_rig):
         with celery_rig.services.db.session() as s:
             runs = [(r.trigger, r.state) for r in list_runs(s)]
             review = latest_review(s)
-            if ("schedule", "completed") in runs and review is not None:
+            checkpointed = bool(set(store.iter_keys(PREFIX)) - before)
+            if ("schedule", "completed") in runs and review is not None and checkpointed:
                 break
         assert time.monotonic() < deadline, celery_rig.logs()
         time.sleep(0.2)

@@ -82,3 +82,27 @@ def test_open_storage_shares_buckets(s3_url, tmp_path):
     first.put_bytes("k", b"v")
     second = open_storage(s3_url, default_dir=tmp_path)
     assert list(second.iter_keys()) == ["k"]
+
+
+def test_put_retained_locks_the_object_where_the_bucket_has_object_lock(s3_url):
+    from minio.commonconfig import COMPLIANCE
+    from minio.error import S3Error
+
+    config = S3Config.from_url(s3_url)
+    plain = S3ObjectStore(config)
+    assert plain.put_retained("audit/checkpoints/a.json", b"{}", datetime.now(timezone.utc) + timedelta(days=1)) \
+        is False  # a bucket made without Object Lock: a plain write
+    locked_config = S3Config.from_url(s3_url.replace(config.bucket, config.bucket + "-locked"))
+    client = plain._client
+    client.make_bucket(locked_config.bucket, object_lock=True)
+    store = S3ObjectStore(locked_config)
+    until = datetime.now(timezone.utc) + timedelta(days=1)
+    assert store.put_retained("audit/checkpoints/b.json", b'{"count": 3}', until) is True
+    stat = client.stat_object(locked_config.bucket, "audit/checkpoints/b.json")
+    assert stat.metadata["x-amz-object-lock-mode"] == COMPLIANCE
+    assert stat.metadata["x-amz-object-lock-retain-until-date"].startswith(f"{until:%Y-%m-%d}")
+    version = stat.version_id
+    with pytest.raises(S3Error):  # the stored version cannot be destroyed before its date
+        client.remove_object(locked_config.bucket, "audit/checkpoints/b.json", version_id=version)
+    with store.open("audit/checkpoints/b.json") as f:
+        assert f.read() == b'{"count": 3}'

@@ -1,0 +1,73 @@
+"""Office boundaries at the HTTP edge: the one place routes get them from.
+
+A route that changes a dossier or a document names it in its role check:
+``require(Role.counter, writes=DOSSIER)`` (the path parameter ``code``) or ``writes=DOCUMENT``
+(``document_id``); the check runs after the role check and refuses records of offices outside the
+caller's scope with 403 ``other_office``. Routes that name records in their body call
+``ensure_document_write``. Reads are not refused across offices; they pass ``cross_office(...)``
+to their audit entry.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy.orm import Session
+
+from catalog import scope
+from catalog.audit import Actor
+from core.errors import Forbidden, NotFound
+
+DOSSIER = "dossier"
+DOCUMENT = "document"
+PATH_PARAMETER = {DOSSIER: "code", DOCUMENT: "document_id"}
+"""Which path parameter names the record a route changes."""
+
+
+def other_office() -> Forbidden:
+    return Forbidden("other_office", "Hồ sơ, tài liệu này thuộc đơn vị khác: bạn chỉ được thay đổi hồ sơ "
+                                     "trong phạm vi đơn vị của mình.")
+
+
+def writable(actor: Actor) -> frozenset[str]:
+    return actor.offices or frozenset({actor.office_code} - {None})
+
+
+def ensure_office_write(actor: Actor, office: str | None) -> None:
+    if not scope.may_change(writable(actor), actor.role, office):
+        raise other_office()
+
+
+def ensure_dossier_write(session: Session, actor: Actor, code: str) -> None:
+    exists, office = scope.dossier_office(session, code)
+    if not exists:
+        raise NotFound("dossier_not_found", f"Không tìm thấy hồ sơ '{code}'.")
+    ensure_office_write(actor, office)
+
+
+def ensure_document_write(session: Session, actor: Actor, document_id: str) -> None:
+    """A document is changed by its home office (catalog.scope.document_office); an unknown id is
+    left to the route, which answers 404 as before."""
+    ensure_office_write(actor, scope.document_office(session, document_id))
+
+
+def ensure_write(session: Session, actor: Actor, target: str, path_params: Mapping[str, str]) -> None:
+    value = path_params[PATH_PARAMETER[target]]
+    if target == DOSSIER:
+        ensure_dossier_write(session, actor, value)
+    else:
+        ensure_document_write(session, actor, value)
+
+
+def cross_office(actor: Actor, offices: Iterable[str | None]) -> bool:
+    """Whether a read shows a record of another office than the reader's: the ``cross_office``
+    flag of its audit entry."""
+    return scope.cross_office(actor.office_code, offices)
+
+
+def documents_cross_office(session: Session, actor: Actor, document_ids: list[str]) -> bool:
+    """For reads showing documents (one, search hits, a checklist): any filed only elsewhere."""
+    return scope.documents_cross_office(session, actor.office_code, document_ids)
+
+
+def owner_cross_office(session: Session, actor: Actor, owner_id: int) -> bool:
+    return scope.owner_cross_office(session, actor.office_code, owner_id)
