@@ -41,6 +41,7 @@ EXTRA = {
     ("GET", "/api/v1/admin/transfer/dossiers/{code}"): {409},  # an original fails its fixity check
     ("GET", "/api/v1/admin/transfer/owners/{ref}"): {409},
     ("POST", "/api/v1/auth/token"): {429},
+    ("POST", "/api/v1/setup/admin"): {403},  # only from the machine itself
 }
 """Statuses the general rules below do not foresee for a route."""
 

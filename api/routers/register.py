@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Response, status
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
 from api.params import DossierCode, RowId
+from api import policy
 from api.policy import DOSSIER
 from api.register_schemas import ApologyIn, ApologyOut, EventOut, TransitionIn, TransitionOut, register_view
 from api.worklist_schemas import WorkItemOut, WorklistOut
@@ -59,6 +60,7 @@ def list_dossiers(
     now = utcnow()
     found = worklist.worklist(session, filters, page=page, size=size, now=now)
     record(session, actor, "dossier.list", "dossier", None, None, shown=len(found.dossiers),
+           cross_office=policy.cross_office(actor, [d.office_code for d in found.dossiers]),
            filters={k: v for k, v in vars(filters).items() if v is not None and k != "q"}, by_owner=bool(q))
     return WorklistOut(total=found.total, page=page, size=size, counts=found.counts,
                        items=[WorkItemOut.of(d, now) for d in found.dossiers])
@@ -81,7 +83,8 @@ def transition(code: DossierCode, body: TransitionIn, actor: Staff, services: Se
 def receipt(code: DossierCode, actor: Reader, services: ServicesDep, session: SessionDep) -> Response:
     """Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Mẫu 01), with a QR code of the dossier code."""
     dossier = get_dossier(session, code)
-    record(session, actor, "dossier.receipt", "dossier", code, owner_ref(dossier.owner))
+    record(session, actor, "dossier.receipt", "dossier", code, owner_ref(dossier.owner),
+           cross_office=policy.cross_office(actor, [dossier.office_code]))
     return _pdf(papers.receipt(session, dossier, services.settings.agency_code), f"{code}-tiep-nhan.pdf")
 
 
@@ -94,6 +97,7 @@ def transition_paper(code: DossierCode, event_id: RowId, actor: Reader, services
     if event is None or event.dossier_id != dossier.id or event.paper not in ("supplement_request", "return_notice"):
         raise NotFound("paper_not_found", "Thao tác này của hồ sơ không kèm phiếu nào.")
     record(session, actor, "dossier.paper", "dossier", code, owner_ref(dossier.owner), event_id=event_id,
+           cross_office=policy.cross_office(actor, [dossier.office_code]),
            paper=event.paper)
     return _pdf(papers.notice(session, dossier, event, services.settings.agency_code), f"{code}-{event.paper}.pdf")
 
@@ -107,7 +111,8 @@ def create_apology(code: DossierCode, body: ApologyIn, actor: Staff, session: Se
 @router.get("/{code}/apology-letters", response_model=list[ApologyOut])
 def list_apologies(code: DossierCode, actor: Reader, session: SessionDep) -> list[ApologyOut]:
     dossier = get_dossier(session, code)
-    record(session, actor, "dossier.apology_letters_read", "dossier", code, owner_ref(dossier.owner))
+    record(session, actor, "dossier.apology_letters_read", "dossier", code, owner_ref(dossier.owner),
+           cross_office=policy.cross_office(actor, [dossier.office_code]))
     return [ApologyOut.of(code, a) for a in letters_of(session, dossier.id)]
 
 
@@ -118,6 +123,7 @@ def apology_pdf(code: DossierCode, number: RowId, actor: Reader, services: Servi
     letter = next((a for a in letters_of(session, dossier.id) if a.number == number), None)
     if letter is None:
         raise NotFound("apology_letter_not_found", f"Hồ sơ {code} không có phiếu xin lỗi số {number}.")
-    record(session, actor, "dossier.apology_letter_read", "dossier", code, owner_ref(dossier.owner), number=number)
+    record(session, actor, "dossier.apology_letter_read", "dossier", code, owner_ref(dossier.owner), number=number,
+           cross_office=policy.cross_office(actor, [dossier.office_code]))
     return _pdf(papers.apology(session, dossier, letter, services.settings.agency_code),
                 f"{code}-xin-loi-{number}.pdf")

@@ -10,7 +10,7 @@ import pytest
 
 from catalog.models import Document
 from tests.conftest import auth_header, open_dossier
-from tests.records.conftest import Archive, archive  # noqa: F401
+from tests.archive import Archive
 
 BIG = str(2**63)
 

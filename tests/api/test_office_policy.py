@@ -12,7 +12,7 @@ from catalog.models import Dossier
 from catalog.users import Role, create_user
 from tests.api.test_access import schema_routes
 from tests.conftest import PASSWORD, auth_header
-from tests.records.conftest import Archive, archive  # noqa: F401
+from tests.archive import Archive
 
 # Writes that are not one office's records. A new write route either declares its record
 # (require(..., writes=DOSSIER|DOCUMENT)) or is listed here with the reason.
@@ -33,6 +33,8 @@ OFFICE_FREE = {
     ("PUT", "/api/v1/admin/owners/{ref}/death"): "a citizen's fact, not an office's record",
     ("POST", "/api/v1/owners/{code}/merge"): "citizens are one record across offices",
     ("POST", "/api/v1/admin/fixity/runs"): "checks the whole store",
+    ("POST", "/api/v1/admin/calendar"): "the holiday calendar is national",
+    ("POST", "/api/v1/setup/admin"): "the first administrator, once, from the machine itself",
     ("POST", "/api/v1/admin/holds"): "checks the dossier or document named in the body (tested below)",
     ("POST", "/api/v1/admin/holds/{hold_id}/release"): "releases what an archivist placed",
     ("POST", "/api/v1/admin/disposal/batches"): "checks every document in the body (tested below)",

@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from catalog.audit import AuditEntry
 from catalog.coding import DossierResult
-from catalog.models import Dossier
+from catalog.deadlines import load_calendar
+from catalog.models import Document, Dossier
 from catalog.records_models import BatchState, DisposalBatch, DisposalItem, RetentionRule, Tombstone
 from catalog.users import Role, create_user
 from core.clock import utcnow
 from tests.api.test_access import allowed_roles, api_routes
 from tests.conftest import OWNER_ID, PASSWORD, auth_header
-from tests.records.conftest import Archive, archive  # noqa: F401
+from tests import samples
+from tests.archive import Archive
 
 PERSONAL_FIELDS = {
     "owner", "owner_ids", "owner_name", "owner_code", "owner_ref", "personal_id", "social_insurance_code",
@@ -93,8 +96,25 @@ def records(client, archive: Archive) -> dict[str, str]:
         batch_id = batch.id
     services.store.put_bytes("certificates/test.pdf", b"%PDF-1.7 certificate")
     services.store.put_bytes("certificates/test.json", b"{}")
+    with services.db.session() as s:  # a real one-page searchable PDF, so its page can be drawn
+        services.store.put_bytes(s.get(Document, document).pdf_key, samples.blank_pdf(1))
+        s.scalars(select(Dossier).where(Dossier.code == dossier)).one().due_at = utcnow() - timedelta(days=3)
+    counter = auth_header(client, "counter1")
+    r = client.post(f"/api/v1/dossiers/{dossier}/apology-letters", headers=counter,
+                    json={"reason": "Hồ sơ cần xác minh thêm tại cơ quan khác.", "new_due_on": _working_day_ahead(services)})
+    assert r.status_code == 201, r.text
+    r = client.post(f"/api/v1/dossiers/{dossier}/transitions", headers=counter,
+                    json={"action": "request_supplement", "reason": "Thiếu bản sao giấy khai sinh."})
+    assert r.status_code == 200, r.text
     return {"dossier": dossier, "document": document, "owner": OWNER_ID, "hold_id": str(hold["id"]),
-            "batch_id": str(batch_id), "disposed": disposed}
+            "batch_id": str(batch_id), "disposed": disposed, "event_id": str(r.json()["event"]["id"]),
+            "number": "1"}
+
+
+def _working_day_ahead(services) -> str:
+    """The first working day a week from now, by the shipped holiday calendar."""
+    with services.db.session() as s:
+        return load_calendar(s).next_working(date.today() + timedelta(days=7)).isoformat()
 
 
 def fill(path: str, records: dict[str, str]) -> str:
@@ -105,7 +125,7 @@ def fill(path: str, records: dict[str, str]) -> str:
         if path.startswith("/api/v1/admin/tombstones/"):
             return records["disposed"]
         known = {"code": records["dossier"], "document_id": records["document"], "hold_id": records["hold_id"],
-                 "batch_id": records["batch_id"]}
+                 "batch_id": records["batch_id"], "event_id": records["event_id"], "number": records["number"]}
         assert name in known, f"{path}: add a PT01 record for path parameter {{{name}}} to the fixture"
         return known[name]
 
