@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.limits import BodySizeLimit
+from api.metrics import RequestMetrics
 from api.routers import (
     admin_dead_letters,
     auth,
@@ -16,6 +17,7 @@ from api.routers import (
     coding,
     documents,
     dossiers,
+    ops,
     owners,
     records,
     results,
@@ -43,12 +45,14 @@ def create_app(settings: Settings, open_services: Callable[[], Services]) -> Fas
                   description="Số hoá hồ sơ, giấy tờ, kết quả giải quyết TTHC — digitization and archive API")
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestMetrics)  # outermost: refused bodies are counted too
     for module in (auth, dossiers, documents, search, web, coding, results, catalogs, batches):
         app.include_router(module.router)
     app.include_router(records.router)
     app.include_router(admin_dead_letters.router)
     app.include_router(reuse.router)
     app.include_router(owners.router)
+    app.include_router(ops.router)
 
     @app.get("/healthz", tags=["ops"])
     def health() -> dict[str, str]:

@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     scheduler_start_delay_s: float = 300.0
     """Scheduled jobs wait this long after start-up, so starting stays quick."""
 
+    log_level: str = Field("INFO", pattern=r"^(?i:debug|info|warning|error)$")
+    log_format: str = Field("text", pattern=r"^(text|json)$")
+    """``json``: one JSON object a line, for log shippers (core/logs.py)."""
+    metrics_port: int = 0
+    metrics_bind: str = "127.0.0.1"
+    """``sohoa worker``: serve its Prometheus metrics on this port (0: not at all); the API serves
+    its own at ``/metrics``."""
+
     def resolved_secret_key(self) -> str:
         if self.secret_key:
             return self.secret_key

@@ -16,6 +16,10 @@ from core.settings import get_settings
 @click.group()
 def main() -> None:
     """sohoa — số hoá hồ sơ, giấy tờ (digitization and archive service)."""
+    from core.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
 
 
 @main.command()
@@ -27,7 +31,9 @@ def serve(host: str, port: int) -> None:
 
     from sohoa.asgi import create_app
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    # log_config=None: uvicorn's records go through core/logs.py's handler; access_log=False: the
+    # app logs each request by its route template (a raw path may carry an owner ID).
+    uvicorn.run(create_app(), host=host, port=port, log_config=None, access_log=False)
 
 
 @main.command()
@@ -225,6 +231,10 @@ def reindex() -> None:
 from sohoa.records_cli import register as _register_records  # noqa: E402  (audit, fixity, retention...)
 
 _register_records(main)
+
+from sohoa.ops_cli import register as _register_ops  # noqa: E402  (backup, restore)
+
+_register_ops(main)
 
 
 if __name__ == "__main__":

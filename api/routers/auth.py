@@ -10,6 +10,7 @@ from api.auth import ALL_ROLES, issue_token, require
 from api.deps import ServicesDep
 from catalog.audit import Actor, record
 from catalog.users import authenticate
+from core import metrics
 from core.errors import Unauthenticated
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -42,6 +43,7 @@ def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Reques
             return TokenOut(access_token=token, expires_in=seconds, role=user.role, office_code=user.office_code)
     with services.db.session() as s:
         record(s, Actor(form.username[:64], "-", None, remote), "auth.login_failed", "user", form.username[:64])
+    metrics.FAILED_LOGINS.inc()
     raise Unauthenticated("invalid_credentials", "Sai tên đăng nhập hoặc mật khẩu.")
 
 
