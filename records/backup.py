@@ -255,6 +255,11 @@ def read_manifest(source: Path) -> dict:
     for name, expected in manifest["files"].items():
         if not (Path(source) / name).is_file() or _sha256(Path(source) / name) != expected:
             raise Invalid("backup_damaged", f"Tệp {name} của bản sao lưu bị thiếu hoặc đã bị thay đổi.")
+    root = Path(source) / OBJECTS_DIR
+    for entry in _objects(Path(source)):  # all of them, before anything is written anywhere
+        path = _object_path(root, entry["key"])
+        if not path.is_file() or _sha256(path) != entry["sha256"]:
+            raise Invalid("backup_damaged", f"Đối tượng {entry['key']} của bản sao lưu bị thiếu hoặc đã bị thay đổi.")
     return manifest
 
 

@@ -40,7 +40,7 @@ def backup(out: Path, pg_bin: Path | None) -> None:
     try:
         report = write_backup(_Archive(settings, db, _store(settings)), out, pg_bin=pg_bin)
         with db.session() as s:
-            record(s, cli_actor(), "backup.create", "archive", str(out), None, catalog=report.catalog,
+            record(s, cli_actor(), "backup.create", "archive", out.name[:64], None, path=str(out), catalog=report.catalog,
                    objects=report.objects, bytes=report.object_bytes)
     except Rejected as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc
@@ -68,7 +68,8 @@ def restore(source: Path, pg_bin: Path | None) -> None:
     db = Database(settings.resolved_database_url())
     try:
         with db.session() as s:
-            record(s, cli_actor(), "backup.restore", "archive", str(source), None, catalog=report.catalog,
+            record(s, cli_actor(), "backup.restore", "archive", source.name[:64], None, path=str(source),
+                   catalog=report.catalog,
                    objects=report.objects, bytes=report.object_bytes)
     finally:
         db.dispose()
