@@ -25,15 +25,27 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1),
+              help="API processes (more than one needs SOHOA_BROKER_URL: the in-process queue is one process's)")
+def serve(host: str, port: int, workers: int) -> None:
     """Start the web service on embedded defaults (or the backends the SOHOA_* variables name)."""
     import uvicorn
 
-    from sohoa.asgi import create_app
+    # log_config=None: uvicorn's records go through core/logs.py's handler; access_log=False: a
+    # raw path may carry an owner ID (the metrics count requests by route template instead).
+    options = {"host": host, "port": port, "log_config": None, "access_log": False}
+    if workers == 1:
+        from sohoa.asgi import create_app
 
-    # log_config=None: uvicorn's records go through core/logs.py's handler; access_log=False: the
-    # app logs each request by its route template (a raw path may carry an owner ID).
-    uvicorn.run(create_app(), host=host, port=port, log_config=None, access_log=False)
+        uvicorn.run(create_app(), **options)
+        return
+    from sohoa.metrics_dir import prepare_multiprocess_metrics
+
+    settings = get_settings()
+    if not settings.broker_url:
+        raise click.UsageError("--workers > 1 needs SOHOA_BROKER_URL=redis://… (the in-process queue is one process's)")
+    prepare_multiprocess_metrics(settings.data_dir / "metrics")
+    uvicorn.run("sohoa.asgi:create_app", factory=True, workers=workers, **options)
 
 
 @main.command()
