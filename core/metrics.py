@@ -38,7 +38,8 @@ UPLOAD_FILES = Counter("sohoa_upload_files", "Originals accepted, by whether the
                        ["duplicate"])
 OCR_PAGES = Counter("sohoa_ocr_pages", "Pages digitized, by source (ocr or text-layer)", ["source"])
 OCR_PAGE_SECONDS = Histogram("sohoa_ocr_document_seconds_per_page",
-                             "Wall time of a document's digitization divided by its pages", buckets=PAGE_SECONDS_BUCKETS)
+                             "Wall time of a document's digitization divided by its pages",
+                             buckets=PAGE_SECONDS_BUCKETS)
 OCR_CONFIDENCE = Histogram("sohoa_ocr_page_confidence", "Tesseract's mean word confidence of an OCR'd page (0-100)",
                            buckets=CONFIDENCE_BUCKETS)
 DOCUMENT_RETRIES = Counter("sohoa_document_retries", "Failed processing attempts queued again")

@@ -110,7 +110,8 @@ def _pg_tool(name: str, pg_bin: Path | None) -> str:
 def _run(cmd: list[str], env: dict[str, str], what: str) -> None:
     result = subprocess.run(cmd, env={**os.environ, **env}, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if result.returncode != 0:
-        raise Unavailable(f"backup_{what}_failed", f"{what} thất bại ({result.returncode}): {result.stderr.strip()[-500:]}")
+        raise Unavailable(f"backup_{what}_failed",
+                          f"{what} thất bại ({result.returncode}): {result.stderr.strip()[-500:]}")
 
 
 # ---------------------------------------------------------------- backup

@@ -40,8 +40,8 @@ def backup(out: Path, pg_bin: Path | None) -> None:
     try:
         report = write_backup(_Archive(settings, db, _store(settings)), out, pg_bin=pg_bin)
         with db.session() as s:
-            record(s, cli_actor(), "backup.create", "archive", out.name[:64], None, path=str(out), catalog=report.catalog,
-                   objects=report.objects, bytes=report.object_bytes)
+            record(s, cli_actor(), "backup.create", "archive", out.name[:64], None, path=str(out),
+                   catalog=report.catalog, objects=report.objects, bytes=report.object_bytes)
     except Rejected as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc
     finally:

@@ -47,7 +47,8 @@ def test_requests_are_counted_by_route_template_never_by_raw_path(client):
 
 def test_failed_logins_are_counted(client):
     before = value(scrape(client), "sohoa_failed_logins_total")
-    assert client.post("/api/v1/auth/token", data={"username": "counter1", "password": "sai-mat-khau"}).status_code == 401
+    wrong = {"username": "counter1", "password": "sai-mat-khau"}
+    assert client.post("/api/v1/auth/token", data=wrong).status_code == 401
     assert client.post("/api/v1/auth/token", data={"username": "counter1", "password": PASSWORD}).status_code == 200
     assert value(scrape(client), "sohoa_failed_logins_total") - before == 1
 
@@ -64,7 +65,8 @@ def test_an_upload_moves_the_upload_ocr_and_catalog_metrics(client):
     assert value(after, "sohoa_upload_bytes_total") - value(before, "sohoa_upload_bytes_total") == len(page)
     assert value(after, "sohoa_upload_files_total", duplicate="no") - \
         value(before, "sohoa_upload_files_total", duplicate="no") == 1
-    assert value(after, "sohoa_ocr_pages_total", source="ocr") - value(before, "sohoa_ocr_pages_total", source="ocr") == 1
+    assert value(after, "sohoa_ocr_pages_total", source="ocr") - \
+        value(before, "sohoa_ocr_pages_total", source="ocr") == 1
     assert value(after, "sohoa_ocr_page_confidence_count") - value(before, "sohoa_ocr_page_confidence_count") == 1
     assert value(after, "sohoa_ocr_page_confidence_bucket", le="100.0") - \
         value(before, "sohoa_ocr_page_confidence_bucket", le="100.0") == 1

@@ -108,7 +108,8 @@ def test_a_previous_release_catalog_upgrades_with_its_data(catalog_urls):
             assert (document.filename, document.size, document.status, document.mean_confidence) == \
                 ("giay-khai-sinh.png", 1234, "ready", 91.5)
             assert document.owner.personal_id == OWNER_ID and document.owner.full_name == "Nguyễn Văn Đức"
-            assert [p.text for p in s.scalars(select(Page).where(Page.document_id == document_id))] == ["GIẤY KHAI SINH"]
+            pages = s.scalars(select(Page).where(Page.document_id == document_id))
+            assert [p.text for p in pages] == ["GIẤY KHAI SINH"]
             assert s.scalar(select(sa.func.count()).select_from(Owner)) == 1
         upgraded = schema(db.engine)
     finally:

@@ -82,7 +82,8 @@ def round_trip(sohoa: Cli, archive: Archive, target: dict[str, str], backup_dir:
         index.close()
     assert sorted(h.id for h in hits) == sorted(documents)
     assert sohoa(target, "audit", "verify").exit_code == 0
-    db = Database(target.get("SOHOA_DATABASE_URL") or Settings(data_dir=target["SOHOA_DATA_DIR"]).resolved_database_url())
+    url = target.get("SOHOA_DATABASE_URL") or Settings(data_dir=target["SOHOA_DATA_DIR"]).resolved_database_url()
+    db = Database(url)
     try:
         with db.session() as s:
             assert sorted(s.scalars(select(Document.id))) == sorted(documents)
