@@ -27,7 +27,9 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -52,6 +54,7 @@ PG_FILE = "catalog.pgdump"
 SENSITIVE_FILES = ("secret.key",)
 SENSITIVE_DIRS = ("certificates", "keys")
 """Under the data directory: signing keys and certificates (issue 16) live there when present."""
+PARALLEL = 4
 
 
 class Archive(Protocol):
@@ -121,10 +124,24 @@ def backup(archive: Archive, out: Path, *, pg_bin: Path | None = None) -> Backup
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise Conflict("backup_target_not_empty", f"Thư mục sao lưu {out} đã có dữ liệu; hãy chọn một thư mục trống.")
-    out.mkdir(parents=True, exist_ok=True)
+    kind = catalog_kind(archive.settings.resolved_database_url())
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)  # every citizen's papers are in it
+    try:
+        return _write_backup(archive, out, kind, pg_bin)
+    except BaseException:
+        # A backup without its manifest is refused by restore anyway; leave no half of one behind
+        # (the directory was empty: nothing of anybody else's is removed).
+        for entry in out.iterdir():
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        raise
+
+
+def _write_backup(archive: Archive, out: Path, kind: str, pg_bin: Path | None) -> BackupReport:
     settings = archive.settings
     url = settings.resolved_database_url()
-    kind = catalog_kind(url)
     files: dict[str, str] = {}
     catalog_file = _backup_sqlite(url, out) if kind == "sqlite" else _backup_postgresql(url, out, pg_bin)
     files[catalog_file] = _sha256(out / catalog_file)
@@ -179,21 +196,27 @@ def _backup_postgresql(url: str, out: Path, pg_bin: Path | None) -> str:
 
 
 def _backup_objects(store: ObjectStore, out: Path) -> tuple[int, int]:
-    count = size = 0
     root = out / OBJECTS_DIR
-    with (out / OBJECT_LIST).open("w") as listing:
-        for key in store.iter_keys(""):
-            dest = _object_path(root, key)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            digest = hashlib.sha256()
-            with store.open(key) as src, dest.open("wb") as f:
-                def write(chunk: memoryview) -> None:
-                    f.write(chunk)
-                    digest.update(chunk)
-                copy_stream(src, write)
-            length = dest.stat().st_size
-            listing.write(json.dumps({"key": key, "size": length, "sha256": digest.hexdigest()}) + "\n")
-            count, size = count + 1, size + length
+
+    def copy(key: str) -> dict:
+        dest = _object_path(root, key)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        with store.open(key) as src, dest.open("wb") as f:
+            def write(chunk: memoryview) -> None:
+                f.write(chunk)
+                digest.update(chunk)
+            copy_stream(src, write)
+        return {"key": key, "size": dest.stat().st_size, "sha256": digest.hexdigest()}
+
+    count = size = 0
+    keys = iter(store.iter_keys(""))
+    with (out / OBJECT_LIST).open("w") as listing, \
+            ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="backup") as pool:
+        while chunk := list(islice(keys, 1000)):
+            for entry in pool.map(copy, chunk):  # in key order
+                listing.write(json.dumps(entry) + "\n")
+                count, size = count + 1, size + entry["size"]
     return count, size
 
 
@@ -257,11 +280,23 @@ def read_manifest(source: Path) -> dict:
         if not (Path(source) / name).is_file() or _sha256(Path(source) / name) != expected:
             raise Invalid("backup_damaged", f"Tệp {name} của bản sao lưu bị thiếu hoặc đã bị thay đổi.")
     root = Path(source) / OBJECTS_DIR
-    for entry in _objects(Path(source)):  # all of them, before anything is written anywhere
+
+    def intact(entry: dict) -> None:
         path = _object_path(root, entry["key"])
         if not path.is_file() or _sha256(path) != entry["sha256"]:
             raise Invalid("backup_damaged", f"Đối tượng {entry['key']} của bản sao lưu bị thiếu hoặc đã bị thay đổi.")
+
+    _each(intact, _objects(Path(source)))  # all of them, before anything is written anywhere
     return manifest
+
+
+def _each(work: Callable[[dict], object], entries: Iterator[dict]) -> None:
+    """``work`` on every entry, a few at once (hashing releases the GIL; stores wait on fsync or the
+    network); the first failure is raised."""
+    with ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="backup") as pool:
+        while chunk := list(islice(entries, 1000)):  # bounded: an archive may hold millions of objects
+            for _ in pool.map(work, chunk):
+                pass
 
 
 def ensure_empty(settings: Settings) -> None:
@@ -334,12 +369,11 @@ def _objects(source: Path) -> Iterator[dict]:
 
 def _restore_objects(source: Path, store: ObjectStore) -> tuple[int, int]:
     """Every object back under its key, each verified against the sha256 taken at backup time."""
-    count = size = 0
     root = source / OBJECTS_DIR
-    for entry in _objects(source):
-        store.put_file(entry["key"], _object_path(root, entry["key"]), sha256=entry["sha256"])
-        count, size = count + 1, size + entry["size"]
-    return count, size
+    _each(lambda entry: store.put_file(entry["key"], _object_path(root, entry["key"]), sha256=entry["sha256"]),
+          _objects(source))
+    entries = list(_objects(source))
+    return len(entries), sum(e["size"] for e in entries)
 
 
 def _restore_sensitive(source: Path, data_dir: Path, names: list[str]) -> list[str]:

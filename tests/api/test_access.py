@@ -12,7 +12,7 @@ from catalog.users import Role, User, issue_api_key
 from core.clock import utcnow
 from tests.conftest import ROLES, auth_header
 
-PUBLIC = {("POST", "/api/v1/auth/token"), ("GET", "/healthz")}
+PUBLIC = {("POST", "/api/v1/auth/token"), ("GET", "/healthz"), ("GET", "/readyz")}  # probes: no data
 
 
 def allowed_roles(route: APIRoute) -> frozenset[str] | None:

@@ -116,8 +116,18 @@ def empty_pg(pg_server: str) -> Iterator[str]:
 def test_postgresql_and_s3_round_trip(sohoa, pg_s3_client, empty_pg, s3_endpoint, tmp_path):
     target = {"SOHOA_DATA_DIR": str(tmp_path / "restored"), "SOHOA_DATABASE_URL": empty_pg,
               "SOHOA_STORAGE_URL": s3_bucket_url(s3_endpoint)}
+    (tmp_path / "no-tools").mkdir()
+    r = sohoa(env_of(pg_s3_client.app.state.services.settings), "backup", "--out", tmp_path / "backup",
+              "--pg-bin", tmp_path / "no-tools")
+    assert r.exit_code != 0 and "backup_pg_tool_missing" in r.output, r.output
+    assert list((tmp_path / "backup").iterdir()) == [], "no half backup left behind"
     round_trip(sohoa, Archive(pg_s3_client), target, tmp_path / "backup", "--pg-bin", PG_BINDIR)
     assert (tmp_path / "backup" / "catalog.pgdump").is_file()
+
+    # Again into a new data directory, but onto the database just restored: refused.
+    again = {**target, "SOHOA_DATA_DIR": str(tmp_path / "again"), "SOHOA_STORAGE_URL": s3_bucket_url(s3_endpoint)}
+    r = sohoa(again, "restore", tmp_path / "backup", "--pg-bin", PG_BINDIR)
+    assert r.exit_code != 0 and "restore_target_not_empty" in r.output and "cơ sở dữ liệu" in r.output.lower(), r.output
 
 
 def test_a_restore_over_existing_data_is_refused_and_changes_nothing(sohoa, archive, tmp_path):
