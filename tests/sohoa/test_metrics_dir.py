@@ -2,6 +2,7 @@
 the scrape (prometheus-client's multiprocess mode in the data directory)."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -37,7 +38,7 @@ def test_two_api_processes_report_one_sum(tmp_path, redis_url):
     port = free_port()
     data = tmp_path / "var"
     env = {**os.environ, "SOHOA_DATA_DIR": str(data), "SOHOA_BROKER_URL": redis_url, "SOHOA_OCR_WORKERS": "1",
-           "SOHOA_SECRET_KEY": "k" * 40}
+           "SOHOA_SECRET_KEY": "k" * 40, "SOHOA_LOG_FORMAT": "json"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     data.mkdir(parents=True)
     (data / "metrics").mkdir()
@@ -71,4 +72,8 @@ def test_two_api_processes_report_one_sum(tmp_path, redis_url):
                 assert healthz_count(http.get("/metrics").text) == sent
     finally:
         terminate(proc, timeout=30)
-    assert "Traceback" not in log.read_text(), log_tail(log, 60)
+    text = log.read_text()
+    assert "Traceback" not in text, log_tail(log, 60)
+    entries = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    started = {e["process"] for e in entries if e["message"].startswith("Application startup complete")}
+    assert len(started) == 2, "each API process logs through core/logs.py (JSON lines)"
