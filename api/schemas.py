@@ -140,6 +140,8 @@ class DocumentOut(BaseModel):
     size: int
     sha256: str
     status: str
+    warnings: list[str] = Field(description="Accepted, but worth a look: extension_mismatch (the file's name "
+                                "does not say what its bytes are), low resolution, low OCR confidence")
     error: ErrorOut | None
     attempts: int = Field(description="Processing attempts so far (a dead letter has used them all)")
     progress: Progress
@@ -165,7 +167,7 @@ class DocumentOut(BaseModel):
         document_type, alternatives, needs_review = document_type_of(d)
         return cls(
             document_type=document_type, alternatives=alternatives, needs_review=needs_review,
-            fields=d.fields, record=PaperRecordOut.of(d),
+            fields=d.fields, record=PaperRecordOut.of(d), warnings=list(d.warnings or []),
             id=d.id, filename=d.filename, media_type=d.media_type, size=d.size, sha256=d.sha256, status=d.status,
             error=ErrorOut(code=d.error_code, message=d.error_message or "") if d.error_code else None,
             attempts=d.attempts, progress=progress(d), page_count=d.page_count, mean_confidence=d.mean_confidence,

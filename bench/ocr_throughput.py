@@ -5,7 +5,7 @@ Prints numbers; it is not a test. Usage::
     .venv/bin/python bench/ocr_throughput.py [--pages 8] [--digital-pages 50] [--no-ocrmypdf]
 
 It renders ``--pages`` A4 pages at 300 dpi of administrative Vietnamese (the
-shared seed texts), alternately clean and noisy (blur, slight skew, speckle),
+corpus shipped in tests/data/corpus), alternately clean and noisy (blur, slight skew, speckle),
 then on the very same pixels times:
 
 (a) raw serial ``tesseract IMG - -l vie`` with OMP_THREAD_LIMIT=1, page by page;

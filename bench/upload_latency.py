@@ -66,7 +66,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        paragraphs = seed_paragraphs(REPO.parent / "shared" / "seeds") or ["Bảo hiểm xã hội Việt Nam " * 40]
+        paragraphs = seed_paragraphs() or ["Bảo hiểm xã hội Việt Nam " * 40]
         pages, _ = render_paragraphs(paragraphs * 3)
         pages = (pages * args.pages)[: args.pages]
         base = image_pdf(pages, tmp_path / "scan.pdf").read_bytes()

@@ -131,6 +131,9 @@ class Document(Base):
     media_type: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(Integer)
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    """What the counter should look at though the paper was accepted (``extension_mismatch``, a
+    low resolution, a low OCR confidence): shown beside the document, never a refusal."""
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("owner.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default=DocumentStatus.receiving.value, index=True)
     error_code: Mapped[str | None] = mapped_column(String(64))

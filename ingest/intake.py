@@ -74,7 +74,7 @@ def _store(services: Services, files: Sequence[ValidatedFile], owner_id: int | N
                 plan.append((f, same_id, True))
                 continue
             document = Document(sha256=f.sha256, media_type=f.media_type, filename=f.filename, size=f.size,
-                                owner_id=owner_id, page_count=f.page_count, kind=kind, parent_id=parent_id,
+                                warnings=list(f.warnings), owner_id=owner_id, page_count=f.page_count, kind=kind, parent_id=parent_id,
                                 status=DocumentStatus.receiving.value)
             s.add(document)
             s.flush()

@@ -1,8 +1,8 @@
 """Upload validation: everything about a file is checked before a byte of it is stored.
 
-The type is sniffed from the bytes (never trusted from the name or the client's header), the
-size is capped while streaming, PDFs are opened to catch corruption, encryption and page
-counts, and images are decoded under Pillow's decompression-bomb limit.
+Here: the file name, the size (capped while streaming) and the hash. What the file *is* (type
+sniffed from the bytes, never from the name or the client's header; pages; encryption; pixel
+limits) is ocr/inspect.py's to say; its typed errors become the refusals below.
 """
 from __future__ import annotations
 
@@ -14,29 +14,37 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import pikepdf
-import pypdfium2 as pdfium
-from PIL import Image, UnidentifiedImageError
-
 from core.errors import Invalid, Rejected, TooLarge, Unsupported
 from core.settings import Settings
-from ocr.textlayer import PDFIUM_LOCK
+from ocr import inspect
+from ocr.errors import (
+    CorruptDocument,
+    EmptyDocument,
+    EncryptedDocument,
+    ImageTooLarge,
+    OcrError,
+    PageTooLarge,
+    TooManyPages,
+    UnsupportedMediaType,
+)
+from ocr.inspect import PageLimits
 
 CHUNK = 1024 * 1024
 
-MEDIA_TYPES = {
-    "application/pdf": (".pdf",),
-    "image/jpeg": (".jpg", ".jpeg", ".jpe"),
-    "image/png": (".png",),
-    "image/tiff": (".tif", ".tiff"),
+# An inspection error, by the kind of file, becomes this refusal (the API's error codes).
+_REFUSALS: dict[tuple[type[OcrError], str], tuple[type[Rejected], str]] = {
+    (UnsupportedMediaType, "any"): (Unsupported, "unsupported_type"),
+    (EncryptedDocument, "pdf"): (Invalid, "encrypted_pdf"),
+    (EmptyDocument, "pdf"): (Invalid, "empty_pdf"),
+    (CorruptDocument, "pdf"): (Invalid, "corrupt_pdf"),
+    (CorruptDocument, "image"): (Invalid, "corrupt_image"),
+    (ImageTooLarge, "image"): (TooLarge, "image_too_large"),
+    (PageTooLarge, "pdf"): (TooLarge, "page_too_large"),
+    (TooManyPages, "pdf"): (TooLarge, "too_many_pages"),
+    (TooManyPages, "image"): (TooLarge, "too_many_pages"),
 }
-_MAGIC = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"II*\x00", "image/tiff"),
-    (b"MM\x00*", "image/tiff"),
-)
+EXTENSION_MISMATCH = "extension_mismatch"
+"""Warning kept on a document whose file name's extension does not say what its bytes are."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,9 @@ class Limits:
         return cls(max_bytes=settings.max_upload_bytes, max_pages=settings.max_pages,
                    max_image_pixels=settings.max_image_pixels, render_dpi=settings.ocr_dpi)
 
+    def pages(self) -> PageLimits:
+        return PageLimits(self.max_pages, self.max_image_pixels, self.render_dpi)
+
 
 @dataclass
 class ValidatedFile:
@@ -62,6 +73,8 @@ class ValidatedFile:
     size: int
     sha256: str
     page_count: int
+    warnings: tuple[str, ...] = ()
+    """What is odd but accepted: ``extension_mismatch`` (a JPEG called .png, a PDF called .jpg)."""
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -111,124 +124,28 @@ def receive(stream: BinaryIO, filename: str | None, limits: Limits, tmp_dir: Pat
                 out.write(chunk)
         if size == 0:
             raise Invalid("empty_file", "Tệp rỗng (0 byte). Hãy quét hoặc chọn lại tệp.", filename=name)
-        media_type = sniff(path, name)
-        pages = inspect(path, media_type, name, limits)
+        media_type, pages = _inspect(path, name, limits)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return ValidatedFile(path, name, media_type, size, digest.hexdigest(), pages)
+    warnings = () if inspect.extension_matches(media_type, name) else (EXTENSION_MISMATCH,)
+    return ValidatedFile(path, name, media_type, size, digest.hexdigest(), pages, warnings)
 
 
-def sniff(path: Path, name: str) -> str:
-    with path.open("rb") as f:
-        head = f.read(1024)
-    # Some scanners write a few bytes of junk before %PDF-; readers accept it within 1 KB.
-    media_type = next((t for magic, t in _MAGIC if head.startswith(magic)), None)
-    if media_type is None and b"%PDF-" in head:
-        media_type = "application/pdf"
-    if media_type is None:
-        raise Unsupported("unsupported_type",
-            "Định dạng tệp không được hỗ trợ. Chỉ nhận PDF, JPEG, PNG hoặc TIFF.",
-            filename=name,
-        )
-    ext = Path(name).suffix.lower()
-    known = {e for exts in MEDIA_TYPES.values() for e in exts}
-    if ext and (ext not in known or ext not in MEDIA_TYPES[media_type]):
-        raise Unsupported("type_mismatch",
-            f"Nội dung tệp không khớp với phần mở rộng '{ext}' (nội dung thực là {_label(media_type)}). "
-            "Hãy kiểm tra lại tệp.",
-            filename=name,
-        )
-    return media_type
-
-
-def _label(media_type: str) -> str:
-    return {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG", "image/tiff": "TIFF"}[media_type]
-
-
-def inspect(path: Path, media_type: str, name: str, limits: Limits) -> int:
-    pages = _pdf_pages(path, name, limits) if media_type == "application/pdf" else _image_frames(path, name, limits)
-    if pages > limits.max_pages:
-        raise TooLarge("too_many_pages",
-            f"Tệp có {pages} trang, vượt quá giới hạn {limits.max_pages} trang. Hãy tách thành nhiều tệp.",
-            filename=name,
-        )
-    return pages
-
-
-def _pdf_pages(path: Path, name: str, limits: Limits) -> int:
-    with PDFIUM_LOCK:  # PDFium is not thread-safe, and uploads are checked in parallel threads
-        return _count_pdf_pages(path, name, limits)
-
-
-def _count_pdf_pages(path: Path, name: str, limits: Limits) -> int:
+def _inspect(path: Path, name: str, limits: Limits) -> tuple[str, int]:
+    media_type = "unknown"
     try:
-        pdf = pdfium.PdfDocument(path)
-    except pdfium.PdfiumError as exc:
-        raise _pdf_failure(path, name) from exc
-    try:
-        count = len(pdf)
-        if count == 0:
-            raise Invalid("empty_pdf", "Tệp PDF không có trang nào.", filename=name)
-        scale = limits.render_dpi / 72
-        for i in range(count):  # loading each page catches truncated page trees cheaply
-            page = pdf[i]
-            width, height = page.get_size()
-            page.close()
-            if width * scale * height * scale > limits.max_image_pixels:
-                raise TooLarge("page_too_large",
-                    f"Trang {i + 1} có khổ giấy quá lớn để số hoá. Hãy quét lại ở khổ A4 hoặc A3.",
-                    filename=name,
-                )
-        return count
-    except pdfium.PdfiumError as exc:
-        raise _pdf_failure(path, name) from exc
-    finally:
-        pdf.close()
+        media_type = inspect.sniff(path)
+        return media_type, inspect.count_pages(path, media_type, limits.pages())
+    except OcrError as exc:
+        raise refusal(exc, media_type, name, limits) from exc
 
 
-def _pdf_failure(path: Path, name: str) -> Rejected:
-    """Say why pdfium could not open a PDF. Its error code is sticky across documents in a
-    process, so it cannot be trusted; qpdf (through pikepdf) tells encryption apart reliably."""
-    try:
-        with pikepdf.open(path) as pdf:
-            if len(pdf.pages) == 0:
-                return Invalid("empty_pdf", "Tệp PDF không có trang nào.", filename=name)
-    except pikepdf.PasswordError:
-        return Invalid(
-            "encrypted_pdf",
-            "Tệp PDF đang được đặt mật khẩu. Hãy gỡ mật khẩu hoặc quét lại bản giấy.",
-            filename=name,
-        )
-    except (pikepdf.PdfError, OSError, ValueError):
-        pass
-    return Invalid(
-        "corrupt_pdf", "Tệp PDF bị hỏng hoặc không đọc được. Hãy quét hoặc xuất lại tệp.", filename=name
-    )
-
-
-def _image_frames(path: Path, name: str, limits: Limits) -> int:
-    """Decode every frame, refusing any frame over the pixel limit before it is decompressed.
-
-    The size check is explicit rather than through Pillow's process-wide MAX_IMAGE_PIXELS so
-    that concurrent requests never race on a global; Pillow's own bomb error is caught too.
-    """
-    try:
-        with Image.open(path) as img:
-            frames = getattr(img, "n_frames", 1)
-            for i in range(frames):
-                img.seek(i)
-                if img.width * img.height > limits.max_image_pixels:
-                    raise Image.DecompressionBombError(f"{img.width}x{img.height} pixels")
-                img.load()
-            return frames
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise TooLarge("image_too_large",
-            "Ảnh có kích thước điểm ảnh quá lớn (nghi là tệp độc hại hoặc quét sai độ phân giải). "
-            "Hãy quét lại ở 300 dpi.",
-            filename=name,
-        ) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise Invalid(
-            "corrupt_image", "Tệp ảnh bị hỏng hoặc không đọc được. Hãy quét lại.", filename=name
-        ) from exc
+def refusal(exc: OcrError, media_type: str, name: str, limits: Limits) -> Rejected:
+    """The upload refusal for an inspection error: the API's code, the clerk's message."""
+    kind = "pdf" if media_type == inspect.PDF else "image"
+    error, code = _REFUSALS.get((type(exc), kind)) or _REFUSALS.get((type(exc), "any")) or (Invalid, exc.code)
+    message = exc.message
+    if isinstance(exc, TooManyPages):
+        message = f"Tệp vượt quá giới hạn {limits.max_pages} trang. Hãy tách thành nhiều tệp."
+    return error(code, message, filename=name)

@@ -63,3 +63,15 @@ class OcrFailed(OcrError):
 
     code = "ocr_failed"
     message = "Hệ thống chưa nhận dạng được chữ trên tài liệu. Vui lòng thử lại sau ít phút."
+
+
+class TooManyPages(UnreadableDocument):
+    code = "too_many_pages"
+    message = "Tệp có quá nhiều trang. Hãy tách thành nhiều tệp."
+
+
+class PageTooLarge(UnreadableDocument):
+    """A PDF page whose paper size would render over the pixel limit."""
+
+    code = "page_too_large"
+    message = "Trang có khổ giấy quá lớn để số hoá. Hãy quét lại ở khổ A4 hoặc A3."

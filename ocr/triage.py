@@ -1,8 +1,8 @@
 """Triage: open the file once, refuse what cannot be read, and say which pages need OCR.
 
-Runs in the caller's process and reads little: PDF structure and text layers
-(PDFium, plus a qpdf open so the assembly step cannot fail late), or an image's
-header and frame count. Decoding pixels is left to the pool workers, where
+Runs in the caller's process and reads little: the checks of ocr/inspect.py (a qpdf
+open, so the assembly step cannot fail late), then PDF text layers (PDFium), or an
+image's header and frame count. Decoding pixels is left to the pool workers, where
 Pillow's bomb limit is in force; here the size is checked from the header.
 """
 
@@ -12,12 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import pikepdf
 import pypdfium2 as pdfium
-from PIL import Image
 
-from ocr.errors import CorruptDocument, EmptyDocument, EncryptedDocument, ImageTooLarge, UnsupportedMediaType
-from ocr.raster import DECODE_ERRORS
+from ocr.errors import CorruptDocument, EmptyDocument, UnsupportedMediaType
+from ocr.inspect import PageLimits, check_pdf_opens, image_frame_count
 from ocr.textlayer import PDFIUM_LOCK, read_text_layers
 
 MEDIA_TYPES: dict[str, Literal["pdf", "image"]] = {
@@ -56,24 +54,15 @@ def triage(source: Path, media_type: str, *, max_image_pixels: int) -> Document:
     if kind == "pdf":
         layers = _pdf_text_layers(source)
     else:
-        layers = (None,) * _image_frames(source, max_image_pixels)
+        layers = (None,) * image_frame_count(source, PageLimits(0, max_image_pixels), decode=False)
     if not layers:
         raise EmptyDocument("no pages")
     return Document(source, kind, tuple(layers))
 
 
 def _pdf_text_layers(source: Path) -> list[str | None]:
-    """qpdf tells encryption and emptiness apart reliably (PDFium's error code is process-global
-    and can be stale); PDFium then reads the text, under the lock since the caller may be threaded."""
-    _check_not_truncated(source)
-    try:
-        with pikepdf.open(source) as pdf:
-            if len(pdf.pages) == 0:
-                raise EmptyDocument("PDF has no pages")
-    except pikepdf.PasswordError as exc:
-        raise EncryptedDocument(str(exc)) from exc
-    except (pikepdf.PdfError, OSError) as exc:
-        raise CorruptDocument(str(exc)) from exc
+    """PDFium reads the text layers, under the lock since the caller may be threaded."""
+    check_pdf_opens(source)
     with PDFIUM_LOCK:
         try:
             doc = pdfium.PdfDocument(str(source))
@@ -83,26 +72,3 @@ def _pdf_text_layers(source: Path) -> list[str | None]:
                 doc.close()
         except pdfium.PdfiumError as exc:
             raise CorruptDocument(str(exc)) from exc
-
-
-def _check_not_truncated(source: Path) -> None:
-    """A complete PDF ends with ``%%EOF``; PDF readers silently rebuild cut files with pages missing."""
-    with source.open("rb") as f:
-        f.seek(max(0, source.stat().st_size - 2048))
-        tail = f.read()
-    if b"%%EOF" not in tail:
-        raise CorruptDocument("PDF is truncated (no %%EOF)")
-
-
-def _image_frames(source: Path, max_image_pixels: int) -> int:
-    try:
-        with Image.open(source) as im:
-            width, height = im.size
-            frames = getattr(im, "n_frames", 1)
-    except Image.DecompressionBombError as exc:
-        raise ImageTooLarge(str(exc)) from exc
-    except DECODE_ERRORS as exc:
-        raise CorruptDocument(str(exc)) from exc
-    if width * height > max_image_pixels:
-        raise ImageTooLarge(f"{width}x{height} px is over the limit of {max_image_pixels} px")
-    return frames

@@ -60,7 +60,7 @@ CERTIFICATE_FORMAT = "sohoa-disposal-certificate/1"
 # Every other column (file name, OCR classification, extracted fields, owner name, abstract,
 # signer, notes...) is wiped, including columns added later: keeping must be a decision.
 KEPT_COLUMNS = frozenset({
-    "id", "sha256", "media_type", "size", "owner_id", "status", "error_code", "page_count", "pages_done",
+    "id", "sha256", "media_type", "size", "warnings", "owner_id", "status", "error_code", "page_count", "pages_done",
     "mean_confidence", "attempts", "document_type_code", "created_at", "updated_at", "kind", "parent_id",
     "digitization_code", "catalog_version_id", "type_status", "type_confidence", "type_confirmed_by",
     "type_confirmed_at", "national_store_code", "procedure_code", "sector", "document_number", "issue_date",

@@ -13,15 +13,14 @@ keeps two-word shingles so phrases of common words stay cheap.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time as dtime, timedelta, timezone
+from datetime import datetime
+from datetime import time as dtime
+from datetime import timedelta, timezone
 from typing import Any
 
 from search import text as textmod
-from search.types import IndexedDocument, SearchHit, SearchQuery, SearchResults
+from search.types import EXACT_BOOST, FACET_SIZE, SNIPPET_CHARS, IndexedDocument, SearchHit, SearchQuery, SearchResults
 
-FACET_SIZE = 500
-SNIPPET_CHARS = 180
-EXACT_BOOST = 1.0
 FILTER_FIELDS = {
     "owner": "owner_ids",
     "document_type": "document_type",

@@ -23,14 +23,16 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import date, datetime
+from datetime import time as dtime
+from datetime import timedelta, timezone
 from itertools import islice
 from pathlib import Path
 
 import tantivy
 
 from search import text as textmod
-from search.types import IndexedDocument, SearchHit, SearchQuery, SearchResults
+from search.types import EXACT_BOOST, FACET_SIZE, SNIPPET_CHARS, IndexedDocument, SearchHit, SearchQuery, SearchResults
 
 SCHEMA_VERSION = 1
 FOLD = "sohoa_fold"
@@ -38,7 +40,6 @@ LOWER = "sohoa_lower"
 PAIRS = "sohoa_pairs"
 PAIR_JOIN = "_"  # never inside a folded token: the simple tokenizer splits on it
 MAX_TOKEN_CHARS = 60
-EXACT_BOOST = 1.0  # added per word typed with the document's own diacritics
 # A phrase of 3+ words whose rarest word pair is in more documents than this is
 # matched as "every consecutive pair present" (no position check): checking
 # positions in hundreds of thousands of documents is what made phrases slow.
@@ -47,8 +48,6 @@ POSITION_CHECK_MAX_DOCS = 20_000
 # rank, once the index is big enough for that to matter.
 COMMON_FRACTION = 0.25
 COMMON_MIN_DOCS = 10_000
-SNIPPET_CHARS = 180
-FACET_SIZE = 500
 LOCK_TIMEOUT_S = 60.0
 BATCH_DOCS = 5_000
 BULK_COMMIT_DOCS = 200_000

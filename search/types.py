@@ -10,6 +10,11 @@ from typing import Protocol
 SORTS = ("relevance", "date")
 MAX_LIMIT = 1000
 MAX_WINDOW = 10_000  # offset + limit; deeper paging is refused, as Elasticsearch does
+# What every engine returns alike: a snippet's length, a facet's buckets, and the score added per
+# word typed with the document's own diacritics (exact diacritics rank first).
+SNIPPET_CHARS = 180
+FACET_SIZE = 500
+EXACT_BOOST = 1.0
 
 
 class InvalidQuery(ValueError):

@@ -11,6 +11,8 @@ import click
 
 from core.errors import Rejected
 from core.settings import get_settings
+from sohoa.cli_support import cli_actor, offline_services
+from sohoa.records_cli import register as register_records
 
 
 @click.group()
@@ -126,15 +128,6 @@ def ingest(files: tuple[Path, ...], owner: str) -> None:
         services.close()
 
 
-def cli_actor():
-    """The audit log names command-line work after the operating-system account that ran it."""
-    import getpass
-
-    from catalog.audit import Actor
-
-    return Actor(f"cli:{getpass.getuser()}", "admin", None, "local")
-
-
 @main.command()
 @click.argument("query")
 @click.option("--owner", default=None)
@@ -225,10 +218,8 @@ def create_user_command(username: str, role: str, office_code: str, full_name: s
 def reindex() -> None:
     """Rebuild the search index from the catalog (the catalog is the source of truth)."""
     from catalog.indexing import iter_ready
-    from sohoa.services import build_services
 
-    services = build_services(get_settings(), start_workers=False)
-    try:
+    with offline_services() as services:
         services.index.clear()
         count = 0
         with services.db.session() as s:
@@ -236,13 +227,9 @@ def reindex() -> None:
                 services.index.upsert(batch)
                 count += len(batch)
         click.echo(f"reindexed {count} documents")
-    finally:
-        services.close()
 
 
-from sohoa.records_cli import register as _register_records  # noqa: E402  (audit, fixity, retention...)
-
-_register_records(main)
+register_records(main)
 
 from sohoa.ops_cli import register as _register_ops  # noqa: E402  (backup, restore)
 

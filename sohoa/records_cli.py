@@ -3,33 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from core.errors import Rejected
 from core.settings import get_settings
-
-
-@contextmanager
-def _services() -> Iterator:
-    from sohoa.services import build_services
-
-    services = build_services(get_settings(), start_workers=False)
-    try:
-        yield services
-    except Rejected as exc:
-        raise click.ClickException(f"{exc.code}: {exc.message}") from exc
-    finally:
-        services.close()
-
-
-def _actor():
-    from sohoa.cli import cli_actor
-
-    return cli_actor()
+from sohoa.cli_support import cli_actor, offline_services
 
 
 @click.group()
@@ -49,7 +28,7 @@ def audit_verify() -> None:
         with db.session() as s:
             report = verify(s)
         with db.session() as s:
-            record(s, _actor(), "audit.verify", "audit", None, None, ok=report.ok, entries=report.entries,
+            record(s, cli_actor(), "audit.verify", "audit", None, None, ok=report.ok, entries=report.entries,
                    broken_at=report.broken_at)
     finally:
         db.dispose()
@@ -72,8 +51,8 @@ def fixity_check(show: int) -> None:
     """Re-hash every stored object; exit 1 if any is missing, altered, unreadable or orphaned."""
     from records.fixity import run_fixity_check, run_issues
 
-    with _services() as services:
-        run = run_fixity_check(services, "cli", _actor().username)
+    with offline_services() as services:
+        run = run_fixity_check(services, "cli", cli_actor().username)
         with services.db.session() as s:
             issues = run_issues(s, run.id, limit=show)
     click.echo(f"fixity run {run.id}: {run.state}; {run.objects_checked} objects, {run.bytes_checked:,} bytes "
@@ -100,7 +79,7 @@ def retention_due(document_type: str | None, held: bool, limit: int) -> None:
     from catalog.owners import owner_ref
     from records.retention import iter_due
 
-    with _services() as services, services.db.session() as s:
+    with offline_services() as services, services.db.session() as s:
         for n, a in enumerate(iter_due(s, document_type=document_type, include_held=held)):
             if n == limit:
                 break
@@ -114,7 +93,7 @@ def retention_review() -> None:
     """Count documents past retention per type (what the scheduled job does) and keep the result."""
     from records.retention import review_retention
 
-    with _services() as services:
+    with offline_services() as services:
         review = review_retention(services, "cli")
     click.echo(f"{review.due} documents due for disposal, {review.held} more due but held")
     for code, counts in review.by_type.items():
@@ -130,7 +109,7 @@ def disposal() -> None:
 def disposal_list() -> None:
     from records.disposal import list_batches
 
-    with _services() as services, services.db.session() as s:
+    with offline_services() as services, services.db.session() as s:
         for b in list_batches(s, limit=200):
             click.echo(f"{b.id:>5}  {b.code}  {b.state:<10} proposed by {b.proposed_by}"
                        + (f", decided by {b.decided_by}" if b.decided_by else ""))
@@ -142,8 +121,8 @@ def disposal_execute(batch_id: int) -> None:
     """Execute an approved batch, or finish one a crash cut short (safe to repeat)."""
     from records.disposal import batch_items, execute_batch, get_batch
 
-    with _services() as services:
-        execute_batch(services, batch_id, _actor())
+    with offline_services() as services:
+        execute_batch(services, batch_id, cli_actor())
         with services.db.session() as s:
             batch = get_batch(s, batch_id)
             states = [i.state for i in batch_items(s, batch_id)]
@@ -169,9 +148,9 @@ def transfer_export(dossier: str | None, owner: str | None, fmt: str, output: Pa
 
     if output.exists():
         raise click.ClickException(f"{output} already exists")
-    with _services() as services:
+    with offline_services() as services:
         dest = output if fmt == "dir" else services.tmp_dir / f"bag-{output.stem}"
-        bag = build_bag(services, dest, _actor(), dossier=dossier, owner=owner)
+        bag = build_bag(services, dest, cli_actor(), dossier=dossier, owner=owner)
         if fmt != "dir":
             try:
                 write_archive(bag, fmt, output)

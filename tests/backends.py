@@ -16,7 +16,7 @@ import psycopg
 import pytest
 import redis
 
-from tests.services import start_postgres, start_redis, start_s3_server
+from tests.servers import start_postgres, start_redis, start_s3_server
 
 TEST_CATALOG = os.environ.get("SOHOA_TEST_CATALOG", "sqlite")
 """``postgresql`` runs every test that uses the ``settings`` fixture on a fresh PostgreSQL database."""

@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from core.settings import Settings
 from tests.backends import TEST_CATALOG, pg_database, pg_server, redis_server, redis_url, s3_endpoint  # noqa: F401
 
+pytest_plugins = ["tests.archive", "tests.queues", "tests.stores"]  # fixtures shared across the packages' tests
+
 PROCEDURE = "1.000456"  # a procedure of the shipped sample catalog
 OWNER_ID = "001203004567"
 

@@ -12,7 +12,7 @@ Owned by the ``ocr`` package's maintainers; other suites may import it::
 * :func:`image_pdf` makes an image-only ("scanned") PDF, :func:`text_pdf` a
   born-digital PDF with a real text layer (fpdf2, font embedded with ToUnicode).
 * :func:`encode` gives a page's file bytes (PNG, JPEG, TIFF) with its dpi.
-* :func:`seed_paragraphs` reads real administrative Vietnamese from ``shared/seeds``.
+* :func:`seed_paragraphs` reads real administrative Vietnamese from ``tests/data/corpus``.
 """
 
 from __future__ import annotations
@@ -167,17 +167,17 @@ def text_pdf(pages: Sequence[Sequence[str]], path: Path, *, font_pt: float = 12)
     return path
 
 
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-"""The shared seed documents: ``shared/`` lies beside the repository checkout."""
+CORPUS_DIR = Path(__file__).resolve().parent / "data" / "corpus"
+"""Texts of public Vietnamese administrative documents shipped with the tests (see SOURCES.md there)."""
 
 
-def seed_paragraphs(seeds_dir: Path = SEEDS_DIR) -> list[str]:
-    """Paragraphs of real administrative Vietnamese from the shared seed texts.
+def seed_paragraphs(corpus_dir: Path = CORPUS_DIR) -> list[str]:
+    """Paragraphs of real administrative Vietnamese from the shipped corpus.
 
-    Seed files are PDF text dumps: lines are re-joined into paragraphs at blank lines.
+    The files are PDF text dumps: lines are re-joined into paragraphs at blank lines.
     """
     paragraphs: list[str] = []
-    for f in sorted(seeds_dir.glob("*.txt")):
+    for f in sorted(corpus_dir.glob("*.txt")):
         for block in f.read_text(encoding="utf-8").split("\n\n"):
             para = " ".join(block.split())
             if len(para) > 40:

@@ -24,7 +24,7 @@ import pytest
 
 from core.settings import Settings
 from tests.backends import s3_bucket_url
-from tests.services import log_tail, wait_until
+from tests.servers import log_tail, wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api import test_dead_letters, test_documents, test_dossiers, test_upload
+from tests.api import test_admin_dead_letters, test_documents, test_dossiers, test_upload
 from tests.catalog import test_audit
 from tests.conftest import running_client
 from tests.scaleout import Stack
@@ -18,7 +18,7 @@ SLICE = [  # intake, numbering and owners under concurrency; OCR in the worker; 
     test_upload.test_upload_answers_202_at_once_and_processes_in_background,
     test_upload.test_same_bytes_are_stored_once,
     test_documents.test_read_back_original_pdf_and_text,
-    test_dead_letters.test_dead_letters_are_listed_for_archivists_and_can_be_retried,
+    test_admin_dead_letters.test_dead_letters_are_listed_for_archivists_and_can_be_retried,
     test_audit.test_chain_detects_edit_delete_and_truncation,
 ]
 

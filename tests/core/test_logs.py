@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from core.logs import MASK, configure_logging, redact
-from tests.api.test_coding_api import BIRTH_CERTIFICATE
+from tests.api.test_coding import BIRTH_CERTIFICATE
 from tests.conftest import OWNER_ID, auth_header, open_dossier, wait_document
 from tests.render import encode, noisy, render_lines
-from tests.reuse.test_candidates import BIRTH, items, reuse
+from tests.catalog.test_reuse import BIRTH, items, reuse
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -49,12 +49,25 @@ def test_accepts_scans_and_sniffs_type_from_bytes(tmp_path, name, data, media_ty
     (samples.bomb_png, "bom.png", 413, "image_too_large"),
     (lambda: samples.blank_pdf(21), "dai.pdf", 413, "too_many_pages"),
     (lambda: b"Xin chao, day la van ban", "ghi-chu.txt", 415, "unsupported_type"),
-    (samples.png_page, "that-ra-la-anh.pdf", 415, "type_mismatch"),
-    (lambda: samples.scanned_pdf([["x"]]), "tai-lieu.exe", 415, "type_mismatch"),
 ])
 def test_refuses_bad_input_with_a_clear_code(tmp_path, maker, name, status, code):
     error = refused(maker(), name, tmp_path)
     assert (status_of(error), error.code) == (status, code)
+
+
+@pytest.mark.parametrize("maker, name, media_type", [
+    (samples.png_page, "that-ra-la-anh.pdf", "image/png"),
+    (lambda: samples.scanned_pdf([["x"]]), "tai-lieu.jpg", "application/pdf"),
+    (lambda: samples.scanned_pdf([["x"]]), "tai-lieu.exe", "application/pdf"),
+])
+def test_a_supported_file_whose_name_lies_is_taken_by_what_it_is(tmp_path, maker, name, media_type):
+    """A clerk cannot rename a camera file: the bytes decide, and the mismatch is kept as a warning."""
+    checked = check(maker(), name, tmp_path)
+    assert (checked.media_type, checked.warnings, checked.filename) == (media_type, ("extension_mismatch",), name)
+
+
+def test_a_file_named_for_what_it_is_has_no_warning(tmp_path):
+    assert check(samples.png_page(), "anh.png", tmp_path).warnings == ()
 
 
 def test_truncated_pdf_is_refused_or_readable(tmp_path):

@@ -20,8 +20,8 @@ from search import SearchQuery, open_index
 from sohoa.cli import main
 from tests.backends import create_database, drop_database, s3_bucket_url
 from tests.conftest import OWNER_ID, running_client
-from tests.records.conftest import Archive
-from tests.services import PG_BINDIR
+from tests.archive import Archive
+from tests.servers import PG_BINDIR
 
 Cli = Callable[..., Result]
 

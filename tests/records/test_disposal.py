@@ -13,8 +13,8 @@ from catalog.audit import AuditEntry, verify
 from catalog.models import Document, Page
 from catalog.records_models import BatchState, DisposalItem, Tombstone
 from records.disposal import KEPT_COLUMNS, execute_batch
+from tests.archive import Archive
 from tests.conftest import OWNER_ID
-from tests.records.conftest import Archive
 
 API = "/api/v1/admin/disposal/batches"
 

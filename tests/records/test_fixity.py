@@ -12,7 +12,7 @@ from catalog.records_models import FixityIssue, ObjectChecksum
 from core.errors import Rejected
 from records.fixity import begin_run, run_fixity_check
 from storage import content_key
-from tests.records.conftest import Archive, flip_a_byte
+from tests.archive import Archive, flip_a_byte
 
 
 def issues(services, run_id) -> set[tuple[str, str]]:

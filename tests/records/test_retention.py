@@ -9,8 +9,8 @@ from catalog.catalogs import active_catalog
 from catalog.models import Document
 from catalog.records_models import RetentionReview
 from records.retention import add_years, current_rules, load_schedule
+from tests.archive import Archive
 from tests.conftest import OWNER_ID
-from tests.records.conftest import Archive
 
 RULES = "/api/v1/admin/retention/rules"
 

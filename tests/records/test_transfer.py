@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from catalog.audit import AuditEntry
 from catalog.models import Document
+from tests.archive import Archive, flip_a_byte
 from tests.conftest import OWNER_ID
-from tests.records.conftest import Archive, flip_a_byte
 
 
 def unpack(data: bytes, fmt: str, into: Path) -> Path:

@@ -13,7 +13,7 @@ import pytest
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.services import free_port, log_tail, terminate, wait_until
+from tests.servers import free_port, log_tail, terminate, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -9,9 +9,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from sohoa.services import build_services
-from tests.queue.conftest import Rig
-from tests.queue.test_celery import upload_scan
-from tests.services import free_port
+from tests.queues import Rig
+from tests.ingest.test_celery_queue import upload_scan
+from tests.servers import free_port
 
 PAGES = [["Tờ khai tham gia bảo hiểm xã hội", "Họ và tên: Nguyễn Văn Đức", "Số định danh: 001203004567"]]
 

@@ -9,9 +9,10 @@ from catalog.audit import AuditEntry
 from catalog.models import Component, Document
 from tests import samples
 from tests.api.test_upload import upload
+from tests.archive import OTHER_OWNER, paper
 from tests.conftest import open_dossier
-from tests.records.test_disposal import API as DISPOSAL, approved_batch, propose
-from tests.reuse.conftest import OTHER_OWNER, paper
+from tests.records.test_disposal import API as DISPOSAL
+from tests.records.test_disposal import approved_batch, propose
 
 BIRTH = "1.000123.TP04"  # procedure 1.000123 asks for a birth certificate (HT01), reusable
 IDENTITY = "1.000123.TP03"  # ... an identity card (NT01), reusable

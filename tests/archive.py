@@ -1,5 +1,6 @@
-"""Records-management fixtures: an archive with documents made directly in the catalog and the store
-(no OCR, so these tests take seconds), and headers for each test user."""
+"""An archive with documents made directly in the catalog, the store and the index (no OCR, so the
+tests that use it take seconds), headers for each test user, the CLI, and ready papers to reuse.
+Its fixtures are registered for the whole suite by tests/conftest.py."""
 from __future__ import annotations
 
 import hashlib
@@ -127,3 +128,25 @@ def cli(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callabl
     get_settings.cache_clear()
     yield lambda *args: CliRunner().invoke(main, [str(a) for a in args])
     get_settings.cache_clear()
+
+
+OTHER_OWNER = "079300001111"
+
+
+def paper(archive: Archive, dossier: str, type_code: str, *, approved: bool = True, **columns) -> str:
+    """A ready paper of the dossier's owner, approved for reuse unless told otherwise."""
+    status = columns.pop("status", None)
+    values = {"permanent": True, "valid_until": None, "review_status": "approved" if approved else "pending",
+              "reviewed_by": "handler1" if approved else None, **columns}
+    document_id = archive.document(dossier, type_code=type_code, **values)
+    if status is not None:  # the builder makes ready papers
+        with archive.services.db.session() as s:
+            s.get(Document, document_id).status = status
+    return document_id
+
+
+@pytest.fixture
+def today() -> date:
+    from catalog.catalogs import today_local
+
+    return today_local()

@@ -8,7 +8,7 @@ from catalog.accounts import UserChange, change_user
 from catalog.audit import AuditEntry
 from catalog.users import Role
 from core.errors import Rejected
-from sohoa.cli import cli_actor
+from sohoa.cli_support import cli_actor
 from tests.conftest import PASSWORD
 
 USERS = "/api/v1/admin/users"

@@ -10,11 +10,11 @@ from datetime import date
 
 import pytest
 
-from tests.api.test_coding_api import BIRTH_CERTIFICATE
+from tests.api.test_coding import BIRTH_CERTIFICATE
+from tests.archive import OTHER_OWNER, paper
+from tests.catalog.test_reuse import BIRTH, candidate_ids, items, reuse, stored
 from tests.conftest import OWNER_ID, auth_header, open_dossier, wait_document
 from tests.render import encode, noisy, render_lines
-from tests.reuse.conftest import OTHER_OWNER, paper
-from tests.reuse.test_candidates import BIRTH, candidate_ids, items, reuse, stored
 
 pytestmark = pytest.mark.e2e
 

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 from catalog.audit import AuditEntry, verify
 from catalog.models import Owner, OwnerMerge
 from catalog.records_models import LegalHold
+from tests.archive import paper
+from tests.catalog.test_reuse import BIRTH, candidate_ids
 from tests.conftest import OWNER_ID, open_dossier
-from tests.reuse.conftest import paper
-from tests.reuse.test_candidates import BIRTH, candidate_ids
 
 SI_CODE = "0123456789"
 MISTYPED_ID = "001203004568"  # the same citizen, a digit off, at another counter

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from catalog import reuse
 from catalog.models import Dossier
+from tests.archive import OTHER_OWNER, paper
+from tests.catalog.test_reuse import BIRTH, candidate_ids, items
+from tests.catalog.test_reuse import reuse as attach
 from tests.conftest import OWNER_ID, auth_header, open_dossier, wait_document
 from tests.render import text_pdf
-from tests.reuse.conftest import OTHER_OWNER, paper
-from tests.reuse.test_candidates import BIRTH, candidate_ids, items
-from tests.reuse.test_candidates import reuse as attach
 
 PENSION_DECISION = "1.000810.TP04"  # adjusting a pension asks for the pension decision (KQ01), reusable
 

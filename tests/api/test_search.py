@@ -5,8 +5,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from tests.archive import OTHER_OWNER, paper
 from tests.conftest import OWNER_ID
-from tests.reuse.conftest import OTHER_OWNER, paper
 
 URL = "/api/v1/search"
 

@@ -17,8 +17,8 @@ from search import SearchQuery
 from sohoa.services import build_services
 from sohoa.worker import ping, recover_unfinished
 from tests import samples
-from tests.queue.conftest import Rig
-from tests.queue.test_contract import ACTOR
+from tests.contract.test_queue import ACTOR
+from tests.queues import Rig
 from tests.scaleout import REPO
 
 PAGES = [[f"Trang {n} của tờ khai", "Bảo hiểm xã hội Việt Nam", "Nguyễn Văn Đức"] for n in range(1, 5)]

@@ -1,4 +1,4 @@
-"""tests/services.py: each throwaway service starts, answers its client, and stops clean."""
+"""tests/servers.py: each throwaway service starts, answers its client, and stops clean."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import pytest
 import redis
 from minio import Minio
 
-from tests import services
-from tests.services import ServiceUnavailable, start_postgres, start_redis, start_s3_server
+from tests import servers
+from tests.servers import ServiceUnavailable, start_postgres, start_redis, start_s3_server
 
 
 def assert_stopped(url: str) -> None:
     port = urlsplit(url).port
-    assert not services.port_open(port)
+    assert not servers.port_open(port)
 
 
 def test_s3_server():
@@ -35,7 +35,7 @@ def test_postgres():
         with psycopg.connect(pg.url.replace("+psycopg", "")) as conn:
             version = conn.execute("show server_version").fetchone()[0]
             encoding = conn.execute("show server_encoding").fetchone()[0]
-        assert version.split(".")[0] == services.PG_BINDIR.parent.name and encoding == "UTF8"
+        assert version.split(".")[0] == servers.PG_BINDIR.parent.name and encoding == "UTF8"
     assert_stopped(pg.url)
 
 
@@ -50,23 +50,23 @@ def test_redis():
 
 def test_workdirs_are_removed(monkeypatch):
     made = []
-    real_make_workdir = services.make_workdir
+    real_make_workdir = servers.make_workdir
 
     def make_workdir(*args):
         made.append(real_make_workdir(*args))
         return made[-1]
 
-    monkeypatch.setattr(services, "make_workdir", make_workdir)
+    monkeypatch.setattr(servers, "make_workdir", make_workdir)
     for start in (start_s3_server, start_redis, start_postgres):
         start().stop()
     assert len(made) == 3 and not any(path.exists() for path in made)
 
 
 def test_missing_binary_is_a_clear_error(monkeypatch):
-    monkeypatch.setattr(services, "REDIS_SERVER", Path("/nonexistent/redis-server"))
+    monkeypatch.setattr(servers, "REDIS_SERVER", Path("/nonexistent/redis-server"))
     with pytest.raises(ServiceUnavailable, match="redis-server"):
         start_redis()
-    monkeypatch.setattr(services, "PG_BINDIR", Path("/nonexistent/pg/bin"))
+    monkeypatch.setattr(servers, "PG_BINDIR", Path("/nonexistent/pg/bin"))
     with pytest.raises(ServiceUnavailable, match="Debian package postgresql"):
         start_postgres()
 
@@ -75,6 +75,6 @@ def test_crashing_service_reports_its_log(monkeypatch, tmp_path):
     fake = tmp_path / "redis-server"
     fake.write_text("#!/bin/sh\necho 'boom: bad config' >&2\nexit 3\n")
     fake.chmod(0o755)
-    monkeypatch.setattr(services, "REDIS_SERVER", fake)
+    monkeypatch.setattr(servers, "REDIS_SERVER", fake)
     with pytest.raises(ServiceUnavailable, match="boom: bad config"):
         start_redis()

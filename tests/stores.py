@@ -1,4 +1,4 @@
-"""Fixtures for the storage tests: one local and one S3 (moto) store per test."""
+"""Object stores for the storage tests and the store contract: one local and one S3 (moto) store per test."""
 
 from __future__ import annotations
 
