@@ -1,5 +1,6 @@
 # One image for the three sohoa processes (api, worker, beat); docker-compose.yml picks the command.
-# Debian slim with the Tesseract the OCR needs (Vietnamese model + orientation detection).
+# Debian slim with the Tesseract the OCR needs (Vietnamese model + orientation detection), and
+# pg_dump/pg_restore for `sohoa backup`/`restore` (bookworm's 15, the compose PostgreSQL's major).
 FROM python:3.11.10-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -11,14 +12,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet tesseract-ocr-osd fonts-dejavu-core \
+      postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/sohoa
 COPY pyproject.toml README.md ./
 COPY api ./api
 COPY catalog ./catalog
+COPY core ./core
 COPY ingest ./ingest
 COPY ocr ./ocr
+COPY records ./records
 COPY search ./search
 COPY sohoa ./sohoa
 COPY storage ./storage

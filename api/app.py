@@ -11,6 +11,7 @@ from api import error_responses, errors
 from api.inputs import RefuseNul
 from api.limits import BodySizeLimit
 from api.login_limits import LoginThrottle
+from api.metrics import RequestMetrics
 from api.routers import (
     admin_dead_letters,
     auth,
@@ -22,6 +23,7 @@ from api.routers import (
     document_pages,
     dossiers,
     first_start,
+    ops,
     owners,
     procedure_list,
     records,
@@ -53,6 +55,7 @@ def create_app(settings: Settings, open_services: Callable[[], Services]) -> Fas
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RefuseNul)
     app.add_middleware(LoginThrottle)  # outermost: a sign-in flood is refused before anything else runs
+    app.add_middleware(RequestMetrics)  # outermost: refused bodies are counted too
     for module in (auth, dossiers, documents, search, web, coding, results, catalogs, batches):
         app.include_router(module.router)
     app.include_router(records.router)
@@ -64,6 +67,7 @@ def create_app(settings: Settings, open_services: Callable[[], Services]) -> Fas
     for module in (first_start, procedure_list, document_pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
+    app.include_router(ops.router)
 
     @app.get("/healthz", tags=["ops"])
     def health() -> dict[str, str]:

@@ -34,12 +34,14 @@ def _use_wal(cursor: sqlite3.Cursor, timeout: float = 30.0) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """SQLite gets WAL and a busy timeout so the API threads, workers and the CLI can share it."""
+    """SQLite gets WAL and a busy timeout so the API threads, workers and the CLI can share it.
+    ``hide_parameters``: a driver error's message (logged with its traceback) must not quote the
+    row's values, which may be an owner's ID or name."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -57,7 +59,7 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
 
 
 def migrate(engine: Engine) -> None:

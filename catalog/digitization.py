@@ -55,7 +55,8 @@ def assign_code(session: Session, document: Document, catalog: Catalog) -> str |
     number = next_counter(session, f"dc:{prefix}")
     code = f"{prefix}.{number:02d}"
     if not catalog.valid("digitization", code):
-        log.warning("digitization code %s does not match the catalog's pattern", code)
+        # The code starts with the owner's ID: log its document type, never the code itself.
+        log.warning("a digitization code for document type %s does not match the catalog's pattern", type_code)
         return None
     document.digitization_code = code
     return code

@@ -101,6 +101,13 @@ class Settings(BaseSettings):
     """RFC 3161 timestamp authority: PAdES B-T (B-LT where revocation info is reachable); empty: B-B."""
     signature_stamp: bool = False
     """Draw a visible stamp (agency, officer, time) on the first page of a signed copy."""
+    log_level: str = Field("INFO", pattern=r"^(?i:debug|info|warning|error)$")
+    log_format: str = Field("text", pattern=r"^(text|json)$")
+    """``json``: one JSON object a line, for log shippers (core/logs.py)."""
+    metrics_port: int = 0
+    metrics_bind: str = "127.0.0.1"
+    """``sohoa worker``: serve its Prometheus metrics on this port (0: not at all); the API serves
+    its own at ``/metrics``."""
 
     def resolved_secret_key(self) -> str:
         if self.secret_key:

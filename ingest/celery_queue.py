@@ -237,6 +237,9 @@ class CeleryQueue:
         message because another worker does: either way it is no longer waiting in the queue."""
         self.redis.delete(QUEUED_PREFIX + document_id)
 
+    def ping(self) -> None:
+        self.redis.ping()
+
     def in_flight(self) -> int:
         """Documents queued or being processed, by their markers and leases."""
         return sum(1 for prefix in (QUEUED_PREFIX, LEASE_PREFIX) for _ in self.redis.scan_iter(prefix + "*"))

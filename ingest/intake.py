@@ -20,6 +20,7 @@ from catalog import indexing, reuse
 from catalog.audit import Actor, record
 from catalog.models import Component, Document, DocumentStatus, Owner
 from catalog.owners import owner_ref
+from core import metrics
 from ingest.services import Services
 from ingest.validate import Limits, ValidatedFile, receive
 from storage import content_key
@@ -101,6 +102,9 @@ def _store(services: Services, files: Sequence[ValidatedFile], owner_id: int | N
     except BaseException:
         undo_receipts(services, new_ids)
         raise
+    for f, _, dup in plan:
+        metrics.UPLOAD_FILES.labels("yes" if dup else "no").inc()
+        metrics.UPLOAD_BYTES.inc(f.size)
     for doc_id in new_ids:
         services.queue.submit(doc_id)
     if dossier_id is not None:  # an earlier paper filed with one more dossier: its index entry says so

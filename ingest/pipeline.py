@@ -16,6 +16,7 @@ from pathlib import Path
 from catalog import documents as docs
 from catalog.indexing import load_indexed
 from core.errors import Rejected
+from core import metrics
 from ingest.coding import code_after_ocr
 from ingest.scan_quality import record_scan_warnings
 from ingest.services import Services
@@ -49,6 +50,7 @@ def process(services: Services, document_id: str) -> None:
             source = Path(tmp) / "original"
             services.store.download(original_key, source)
             searchable = Path(tmp) / "searchable.pdf"
+            started = time.monotonic()
             result = digitize(source, media_type, searchable, services.pool,
                               progress=_progress_writer(services, document_id))
             min_dpi = _lowest_resolution(searchable, result)
@@ -58,6 +60,7 @@ def process(services: Services, document_id: str) -> None:
         services.store.put_bytes(text_key, text, content_type="text/plain; charset=utf-8")
         _finish(services, document_id, result, [pdf_sum, (text_key, hashlib.sha256(text).hexdigest(), len(text))],
                 min_dpi)
+        _count_pages(result, time.monotonic() - started)
     except UnreadableDocument as exc:
         with services.db.session() as s:
             docs.fail(s, document_id, exc.code, exc.message)
@@ -72,10 +75,13 @@ def process(services: Services, document_id: str) -> None:
             if document is not None and attempts >= docs.MAX_ATTEMPTS:
                 docs.dead_letter(s, document_id, type(exc).__name__)
         if attempts >= docs.MAX_ATTEMPTS:
+            metrics.DEAD_LETTERS.inc()
             log.exception("processing %s failed %d times: dead letter", document_id, attempts)
             return
         delay = retry_delay(services.settings.retry_delay_s, attempts)
-        log.exception("processing %s failed (attempt %d); retrying in %.1fs", document_id, attempts, delay)
+        metrics.DOCUMENT_RETRIES.inc()
+        log.warning("processing %s failed (attempt %d, %s); retrying in %.1fs", document_id, attempts,
+                    type(exc).__name__, delay, exc_info=True)
         services.queue.submit(document_id, delay=delay)
 
 
@@ -123,6 +129,15 @@ def _sign_result(services: Services, document_id: str) -> None:
             sign_issued_result(services, s, s.get(docs.Document, document_id), PIPELINE)
     except Rejected as exc:
         log.warning("result %s left unsigned: %s", document_id, exc.code)
+
+
+def _count_pages(result: OcrResult, seconds: float) -> None:
+    for page in result.pages:
+        metrics.OCR_PAGES.labels(page.source).inc()
+        if page.source == "ocr" and page.confidence is not None:
+            metrics.OCR_CONFIDENCE.observe(page.confidence)
+    if result.pages:
+        metrics.OCR_PAGE_SECONDS.observe(seconds / len(result.pages))
 
 
 def _file_sha256(path: Path) -> str:

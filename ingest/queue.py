@@ -26,6 +26,9 @@ class TaskQueue(Protocol):
         return the ones submitted."""
         ...
     def wait_idle(self, timeout: float | None = None) -> bool: ...
+    def ping(self) -> None:
+        """Raise if the queue cannot take documents now (readiness check)."""
+        ...
     def close(self, wait: bool = True) -> None: ...
 
 
@@ -92,6 +95,10 @@ class LocalQueue:
         with self._lock:
             self._in_flight -= 1
             self._lock.notify_all()
+
+    def ping(self) -> None:
+        if self._closed:
+            raise RuntimeError("the in-process queue is closed")
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no document is queued or running (used by the CLI and tests)."""

@@ -196,7 +196,8 @@ def resume_disposals(services: Indexed, actor: Actor) -> list[str]:
     with services.db.session() as s:
         batches = list(s.execute(select(DisposalBatch.id, DisposalBatch.code)
                                  .where(DisposalBatch.state == BatchState.executing.value)))
-    for batch_id, _ in batches:
+    for batch_id, code in batches:
+        log.info("resuming disposal batch %s, interrupted while executing", code)
         execute_batch(services, batch_id, actor)
     return [code for _, code in batches]
 
@@ -323,6 +324,7 @@ def _complete(services: Indexed, batch_id: int, actor: Actor) -> None:
         destroyed = sum(i.state == ItemState.destroyed.value for i in items)
         record(s, actor, "disposal.complete", "disposal_batch", batch.code, None, destroyed=destroyed,
                withheld=len(items) - destroyed, certificate_sha256=stored["json"][1])
+    log.info("disposal batch %s completed: %d destroyed, %d withheld", batch.code, destroyed, len(items) - destroyed)
 
 
 # ---------------------------------------------------------------- the certificate

@@ -32,6 +32,7 @@ from catalog.audit import Actor
 from catalog.coding import ClassifierModel
 from catalog.models import Document, DocumentStatus
 from catalog.records_models import FixityIssue, FixityRun, ObjectChecksum, Problem, RunState
+from core import metrics
 from core.clock import utcnow
 from core.errors import Conflict, NotFound
 from records.parts import Checked
@@ -300,6 +301,7 @@ class _Checker:
         self.counts[{"orphan": "orphans", "signature": "signature_problems"}.get(problem.value, problem.value)] += 1
         self.issues.append(FixityIssue(run_id=self.run_id, key=key, problem=problem.value, document_id=document_id,
                                        expected_sha256=expected, actual_sha256=actual, detail=detail))
+        metrics.FIXITY_FINDINGS.labels(problem.value).inc()
         log.warning("fixity: %s %s (document %s)", problem.value, key, document_id)
 
     def flush(self) -> FixityRun:
@@ -323,7 +325,9 @@ class _Checker:
         with self.services.db.session() as s:
             run = s.get(FixityRun, self.run_id)
             run.state, run.finished_at, run.error = state.value, utcnow(), error
-            return run
+        log.info("fixity run %d %s: %d objects checked; missing %d, altered %d, orphans %d, unreadable %d",
+                 run.id, run.state, run.objects_checked, run.missing, run.altered, run.orphans, run.unreadable)
+        return run
 
 
 # ---------------------------------------------------------------- reading results

@@ -22,19 +22,39 @@ def main() -> None:
     """sohoa — số hoá hồ sơ, giấy tờ (digitization and archive service)."""
     os.umask(0o077)  # whatever a command creates under the data directory is the service's alone
 
+    from core.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1),
+              help="API processes (more than one needs SOHOA_BROKER_URL: the in-process queue is one process's)")
+def serve(host: str, port: int, workers: int) -> None:
     """Start the web service on embedded defaults (or the backends the SOHOA_* variables name)."""
     import uvicorn
 
-    from sohoa.asgi import create_app
     from sohoa.first_start import announce_setup_link
 
+    # log_config=None: uvicorn's records go through core/logs.py's handler; access_log=False: a
+    # raw path may carry an owner ID (the metrics count requests by route template instead).
+    options = {"host": host, "port": port, "log_config": None, "access_log": False}
     announce_setup_link(get_settings(), host, port)
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    if workers == 1:
+        from sohoa.asgi import create_app
+
+        uvicorn.run(create_app(), **options)
+        return
+    from sohoa.metrics_dir import prepare_multiprocess_metrics
+
+    settings = get_settings()
+    if not settings.broker_url:
+        raise click.UsageError("--workers > 1 needs SOHOA_BROKER_URL=redis://… (the in-process queue is one process's)")
+    prepare_multiprocess_metrics(settings.data_dir / "metrics")
+    uvicorn.run("sohoa.asgi:create_app", factory=True, workers=workers, **options)
 
 
 @main.command()
@@ -227,6 +247,10 @@ _register_register(main)
 from sohoa.keys_cli import register as _register_keys  # noqa: E402  (keys init-dev, show)
 
 _register_keys(main)
+
+from sohoa.ops_cli import register as _register_ops  # noqa: E402  (backup, restore)
+
+_register_ops(main)
 
 
 if __name__ == "__main__":

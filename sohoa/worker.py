@@ -8,8 +8,9 @@ import socket
 import threading
 from collections.abc import Sequence
 
-from celery.signals import worker_shutting_down
+from celery.signals import setup_logging, worker_shutting_down
 
+from core.logs import configure_logging
 from core.settings import Settings
 from ingest import pipeline, recovery
 from ingest.celery_queue import MAINTENANCE_QUEUE, OCR_QUEUE, CeleryQueue, WorkerHandlers, make_celery
@@ -40,7 +41,12 @@ def run_worker(settings: Settings, *, concurrency: int | None = None,
     The pool is threads: they only orchestrate, the OCR runs in the Services' page pool (one
     process per core), as in the in-process queue; forking OCR processes from prefork children
     is not possible (they are daemonic)."""
+    _log_through_ours(settings)
     services = build_services(settings)  # migrates, recovers, re-queues what nobody holds
+    if settings.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.metrics_port, addr=settings.metrics_bind)
     queue = services.queue
     if not isinstance(queue, CeleryQueue):
         services.close()
@@ -80,10 +86,21 @@ def run_beat(settings: Settings, *, loglevel: str = "INFO") -> None:
     """``sohoa beat``: send the scheduled tasks (run exactly one beat per deployment)."""
     if not settings.broker_url:
         raise RuntimeError("sohoa beat needs SOHOA_BROKER_URL=redis://…")
+    _log_through_ours(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = make_celery(settings)
     app.Beat(schedule=str(settings.data_dir / "celerybeat-schedule"), loglevel=loglevel,
              hostname=f"beat@{socket.gethostname()}", remote_control=True).run()
+
+
+def _log_through_ours(settings: Settings) -> None:
+    """Celery configures logging itself unless a ``setup_logging`` receiver does: keep
+    core/logs.py's one configuration, at the level the command asked for."""
+    def configure(loglevel: int | str | None = None, **_: object) -> None:
+        level = logging.getLevelName(loglevel) if isinstance(loglevel, int) else loglevel or settings.log_level
+        configure_logging(level, settings.log_format)
+
+    setup_logging.connect(configure, weak=False)
 
 
 def ping(settings: Settings, role: str, timeout: float = 5.0) -> list[str]:

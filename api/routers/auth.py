@@ -15,6 +15,7 @@ from catalog.accounts import lock_account
 from catalog.audit import Actor, record
 from catalog.users import User, credentials, password_matches, refresh_hash
 from core.clock import utcnow
+from core import metrics
 from core.errors import Unauthenticated
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -71,6 +72,7 @@ def _sign_in(services, guard: LoginGuard, remote: str, username: str, password: 
         until = now + timedelta(minutes=services.settings.login_lockout_minutes)
         with services.db.session() as s:
             lock_account(s, username, until, services.settings.login_failures_before_lockout, remote)
+    metrics.FAILED_LOGINS.inc()
     raise Unauthenticated("invalid_credentials", "Sai tên đăng nhập hoặc mật khẩu.")
 
 

@@ -13,7 +13,8 @@ from core.clock import utcnow
 from tests.conftest import ROLES, auth_header
 
 PUBLIC = {("POST", "/api/v1/auth/token"), ("GET", "/healthz"), ("POST", "/api/v1/setup/admin"),
-          ("GET", "/api/v1/catalog/procedures")}
+          ("GET", "/api/v1/catalog/procedures"),
+          ("GET", "/readyz")}  # probes: no data
 
 
 def allowed_roles(route: APIRoute) -> frozenset[str] | None:

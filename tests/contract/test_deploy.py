@@ -3,7 +3,9 @@ the compose file is parsed and interpolated from the example env file the way ``
 --env-file`` does, and what the app containers get must select the scale-out backends."""
 from __future__ import annotations
 
+import json
 import re
+import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,6 +25,7 @@ ENV_EXAMPLE = REPO / "deploy" / "sohoa.env.example"
 START = "docker compose --env-file deploy/sohoa.env up -d --build"
 APP = {"api", "worker", "beat"}
 DATA = {"postgres", "redis", "minio", "opensearch"}
+MONITORING = {"prometheus", "grafana"}
 VARIABLE = re.compile(r"\$\$|\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
 
 
@@ -55,7 +58,8 @@ def test_every_variable_is_in_the_example_env_file_and_secrets_are_required():
     text, env = COMPOSE.read_text(), env_example()
     used = {m.group(1): m.group(2) for m in VARIABLE.finditer(text) if m.group(1)}
     assert set(used) == set(env), "compose variables and deploy/sohoa.env.example must match"
-    for secret in ("SOHOA_SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"):
+    for secret in ("SOHOA_SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD",
+                   "GRAFANA_ADMIN_PASSWORD"):
         assert used[secret] == ":?", f"{secret} must be required, never defaulted"
     with pytest.raises(AssertionError, match="POSTGRES_PASSWORD"):
         interpolate(text, {k: v for k, v in env.items() if k != "POSTGRES_PASSWORD"})
@@ -63,30 +67,33 @@ def test_every_variable_is_in_the_example_env_file_and_secrets_are_required():
 
 def test_services_images_health_checks_and_volumes(compose):
     services = compose["services"]
-    assert set(services) == APP | DATA
+    assert set(services) == APP | DATA | MONITORING
     for name, service in services.items():
         check = service.get("healthcheck", {})
         assert check.get("test") and check.get("interval"), f"{name} has no health check"
         assert service.get("restart") == "unless-stopped"
-    for name in DATA:
+    for name in DATA | MONITORING:
         image = services[name]["image"]
         tag = image.rsplit(":", 1)[1]
-        assert re.fullmatch(r"\d+\.\d+(\.\d+)?(-[a-z]+)?|RELEASE\.\d{4}-\d\d-\d\dT[\d-]+Z", tag), f"{name}: pin {image}"
+        pinned = r"v?\d+\.\d+(\.\d+)?(-[a-z]+)?|RELEASE\.\d{4}-\d\d-\d\dT[\d-]+Z"
+        assert re.fullmatch(pinned, tag), f"{name}: pin {image}"
     for name in APP:
         assert services[name]["build"] == "." and services[name]["image"] == "sohoa:0.1.0"
         assert {d: c["condition"] for d, c in services[name]["depends_on"].items()} == dict.fromkeys(DATA, "service_healthy")
     declared = set(compose["volumes"])
     mounted = {v.split(":", 1)[0] for s in services.values() for v in s.get("volumes", [])}
     assert mounted == declared, "only named volumes, each one used"
-    assert {n for n, s in services.items() if s.get("volumes")} == APP | DATA
+    assert {n for n, s in services.items() if s.get("volumes")} == APP | DATA | MONITORING
 
 
 def test_only_the_api_is_reachable_from_outside(compose):
     services = compose["services"]
-    assert {n for n, s in services.items() if s.get("ports")} == {"api"}
+    assert {n for n, s in services.items() if s.get("ports")} == {"api", "grafana"}
     assert services["api"]["ports"] == ["127.0.0.1:8000:8000"]
+    assert services["grafana"]["ports"] == ["127.0.0.1:3000:3000"]
     assert compose["networks"]["backend"]["internal"] is True
-    assert all(s["networks"] == ["backend"] for n, s in services.items() if n != "api")
+    assert services["grafana"]["networks"] == ["backend", "edge"]
+    assert all(s["networks"] == ["backend"] for n, s in services.items() if n not in ("api", "grafana"))
     search = services["opensearch"]["environment"]
     assert search["discovery.type"] == "single-node" and search["DISABLE_SECURITY_PLUGIN"] == "true"
     redis = " ".join(services["redis"]["command"])
@@ -135,8 +142,10 @@ def test_dockerfile_is_debian_slim_with_vietnamese_tesseract_and_no_root():
     assert re.fullmatch(r"python:\d+\.\d+\.\d+-slim-bookworm", base)
     assert re.search(r"apt-get install[^\n]*\\\n\s+tesseract-ocr tesseract-ocr-vie", dockerfile)
     assert re.search(r"^USER sohoa$", dockerfile, re.M)
-    for package in ("api", "catalog", "ingest", "ocr", "search", "sohoa", "storage"):
-        assert f"COPY {package} ./{package}" in dockerfile
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    for pattern in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]:
+        package = pattern.rstrip("*")
+        assert f"COPY {package} ./{package}" in dockerfile, f"the image lacks the {package} package"
     ignored = (REPO / ".dockerignore").read_text().split()
     assert {".git", ".venv", "var", "deploy/*.env"} <= set(ignored), "no history, venv, data or secrets in the image"
 
@@ -145,3 +154,66 @@ def test_readme_and_env_file_give_the_same_one_line_start():
     readme = (REPO / "README.md").read_text()
     production = readme.split("## Production", 1)[1]
     assert START in production and START in ENV_EXAMPLE.read_text() and START in COMPOSE.read_text()
+
+
+# ---------------------------------------------------------------- monitoring
+
+def test_prometheus_scrapes_the_api_and_every_worker_and_grafana_is_provisioned(compose):
+    configs = compose["configs"]
+    for name, config in configs.items():
+        assert (REPO / config["file"]).is_file(), f"config {name}: {config['file']} missing"
+    mounted = {c["source"] for s in compose["services"].values() for c in s.get("configs", [])}
+    assert mounted == set(configs)
+    prometheus = yaml.safe_load((REPO / configs["prometheus-config"]["file"]).read_text())
+    jobs = {job["job_name"]: job for job in prometheus["scrape_configs"]}
+    assert jobs["sohoa-api"]["static_configs"][0]["targets"] == ["api:8000"]
+    assert jobs["sohoa-api"]["metrics_path"] == "/metrics"
+    worker_env = compose["services"]["worker"]["environment"]
+    [dns] = jobs["sohoa-worker"]["dns_sd_configs"]
+    assert dns["names"] == ["worker"] and dns["port"] == int(worker_env["SOHOA_METRICS_PORT"])
+    assert worker_env["SOHOA_METRICS_BIND"] == "0.0.0.0"
+    assert prometheus["rule_files"] == ["/etc/prometheus/alerts.yml"]
+    targets = {c["source"]: c["target"] for c in compose["services"]["prometheus"]["configs"]}
+    assert targets["prometheus-alerts"] == "/etc/prometheus/alerts.yml"
+    datasource = yaml.safe_load((REPO / configs["grafana-datasource"]["file"]).read_text())["datasources"][0]
+    assert datasource["url"] == "http://prometheus:9090"
+    provider = yaml.safe_load((REPO / configs["grafana-dashboards"]["file"]).read_text())["providers"][0]
+    grafana_targets = {c["source"]: c["target"] for c in compose["services"]["grafana"]["configs"]}
+    assert grafana_targets["grafana-dashboard"].startswith(provider["options"]["path"] + "/")
+    dashboard = json.loads((REPO / configs["grafana-dashboard"]["file"]).read_text())
+    assert {t["datasource"]["uid"] for p in dashboard["panels"] for t in p["targets"]} == {datasource["uid"]}
+
+
+METRIC = re.compile(r"\bsohoa_\w+")
+
+
+def exported_names(client) -> set[str]:
+    """Every series name the service exports: the event metrics registered in this process, and
+    the catalog gauges as a real scrape shows them (after a fixity run, so those appear too)."""
+    from prometheus_client import REGISTRY
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from records.fixity import run_fixity_check
+
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "gauge": ("",)}
+    names = {f.name + s for f in REGISTRY.collect() if f.name.startswith("sohoa_") for s in suffixes[f.type]}
+    run_fixity_check(client.app.state.services, "api", "admin1")
+    scraped = text_string_to_metric_families(client.get("/metrics").text)
+    return names | {s.name for f in scraped for s in f.samples if s.name.startswith("sohoa_")}
+
+
+def test_the_dashboard_and_the_alerts_use_only_metrics_the_service_exports(client):
+    exported = exported_names(client)
+    assert {"sohoa_http_requests_total", "sohoa_ocr_pages_total", "sohoa_documents", "sohoa_queue_depth",
+            "sohoa_index_lag_documents", "sohoa_fixity_last_run_problems", "sohoa_failed_logins_total",
+            "sohoa_dead_letters_total", "sohoa_upload_bytes_total", "sohoa_ocr_page_confidence_bucket"} <= exported
+    dashboard = json.loads((REPO / "deploy" / "grafana" / "sohoa-dashboard.json").read_text())
+    used = {name for p in dashboard["panels"] for t in p["targets"] for name in METRIC.findall(t["expr"])}
+    assert used and used <= exported, f"the dashboard uses unknown metrics: {used - exported}"
+    alerts = yaml.safe_load((REPO / "deploy" / "prometheus" / "alerts.yml").read_text())
+    rules = [rule for group in alerts["groups"] for rule in group["rules"]]
+    used = {name for rule in rules for name in METRIC.findall(rule["expr"])}
+    assert used and used <= exported, f"the alerts use unknown metrics: {used - exported}"
+    assert all(rule["labels"]["severity"] in ("critical", "warning", "info") for rule in rules)
+    guide = (REPO / "deploy" / "README.md").read_text()
+    assert all(rule["alert"] in guide for rule in rules), "the operations guide explains every alert"

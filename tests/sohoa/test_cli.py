@@ -21,7 +21,7 @@ def test_ocr_json_has_type_and_fields(tmp_path, monkeypatch):
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    body = json.loads(result.output)
+    body = json.loads(result.stdout)  # log lines go to stderr
     assert body["document_type"]["code"] == "HT01" and body["document_type"]["name"] == "Giấy khai sinh"
     assert 0 < body["document_type"]["confidence"] <= 1
     assert len(body["alternatives"]) == 3 and isinstance(body["needs_review"], bool)
