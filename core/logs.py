@@ -95,6 +95,8 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> logging.Handler
     root.setLevel(level.upper())
     # httpx logs every request's full URL at INFO, query string (an owner ID?) included.
     logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))
+    # alembic announces its context at INFO every time a process opens the catalog: noise, not events.
+    logging.getLogger("alembic.runtime.migration").setLevel(max(root.level, logging.WARNING))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "celery"):
         # uvicorn and Celery install handlers of their own: let their records reach ours instead.
         logger = logging.getLogger(name)

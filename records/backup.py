@@ -52,7 +52,8 @@ SENSITIVE_DIR = "sensitive"
 SQLITE_FILE = "catalog.sqlite3"
 PG_FILE = "catalog.pgdump"
 SENSITIVE_FILES = ("secret.key",)
-SENSITIVE_DIRS = ("certificates", "keys")
+SENSITIVE_DIRS = ("certificates", "keys", "audit")
+"""``audit``: the local copy of the audit checkpoints, signed with the secret key it travels with."""
 """Under the data directory: signing keys and certificates (issue 16) live there when present."""
 PARALLEL = 4
 

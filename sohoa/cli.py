@@ -13,7 +13,7 @@ import click
 
 from core.errors import Rejected
 from core.settings import get_settings
-from sohoa.cli_support import cli_actor, offline_services
+from sohoa.cli_support import cli_actor, keyed_catalog, offline_services
 from sohoa.records_cli import register as register_records
 
 
@@ -204,14 +204,10 @@ def users() -> None:
 def create_user_command(username: str, role: str, office_code: str, full_name: str | None, password: str) -> None:
     """Create a user; the first admin is bootstrapped this way."""
     from catalog.audit import record
-    from catalog.audit_chain import derive_key
-    from catalog.db import Database
     from catalog.users import Role, create_user
 
-    settings = get_settings()
-    db = Database(settings.resolved_database_url())
+    db = keyed_catalog(get_settings())
     db.migrate()
-    db.audit_key = derive_key(settings.resolved_secret_key())  # its audit entry joins the keyed chain
     try:
         with db.session() as s:
             user = create_user(s, username, password, Role(role), office_code, full_name)

@@ -8,14 +8,23 @@ from contextlib import contextmanager
 import click
 
 from catalog.audit import Actor
+from catalog.audit_chain import derive_key
+from catalog.db import Database
 from core.errors import Rejected
-from core.settings import get_settings
+from core.settings import Settings, get_settings
 from ingest.services import Services
 
 
 def cli_actor() -> Actor:
     """The audit log names command-line work after the operating-system account that ran it."""
     return Actor(f"cli:{getpass.getuser()}", "admin", None, "local")
+
+
+def keyed_catalog(settings: Settings) -> Database:
+    """The catalog for a command that writes audit entries: they join the chain keyed by the secret key."""
+    db = Database(settings.resolved_database_url())
+    db.audit_key = derive_key(settings.resolved_secret_key())
+    return db
 
 
 @contextmanager

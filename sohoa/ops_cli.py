@@ -9,6 +9,7 @@ import click
 from catalog.db import Database
 from core.errors import Rejected
 from core.settings import Settings, get_settings
+from sohoa.cli_support import cli_actor, keyed_catalog
 from storage import ObjectStore, open_storage
 
 PG_BIN_HELP = "Directory of pg_dump/pg_restore (default: the PATH's); use the server's version or newer"
@@ -33,10 +34,9 @@ def backup(out: Path, pg_bin: Path | None) -> None:
     """Back up the catalog, every stored object, the index settings and the secrets into OUT."""
     from catalog.audit import record
     from records.backup import backup as write_backup
-    from sohoa.cli import cli_actor
 
     settings = get_settings()
-    db = Database(settings.resolved_database_url())
+    db = keyed_catalog(settings)
     try:
         report = write_backup(_Archive(settings, db, _store(settings)), out, pg_bin=pg_bin)
         with db.session() as s:
@@ -58,14 +58,13 @@ def restore(source: Path, pg_bin: Path | None) -> None:
     """Restore the backup SOURCE into an empty data directory (and empty catalog and store)."""
     from catalog.audit import record
     from records.backup import restore as bring_back
-    from sohoa.cli import cli_actor
 
     settings = get_settings()
     try:
         report = bring_back(source, settings, lambda: _store(settings), pg_bin=pg_bin)
     except Rejected as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc
-    db = Database(settings.resolved_database_url())
+    db = keyed_catalog(settings)
     try:
         with db.session() as s:
             record(s, cli_actor(), "backup.restore", "archive", source.name[:64], None, path=str(source),

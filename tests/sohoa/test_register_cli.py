@@ -49,7 +49,7 @@ def test_calendar_export_then_import_with_dry_run(client: TestClient, cli, tmp_p
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
     dry = cli("calendar", "import", path, "--dry-run")
-    assert dry.exit_code == 0 and json.loads(dry.output)["changes"]["2026"]["added"] == ["2026-09-04"]
+    assert dry.exit_code == 0 and json.loads(dry.stdout)["changes"]["2026"]["added"] == ["2026-09-04"]
     with client.app.state.services.db.session() as s:
         assert s.get(CalendarDay, date(2026, 9, 4)) is None
     done = cli("calendar", "import", path)
