@@ -77,7 +77,7 @@ loaders.catalog = () => guarded(null, "catalog-msg", async () => {
 });
 
 /* ---- the holiday calendar that due dates count on: export, import with a dry run ---- */
-const DAY_KINDS = {holiday: "Nghỉ lễ, Tết", day_off: "Nghỉ hoán đổi", working_saturday: "Thứ Bảy làm bù"};
+const DAY_KINDS = {holiday: "Nghỉ lễ, Tết", compensatory: "Nghỉ bù", day_off: "Nghỉ hoán đổi", working_saturday: "Làm việc bù (thứ Bảy, Chủ nhật)"};
 let calendarYears = [];
 loaders.holidays = () => guarded(null, "calendar-msg", async () => {
   calendarYears = (await api("/api/v1/admin/calendar")).years;

@@ -4,15 +4,20 @@ handler and archivist at work, first start, and axe-core on every page."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 import subprocess
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pdfplumber
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from catalog.deadlines import load_calendar, local_day
+from catalog.models import Dossier
+from core.clock import utcnow
 from tests import samples
 from tests.api.browser import browser_page, check_page, chromium, live, log_in, serve  # noqa: F401
 from tests.api.test_coding import BIRTH_CERTIFICATE
@@ -431,6 +436,75 @@ def test_archivist_imports_a_catalog_change_after_a_dry_run_and_a_hold_stops_dis
     page.get_by_role("button", name="Kiểm tra chuỗi nhật ký").click()
     page.locator("#audit-msg").get_by_text("Chuỗi nhật ký nguyên vẹn").wait_for()
     check_page(page, "archive-audit")
+
+
+@browser
+def test_archivist_exports_the_holiday_calendar_and_previews_an_import(browser_page, live, tmp_path):
+    archivist = live.client("archivist1")
+    stored = archivist.get("/api/v1/admin/calendar", params={"years": 2026}).json()
+    page = browser_page
+    log_in(page, "archivist1", "/login?next=/archive%23holidays")
+    page.locator("#calendar-years").get_by_role("cell", name="2026", exact=True).wait_for()
+    page.get_by_label("Năm", exact=True).select_option("2026")
+    page.get_by_role("button", name="Xem các ngày").click()
+    page.locator("#calendar-days").get_by_text("02/09/2026").wait_for()  # National Day, dd/mm/yyyy
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Xuất tệp lịch (JSON)").click()
+    assert download.value.suggested_filename == "lich-nghi-2026.json"
+    exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert exported == stored
+
+    # A day off added by decision, previewed: the diff names it, nothing is written.
+    year = exported["years"][0]
+    year["days"].append({"date": "2026-12-31", "kind": "day_off", "name": "Nghỉ hoán đổi (thử nghiệm)", "basis": None})
+    changed = tmp_path / "lich-2026.json"
+    changed.write_text(json.dumps(exported, ensure_ascii=False), encoding="utf-8")
+    page.get_by_label("Tệp lịch ngày nghỉ (JSON)").set_input_files(changed)
+    page.get_by_role("button", name="Chạy thử (xem thay đổi)").click()
+    page.locator("#calendar-msg").get_by_text("Chạy thử — chưa ghi gì. Năm 2026: hợp lệ.").wait_for()
+    assert "+ 31/12/2026" in page.locator("#calendar-diff").inner_text()
+    assert archivist.get("/api/v1/admin/calendar", params={"years": 2026}).json() == stored
+    check_page(page, "archive-holidays-dry-run")
+
+    # A year missing a statutory holiday is refused whole, with the day it lacks.
+    year["days"] = [d for d in year["days"] if d["date"] != "2026-09-02"]
+    changed.write_text(json.dumps(exported, ensure_ascii=False), encoding="utf-8")
+    page.get_by_label("Tệp lịch ngày nghỉ (JSON)").set_input_files(changed)
+    page.get_by_role("button", name="Nhập thật").click()
+    page.locator("#calendar-msg[role=alert]").get_by_text("không có dữ liệu nào được nhập").wait_for()
+    assert "02/09/2026" in page.locator("#calendar-report").inner_text()
+    assert archivist.get("/api/v1/admin/calendar", params={"years": 2026}).json() == stored
+
+
+@browser
+def test_handler_apologises_for_a_late_dossier_and_prints_the_letter(browser_page, live):
+    counter = live.client("counter1")
+    code = open_dossier(counter, procedure="1.000457", full_name="Lê Văn Cường")["code"]
+    assert counter.post(f"/api/v1/dossiers/{code}/transitions",
+                        json={"action": "start", "assignee": "handler1"}).status_code == 200
+    with live.services.db.session() as s:  # its appointment passed two days ago
+        s.scalars(select(Dossier).where(Dossier.code == code)).one().due_at = utcnow() - timedelta(days=2)
+    with live.services.db.session() as s:
+        new_day = load_calendar(s).next_working(local_day(utcnow()))
+    page = browser_page
+    log_in(page, "handler1", "/login?next=/dossiers")
+    row = page.locator("#worklist tr", has_text=code)
+    row.get_by_text("quá hạn").wait_for()
+    row.get_by_role("link", name=code).click()
+    page.get_by_role("heading", name=f"Hồ sơ {code}").wait_for()
+    page.get_by_role("button", name="Lập phiếu xin lỗi").click()
+    page.locator("#apology-msg[role=alert]").get_by_text("Nhập ngày hẹn trả mới").wait_for()
+    page.get_by_label("Ngày hẹn trả mới (dd/mm/yyyy)").fill(f"{new_day:%d/%m/%Y}")
+    page.get_by_label("Lý do chậm trả kết quả").fill("Chờ kết quả xác minh thời gian đóng BHXH")
+    page.get_by_role("button", name="Lập phiếu xin lỗi").click()
+    page.locator("#apology-msg").get_by_text(f"ngày hẹn trả mới {new_day:%d/%m/%Y}").wait_for()
+    assert page.locator("#d-due").inner_text() == f"{new_day:%d/%m/%Y}"
+    assert page.locator("#apology-form").is_hidden()  # no longer late
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Phiếu xin lỗi số 1 (PDF)").click()
+    letter = pdf_text(download.value.path())
+    assert "PHIẾU XIN LỖI" in letter and code in letter and vi_day(f"{new_day:%d/%m/%Y}") in letter, letter
+    check_page(page, "dossier-apology")
 
 
 @browser
