@@ -103,8 +103,8 @@ $("components").addEventListener("click", (e) => {
   if (!b) return;
   guarded(b, "component-msg", async () => {
     await api(`/api/v1/documents/${encodeURIComponent(b.dataset.id)}/review`, {method: "POST", json: {decision: "approved", note: null}});
-    say("component-msg", "Đã duyệt giấy tờ.");
     await showComponents(current);
+    say("component-msg", "Đã duyệt giấy tờ.");
   });
 });
 

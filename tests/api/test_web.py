@@ -355,7 +355,8 @@ def test_archivist_imports_a_catalog_change_after_a_dry_run_and_a_hold_stops_dis
     archive = Archive(live.client("counter1"))
     held = archive.document(archive.dossier(resolved=date(2015, 3, 1)))  # NT01: due for disposal since 2020
     rows = SAMPLE_PROCEDURES.read_text(encoding="utf-8").replace(
-        "Giải quyết hưởng chế độ ốm đau,Chính sách BHXH,6", "Giải quyết hưởng chế độ ốm đau,Chính sách BHXH,5")
+        "Giải quyết hưởng chế độ ốm đau,Chính sách BHXH,6,reception:MC:1|processing:CSXH:4",
+        "Giải quyết hưởng chế độ ốm đau,Chính sách BHXH,5,reception:MC:1|processing:CSXH:3")  # steps add up
     changed = tmp_path / "procedures.csv"
     changed.write_text(rows + "1.000999,Thủ tục thử nghiệm của đơn vị,Chính sách BHXH,3\n", encoding="utf-8")
     archivist = live.client("archivist1")
