@@ -83,15 +83,17 @@ loaders.holidays = () => guarded(null, "calendar-msg", async () => {
   calendarYears = (await api("/api/v1/admin/calendar")).years;
   $("calendar-years").innerHTML = table(["Năm", "Số ngày", "Tạm tính", "Căn cứ", "Ghi chú"], calendarYears.map((y) =>
     [y.year, y.days.length, y.provisional ? "tạm tính" : "", esc(y.basis || ""), esc(y.note || "")]));
-  const chosen = $("cal-year").value;
+  const chosen = $("cal-year").value || String(new Date().getFullYear());
   $("cal-year").innerHTML = calendarYears.map((y) => `<option value="${y.year}">${y.year}</option>`).join("");
-  if (chosen) $("cal-year").value = chosen;
+  if (calendarYears.some((y) => String(y.year) === chosen)) $("cal-year").value = chosen;
+  showCalendarDays();
 });
-on("cal-show", "click", (e) => guarded(e.target, "calendar-msg", async () => {
+function showCalendarDays() {
   const year = calendarYears.find((y) => String(y.year) === $("cal-year").value);
-  if (!year) throw new Error("Chọn năm.");
-  $("calendar-days").innerHTML = table(["Ngày", "Loại", "Tên"], year.days.map((d) => [fmtDate(d.date), esc(DAY_KINDS[d.kind] || d.kind), esc(d.name)]));
-}));
+  $("calendar-days").innerHTML = year ? table(["Ngày", "Loại", "Tên"], year.days.map((d) =>
+    [fmtDate(d.date), esc(DAY_KINDS[d.kind] || d.kind), esc(d.name)])) : "";
+}
+on("cal-year", "change", showCalendarDays);
 on("cal-export", "click", (e) => guarded(e.target, "calendar-msg", async () => {
   const year = $("cal-year").value;
   if (!year) throw new Error("Chọn năm.");

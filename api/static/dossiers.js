@@ -60,6 +60,12 @@ document.addEventListener("click", (e) => {
 });
 
 /* ---- one dossier ---- */
+/** After a change: the dossier again, and its line in the worklist. */
+async function changed() {
+  await show(current.code, false);
+  await guarded(null, "work-msg", load);
+}
+
 async function show(code, focus = true) {
   const d = await api(path(code));
   current = d;
@@ -111,6 +117,7 @@ $("components").addEventListener("click", (e) => {
 function showActions(d) {
   const actions = NEXT[d.status] || [];
   $("transition-form").hidden = !actions.length;
+  $("closed-note").hidden = !!actions.length;
   $("t-action").innerHTML = actions.map((a) => `<option value="${a}">${esc(ACTIONS[a])}</option>`).join("");
   const departments = [...new Set(d.lifecycle.steps.filter((s) => s.kind === "processing").map((s) => s.department))];
   $("t-department").innerHTML = `<option value="">(không đổi)</option>` +
@@ -141,12 +148,12 @@ $("transition-form").addEventListener("submit", (e) => {
     try { done = await api(`${path(current.code)}/transitions`, {method: "POST", json: body}); }
     catch (err) {
       if (err.code === "dossier_changed") {  // someone else moved it on: show what it is now, keep the message
-        await show(current.code, false);
+        await changed();
         err.message += " Hồ sơ đã được tải lại.";
       }
       throw err;
     }
-    await show(current.code, false);
+    await changed();
     const kind = done.event.paper && PAPER_OF[action];
     say("dossier-msg", `Đã thực hiện: ${ACTIONS[action]}.` + (kind ? ` In ${PAPERS[kind].toLowerCase()} ở lịch sử xử lý.` : ""));
   });
@@ -188,7 +195,7 @@ $("apology-form").addEventListener("submit", (e) => {
     if (!reason) throw new Error("Ghi rõ lý do chậm trả kết quả.");
     const letter = await api(`${path(current.code)}/apology-letters`, {method: "POST", json: {reason, new_due_on: newDue}});
     $("a-date").value = ""; $("a-reason").value = "";
-    await show(current.code, false);
+    await changed();
     say("apology-msg", `Đã lập phiếu xin lỗi số ${letter.number}; ngày hẹn trả mới ${fmtDate(letter.new_due_at)}.`);
   });
 });
@@ -228,7 +235,8 @@ $("result-form").addEventListener("submit", (e) => {
     const issued = parseDate($("r-issued").value, "Ngày ký");
     if (issued) form.append("issue_date", issued);
     await api(`${path(current.code)}/results`, {method: "POST", form});
-    $("r-file").value = ""; $("r-file").dispatchEvent(new Event("change"));
+    for (const id of ["r-number", "r-issued", "r-file"]) $(id).value = "";
+    $("r-file").dispatchEvent(new Event("change"));
     say("result-msg", "Đã đính kèm kết quả; bản số hoá đang được xử lý.");
     await showResults();
   });
@@ -238,8 +246,8 @@ $("results").addEventListener("click", (e) => {
   if (!b) return;
   guarded(b, "result-msg", async () => {
     await api(`${path(current.code)}/results/${b.dataset.id}/handover`, {method: "POST"});
+    await changed();
     say("result-msg", "Đã ghi nhận trả kết quả cho công dân.");
-    await show(current.code, false);
   });
 });
 

@@ -341,6 +341,8 @@ def test_handler_finds_a_paper_without_diacritics_reads_it_approves_and_attaches
     page.get_by_label("Thao tác").select_option("resolve")
     page.get_by_role("button", name="Thực hiện").click()
     page.locator("#d-status").get_by_text("Đã giải quyết").wait_for()
+    page.locator("#worklist").get_by_text("Đã giải quyết").wait_for()  # its line in the worklist too
+    assert page.locator("#closed-note").is_visible() and page.locator("#transition-form").is_hidden()
     check_page(page, "dossier-page")
     [attached] = counter.get(f"/api/v1/dossiers/{code}/results").json()
     assert attached["result_code"] == "1.000457.KQ01" and attached["issue_date"] == "2026-11-25"
@@ -446,8 +448,9 @@ def test_archivist_exports_the_holiday_calendar_and_previews_an_import(browser_p
     page = browser_page
     log_in(page, "archivist1", "/login?next=/archive%23holidays")
     page.locator("#calendar-years").get_by_role("cell", name="2026", exact=True).wait_for()
+    page.get_by_label("Năm", exact=True).select_option("2025")
+    page.locator("#calendar-days").get_by_text("02/09/2025").wait_for()
     page.get_by_label("Năm", exact=True).select_option("2026")
-    page.get_by_role("button", name="Xem các ngày").click()
     page.locator("#calendar-days").get_by_text("02/09/2026").wait_for()  # National Day, dd/mm/yyyy
     with page.expect_download() as download:
         page.get_by_role("button", name="Xuất tệp lịch (JSON)").click()
@@ -500,7 +503,8 @@ def test_handler_apologises_for_a_late_dossier_and_prints_the_letter(browser_pag
     page.get_by_role("button", name="Lập phiếu xin lỗi").click()
     page.locator("#apology-msg").get_by_text(f"ngày hẹn trả mới {new_day:%d/%m/%Y}").wait_for()
     assert page.locator("#d-due").inner_text() == f"{new_day:%d/%m/%Y}"
-    assert page.locator("#apology-form").is_hidden()  # no longer late
+    assert page.locator("#apology-form").is_hidden()  # no longer late, in the worklist too
+    expect(row).not_to_contain_text("quá hạn")
     with page.expect_download() as download:
         page.get_by_role("button", name="Phiếu xin lỗi số 1 (PDF)").click()
     letter = pdf_text(download.value.path())
