@@ -513,6 +513,27 @@ def test_handler_apologises_for_a_late_dossier_and_prints_the_letter(browser_pag
 
 
 @browser
+def test_handler_returns_a_dossier_with_a_written_reason_and_prints_the_notice(browser_page, live):
+    code = open_dossier(live.client("counter1"), procedure="1.000457", full_name="Lê Văn Cường")["code"]
+    page = browser_page
+    log_in(page, "handler1", f"/login?next=/dossiers%3Fcode%3D{code}")
+    page.get_by_role("heading", name=f"Hồ sơ {code}").wait_for()
+    page.get_by_label("Thao tác").select_option("return")
+    page.get_by_role("button", name="Thực hiện").click()
+    page.locator("#dossier-msg[role=alert]").get_by_text("Ghi rõ lý do").wait_for()
+    reason = "Người lao động không thuộc đối tượng hưởng chế độ thai sản"
+    page.get_by_label("Lý do (bắt buộc, ghi rõ để công dân hiểu)").fill(reason)
+    page.get_by_role("button", name="Thực hiện").click()
+    page.locator("#d-status").get_by_text("Đã trả lại").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Phiếu từ chối giải quyết (PDF)").click()
+    notice = pdf_text(download.value.path())
+    assert code in notice and "không thuộc đối tượng" in notice, notice
+    page.get_by_role("button", name="Tải lại hồ sơ").click()  # closed: nothing left to do
+    page.locator("#closed-note").wait_for()
+
+
+@browser
 def test_first_start_setup_link_makes_the_first_administrator(chromium, settings):
     from catalog.first_admin import issue_setup_token
 
