@@ -76,6 +76,59 @@ loaders.catalog = () => guarded(null, "catalog-msg", async () => {
     versions.map((v) => [esc(v.label), fmtDate(v.effective_from), v.in_force ? "✔" : "", esc(v.source), fmtDate(v.created_at, true)]));
 });
 
+/* ---- the holiday calendar that due dates count on: export, import with a dry run ---- */
+const DAY_KINDS = {holiday: "Nghỉ lễ, Tết", compensatory: "Nghỉ bù", day_off: "Nghỉ hoán đổi", working_saturday: "Làm việc bù (thứ Bảy, Chủ nhật)"};
+let calendarYears = [];
+loaders.holidays = () => guarded(null, "calendar-msg", async () => {
+  calendarYears = (await api("/api/v1/admin/calendar")).years;
+  $("calendar-years").innerHTML = table(["Năm", "Số ngày", "Tạm tính", "Căn cứ", "Ghi chú"], calendarYears.map((y) =>
+    [y.year, y.days.length, y.provisional ? "tạm tính" : "", esc(y.basis || ""), esc(y.note || "")]));
+  const chosen = $("cal-year").value || String(new Date().getFullYear());
+  $("cal-year").innerHTML = calendarYears.map((y) => `<option value="${y.year}">${y.year}</option>`).join("");
+  if (calendarYears.some((y) => String(y.year) === chosen)) $("cal-year").value = chosen;
+  showCalendarDays();
+});
+function showCalendarDays() {
+  const year = calendarYears.find((y) => String(y.year) === $("cal-year").value);
+  $("calendar-days").innerHTML = year ? table(["Ngày", "Loại", "Tên"], year.days.map((d) =>
+    [fmtDate(d.date), esc(DAY_KINDS[d.kind] || d.kind), esc(d.name)])) : "";
+}
+on("cal-year", "change", showCalendarDays);
+on("cal-export", "click", (e) => guarded(e.target, "calendar-msg", async () => {
+  const year = $("cal-year").value;
+  if (!year) throw new Error("Chọn năm.");
+  await openFile(`/api/v1/admin/calendar?years=${encodeURIComponent(year)}`, `lich-nghi-${year}.json`);
+}));
+function calendarChangesHtml(report) {
+  const lines = [];
+  for (const [year, c] of Object.entries(report.changes)) {
+    lines.push(`${year}`, ...c.added.map((d) => `  + ${fmtDate(d)}`), ...c.removed.map((d) => `  − ${fmtDate(d)}`),
+      ...c.changed.map((d) => `  ~ ${fmtDate(d)}`));
+    if (!c.added.length && !c.removed.length && !c.changed.length) lines.push("  (không thay đổi)");
+  }
+  const problems = report.problems.length ? table(["Năm", "Dòng", "Trường", "Lỗi"], report.problems.map((p) =>
+    [esc(p.year ?? ""), p.row, esc(p.field || ""), esc(p.message)])) : "";
+  return (lines.length ? `<pre class="diff" id="calendar-diff">${esc(lines.join("\n"))}</pre>` : "") + problems;
+}
+submit("calendar-form", "cal-dry", "calendar-msg", async (button) => {
+  const file = $("cal-file").files[0];
+  if (!file) throw new Error("Chọn tệp lịch (JSON).");
+  let body;
+  try { body = JSON.parse(await file.text()); } catch (err) { throw new Error("Tệp không phải JSON hợp lệ."); }
+  const dry = button.dataset.dry === "1";
+  let report;
+  try { report = await api(`/api/v1/admin/calendar?dry_run=${dry}`, {method: "POST", json: body}); }
+  catch (err) {
+    if (err.body && err.body.report) $("calendar-report").innerHTML = calendarChangesHtml(err.body.report);
+    throw err;
+  }
+  $("calendar-report").innerHTML = calendarChangesHtml(report);
+  const years = report.years.join(", ");
+  if (report.imported) { say("calendar-msg", `Đã nhập lịch năm ${years}.`); await loaders.holidays(); }
+  else say("calendar-msg", `Chạy thử — chưa ghi gì. Năm ${years}: ` + (report.valid ? "hợp lệ." : `${report.problems.length} lỗi.`),
+    report.valid ? "ok" : "err");
+});
+
 /* ---- retention rules ---- */
 loaders.retention = () => guarded(null, "retention-msg", async () => {
   const rules = await api("/api/v1/admin/retention/rules");

@@ -282,13 +282,7 @@ document.addEventListener("click", (e) => {
   if (e.target.id !== "receipt") return;
   const code = state.dossier.code;
   guarded(e.target, "receipt-msg", async () => {
-    try { await openFile(`/api/v1/dossiers/${code}/receipt`, `phieu-tiep-nhan-${code}.pdf`); }
-    catch (err) {
-      if (err.status === 404 && err.code === "not_found") {
-        throw new Error(`Máy chủ chưa có chức năng in phiếu tiếp nhận. Ghi mã hồ sơ ${code} và ngày hẹn trả lên giấy hẹn.`);
-      }
-      throw err;
-    }
+    await openFile(`/api/v1/dossiers/${code}/receipt`, `phieu-tiep-nhan-${code}.pdf`);
     say("receipt-msg", "Đã tải phiếu tiếp nhận.");
   });
 });

@@ -4,14 +4,20 @@ handler and archivist at work, first start, and axe-core on every page."""
 from __future__ import annotations
 
 import base64
+import json
 import re
-from datetime import date
+import subprocess
+from datetime import date, timedelta
 from pathlib import Path
 
 import pdfplumber
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from catalog.deadlines import load_calendar, local_day
+from catalog.models import Dossier
+from core.clock import utcnow
 from tests import samples
 from tests.api.browser import browser_page, check_page, chromium, live, log_in, serve  # noqa: F401
 from tests.api.test_coding import BIRTH_CERTIFICATE
@@ -60,6 +66,18 @@ def test_the_procedures_page_is_searched_and_paged_on_the_server(client, monkeyp
 
 
 browser = pytest.mark.browser
+
+
+def pdf_text(path) -> str:
+    """What poppler's pdftotext reads back from a downloaded paper."""
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def vi_day(shown: str) -> str:
+    """dd/mm/yyyy as the page shows it → as the papers write it."""
+    d, m, y = shown.split("/")
+    return f"ngày {d} tháng {m} năm {y}"
+
 SAMPLE_PROCEDURES = Path(__file__).resolve().parents[2] / "catalog" / "data" / "sample" / "procedures.csv"
 
 
@@ -193,21 +211,19 @@ def test_counter_reuses_a_paper_uploads_a_scan_and_finishes(browser_page, live, 
     id_row.get_by_role("button", name="Xác nhận loại").click()
     id_row.get_by_text("(đã xác nhận)").wait_for()
 
-    # 5. Finish: the due date, and the receipt (the register's PDF, or a clear message until it exists).
+    # 5. Finish: the due date, and the receipt (the register's PDF) that carries the dossier's code.
     page.get_by_role("button", name="Hoàn tất tiếp nhận").click()
     due = page.locator("#due-date")
     due.wait_for()
     assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", due.inner_text()), due.inner_text()
-    receipt = live.client("counter1").get(f"/api/v1/dossiers/{code}/receipt")
-    if receipt.status_code == 404 and receipt.json()["code"] == "not_found":
+    with page.expect_download() as download:
         page.get_by_role("button", name="In phiếu tiếp nhận").click()
-        page.locator("#receipt-msg").get_by_text("chưa có chức năng in phiếu tiếp nhận").wait_for()
-        assert code in page.locator("#receipt-msg").inner_text()
-    else:
-        with page.expect_download() as download:
-            page.get_by_role("button", name="In phiếu tiếp nhận").click()
-        with pdfplumber.open(download.value.path()) as pdf:
-            assert code in "".join(p.extract_text() or "" for p in pdf.pages)
+    assert download.value.suggested_filename == f"phieu-tiep-nhan-{code}.pdf"
+    receipt = pdf_text(download.value.path())
+    printed = re.search(r"\b[A-Z0-9]+-\d{6}-\d{4}\b", receipt)
+    assert printed and printed.group(0) == code, receipt
+    assert vi_day(due.inner_text()) in receipt, receipt
+    page.locator("#receipt-msg").get_by_text("Đã tải phiếu tiếp nhận.").wait_for()
     check_page(page, "counter-finished")
 
     # What the page did is what the API holds.
@@ -257,16 +273,54 @@ def test_handler_finds_a_paper_without_diacritics_reads_it_approves_and_attaches
     check_page(page, "search-viewer")
     assert counter.get(f"/api/v1/documents/{document['id']}").json()["record"]["reviewed_by"] == "handler1"
 
-    # The dossier: the worklist (once the register serves it), the dossier page, a result attached.
+    # The register: the dossier found in the worklist, a second paper approved on its page.
+    code = dossier["code"]
+    second = paper(Archive(counter), code, "NT01", approved=False, type_status="confirmed")  # no OCR needed
     page.goto("/dossiers")
-    if live.client("handler1").get("/api/v1/dossiers").status_code == 405:  # the register is not there yet
-        page.locator("#work-msg").get_by_text("Máy chủ chưa có sổ theo dõi hồ sơ").wait_for()
-    else:
-        page.locator("#worklist").get_by_text(dossier["code"]).wait_for()
+    page.locator("#work-msg").get_by_text("0 hồ sơ.").wait_for()  # nothing assigned to handler1 yet
+    page.get_by_label("Người xử lý").select_option("all")
+    page.get_by_role("button", name="Xem", exact=True).click()
+    page.locator("#worklist").get_by_role("link", name=code).wait_for()
+    assert "Mới tiếp nhận: 1" in page.locator("#counts").inner_text()
     check_page(page, "dossiers")
-    page.get_by_label("Mở hồ sơ theo mã").fill(dossier["code"])
-    page.get_by_label("Mở hồ sơ theo mã").press("Enter")
-    page.get_by_role("heading", name=f"Hồ sơ {dossier['code']}").wait_for()
+    page.locator("#worklist").get_by_role("link", name=code).click()
+    page.get_by_role("heading", name=f"Hồ sơ {code}").wait_for()
+    filename = counter.get(f"/api/v1/documents/{second}").json()["filename"]
+    page.get_by_role("button", name=f"Duyệt — đạt: {filename}").click()
+    page.locator("#component-msg").get_by_text("Đã duyệt giấy tờ.").wait_for()
+    assert page.locator("#components .approve").count() == 0  # both papers approved now
+    assert counter.get(f"/api/v1/documents/{second}").json()["record"]["review_status"] == "approved"
+
+    # Started (assigned to the handler who starts it), then a supplement asked for in writing.
+    page.get_by_label("Thao tác").select_option("start")
+    page.get_by_role("button", name="Thực hiện").click()
+    page.locator("#d-status").get_by_text("Đang giải quyết").wait_for()
+    page.get_by_label("Thao tác").select_option("request_supplement")
+    page.get_by_role("button", name="Thực hiện").click()
+    page.locator("#dossier-msg[role=alert]").get_by_text("Ghi rõ lý do").wait_for()
+    reason = "Bổ sung giấy ra viện của mẹ (bản sao có chứng thực)"
+    page.get_by_label("Lý do (bắt buộc, ghi rõ để công dân hiểu)").fill(reason)
+    page.get_by_role("button", name="Thực hiện").click()
+    page.locator("#d-status").get_by_text("Chờ bổ sung").wait_for()
+    assert reason in page.locator("#history").inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Phiếu yêu cầu bổ sung (PDF)").click()
+    notice = pdf_text(download.value.path())
+    assert code in notice and "giấy ra viện" in notice, notice
+
+    # The counter receives the supplement (a counter's action): the clock runs again.
+    page.get_by_role("button", name="Đăng xuất").click()
+    log_in(page, "counter1", f"/login?next=/dossiers%3Fcode%3D{code}")
+    page.get_by_role("heading", name=f"Hồ sơ {code}").wait_for()
+    page.get_by_label("Thao tác").select_option("supplement_received")
+    page.get_by_role("button", name="Thực hiện").click()
+    page.locator("#d-status").get_by_text("Đang giải quyết").wait_for()
+
+    # Back with the handler: the dossier is in "assigned to me"; a result attached with its result code.
+    page.get_by_role("button", name="Đăng xuất").click()
+    log_in(page, "handler1", "/login?next=/dossiers")
+    page.locator("#worklist").get_by_role("link", name=code).click()
+    page.get_by_role("heading", name=f"Hồ sơ {code}").wait_for()
     result = tmp_path / "danh-sach-c70a.png"
     result.write_bytes(encode(render_lines(["DANH SÁCH GIẢI QUYẾT HƯỞNG CHẾ ĐỘ THAI SẢN", "Mẫu C70a-HD"]), "PNG"))
     page.get_by_label("Mã kết quả").select_option("1.000457.KQ01")
@@ -276,9 +330,26 @@ def test_handler_finds_a_paper_without_diacritics_reads_it_approves_and_attaches
     page.get_by_role("button", name="Đính kèm kết quả").click()
     page.locator("#results").get_by_text("15/QĐ-BHXH").wait_for()
     assert "25/11/2026" in page.locator("#results").inner_text()
+
+    # Someone else moves the dossier while the page shows it: the page says so in Vietnamese and reloads.
+    assert counter.post(f"/api/v1/dossiers/{code}/transitions",
+                        json={"action": "assign", "assignee": "handler1"}).status_code == 200
+    page.get_by_label("Thao tác").select_option("resolve")
+    page.get_by_role("button", name="Thực hiện").click()
+    page.locator("#dossier-msg[role=alert]").get_by_text("vừa được người khác cập nhật").wait_for()
+    assert "Hồ sơ đã được tải lại" in page.locator("#dossier-msg").inner_text()
+    page.get_by_label("Thao tác").select_option("resolve")
+    page.get_by_role("button", name="Thực hiện").click()
+    page.locator("#d-status").get_by_text("Đã giải quyết").wait_for()
+    page.locator("#worklist").get_by_text("Đã giải quyết").wait_for()  # its line in the worklist too
+    assert page.locator("#closed-note").is_visible() and page.locator("#transition-form").is_hidden()
     check_page(page, "dossier-page")
-    [attached] = counter.get(f"/api/v1/dossiers/{dossier['code']}/results").json()
+    [attached] = counter.get(f"/api/v1/dossiers/{code}/results").json()
     assert attached["result_code"] == "1.000457.KQ01" and attached["issue_date"] == "2026-11-25"
+    lifecycle = counter.get(f"/api/v1/dossiers/{code}").json()["lifecycle"]
+    assert [e["action"] for e in lifecycle["history"]] == [
+        "start", "request_supplement", "supplement_received", "assign", "resolve"]
+    assert lifecycle["status"] == "resolved" and lifecycle["resolved_at"] and lifecycle["assignee"] == "handler1"
 
 
 @browser
@@ -286,7 +357,8 @@ def test_archivist_imports_a_catalog_change_after_a_dry_run_and_a_hold_stops_dis
     archive = Archive(live.client("counter1"))
     held = archive.document(archive.dossier(resolved=date(2015, 3, 1)))  # NT01: due for disposal since 2020
     rows = SAMPLE_PROCEDURES.read_text(encoding="utf-8").replace(
-        "Giải quyết hưởng chế độ ốm đau,Chính sách BHXH,6", "Giải quyết hưởng chế độ ốm đau,Chính sách BHXH,5")
+        "Giải quyết hưởng chế độ ốm đau,Chính sách BHXH,6,reception:MC:1|processing:CSXH:4",
+        "Giải quyết hưởng chế độ ốm đau,Chính sách BHXH,5,reception:MC:1|processing:CSXH:3")  # steps add up
     changed = tmp_path / "procedures.csv"
     changed.write_text(rows + "1.000999,Thủ tục thử nghiệm của đơn vị,Chính sách BHXH,3\n", encoding="utf-8")
     archivist = live.client("archivist1")
@@ -367,6 +439,98 @@ def test_archivist_imports_a_catalog_change_after_a_dry_run_and_a_hold_stops_dis
     page.get_by_role("button", name="Kiểm tra chuỗi nhật ký").click()
     page.locator("#audit-msg").get_by_text("Chuỗi nhật ký nguyên vẹn").wait_for()
     check_page(page, "archive-audit")
+
+
+@browser
+def test_archivist_exports_the_holiday_calendar_and_previews_an_import(browser_page, live, tmp_path):
+    archivist = live.client("archivist1")
+    stored = archivist.get("/api/v1/admin/calendar", params={"years": 2026}).json()
+    page = browser_page
+    log_in(page, "archivist1", "/login?next=/archive%23holidays")
+    page.locator("#calendar-years").get_by_role("cell", name="2026", exact=True).wait_for()
+    page.get_by_label("Năm", exact=True).select_option("2025")
+    page.locator("#calendar-days").get_by_text("02/09/2025").wait_for()
+    page.get_by_label("Năm", exact=True).select_option("2026")
+    page.locator("#calendar-days").get_by_text("02/09/2026").wait_for()  # National Day, dd/mm/yyyy
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Xuất tệp lịch (JSON)").click()
+    assert download.value.suggested_filename == "lich-nghi-2026.json"
+    exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert exported == stored
+
+    # A day off added by decision, previewed: the diff names it, nothing is written.
+    year = exported["years"][0]
+    year["days"].append({"date": "2026-12-31", "kind": "day_off", "name": "Nghỉ hoán đổi (thử nghiệm)", "basis": None})
+    changed = tmp_path / "lich-2026.json"
+    changed.write_text(json.dumps(exported, ensure_ascii=False), encoding="utf-8")
+    page.get_by_label("Tệp lịch ngày nghỉ (JSON)").set_input_files(changed)
+    page.get_by_role("button", name="Chạy thử (xem thay đổi)").click()
+    page.locator("#calendar-msg").get_by_text("Chạy thử — chưa ghi gì. Năm 2026: hợp lệ.").wait_for()
+    assert "+ 31/12/2026" in page.locator("#calendar-diff").inner_text()
+    assert archivist.get("/api/v1/admin/calendar", params={"years": 2026}).json() == stored
+    check_page(page, "archive-holidays-dry-run")
+
+    # A year missing a statutory holiday is refused whole, with the day it lacks.
+    year["days"] = [d for d in year["days"] if d["date"] != "2026-09-02"]
+    changed.write_text(json.dumps(exported, ensure_ascii=False), encoding="utf-8")
+    page.get_by_label("Tệp lịch ngày nghỉ (JSON)").set_input_files(changed)
+    page.get_by_role("button", name="Nhập thật").click()
+    page.locator("#calendar-msg[role=alert]").get_by_text("không có dữ liệu nào được nhập").wait_for()
+    assert "02/09/2026" in page.locator("#calendar-report").inner_text()
+    assert archivist.get("/api/v1/admin/calendar", params={"years": 2026}).json() == stored
+
+
+@browser
+def test_handler_apologises_for_a_late_dossier_and_prints_the_letter(browser_page, live):
+    counter = live.client("counter1")
+    code = open_dossier(counter, procedure="1.000457", full_name="Lê Văn Cường")["code"]
+    assert counter.post(f"/api/v1/dossiers/{code}/transitions",
+                        json={"action": "start", "assignee": "handler1"}).status_code == 200
+    with live.services.db.session() as s:  # its appointment passed two days ago
+        s.scalars(select(Dossier).where(Dossier.code == code)).one().due_at = utcnow() - timedelta(days=2)
+    with live.services.db.session() as s:
+        new_day = load_calendar(s).next_working(local_day(utcnow()))
+    page = browser_page
+    log_in(page, "handler1", "/login?next=/dossiers")
+    row = page.locator("#worklist tr", has_text=code)
+    row.get_by_text("quá hạn").wait_for()
+    row.get_by_role("link", name=code).click()
+    page.get_by_role("heading", name=f"Hồ sơ {code}").wait_for()
+    page.get_by_role("button", name="Lập phiếu xin lỗi").click()
+    page.locator("#apology-msg[role=alert]").get_by_text("Nhập ngày hẹn trả mới").wait_for()
+    page.get_by_label("Ngày hẹn trả mới (dd/mm/yyyy)").fill(f"{new_day:%d/%m/%Y}")
+    page.get_by_label("Lý do chậm trả kết quả").fill("Chờ kết quả xác minh thời gian đóng BHXH")
+    page.get_by_role("button", name="Lập phiếu xin lỗi").click()
+    page.locator("#apology-msg").get_by_text(f"ngày hẹn trả mới {new_day:%d/%m/%Y}").wait_for()
+    assert page.locator("#d-due").inner_text() == f"{new_day:%d/%m/%Y}"
+    assert page.locator("#apology-form").is_hidden()  # no longer late, in the worklist too
+    expect(row).not_to_contain_text("quá hạn")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Phiếu xin lỗi số 1 (PDF)").click()
+    letter = pdf_text(download.value.path())
+    assert "PHIẾU XIN LỖI" in letter and code in letter and vi_day(f"{new_day:%d/%m/%Y}") in letter, letter
+    check_page(page, "dossier-apology")
+
+
+@browser
+def test_handler_returns_a_dossier_with_a_written_reason_and_prints_the_notice(browser_page, live):
+    code = open_dossier(live.client("counter1"), procedure="1.000457", full_name="Lê Văn Cường")["code"]
+    page = browser_page
+    log_in(page, "handler1", f"/login?next=/dossiers%3Fcode%3D{code}")
+    page.get_by_role("heading", name=f"Hồ sơ {code}").wait_for()
+    page.get_by_label("Thao tác").select_option("return")
+    page.get_by_role("button", name="Thực hiện").click()
+    page.locator("#dossier-msg[role=alert]").get_by_text("Ghi rõ lý do").wait_for()
+    reason = "Người lao động không thuộc đối tượng hưởng chế độ thai sản"
+    page.get_by_label("Lý do (bắt buộc, ghi rõ để công dân hiểu)").fill(reason)
+    page.get_by_role("button", name="Thực hiện").click()
+    page.locator("#d-status").get_by_text("Đã trả lại").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Phiếu từ chối giải quyết (PDF)").click()
+    notice = pdf_text(download.value.path())
+    assert code in notice and "không thuộc đối tượng" in notice, notice
+    page.get_by_role("button", name="Tải lại hồ sơ").click()  # closed: nothing left to do
+    page.locator("#closed-note").wait_for()
 
 
 @browser
