@@ -13,6 +13,9 @@ from typing import Any, TypeVar
 
 from PIL import Image
 
+from ocr.engine import engine
+from ocr.errors import OcrFailed
+
 T = TypeVar("T")
 
 DEFAULT_MAX_IMAGE_PIXELS = 80_000_000
@@ -22,11 +25,12 @@ DEFAULT_NICENESS = 10
 """OCR is batch work: in the service the API's requests (uploads, searches) come first."""
 
 
-def _init_worker(max_image_pixels: int, niceness: int) -> None:
+def _init_worker(max_image_pixels: int, niceness: int, lang: str) -> None:
     """Runs once in each worker process.
 
     One OpenMP thread per Tesseract: with one process per core, Tesseract's own
-    threads only fight each other (3x slower on 2 cores). Pillow's bomb limit
+    threads only fight each other (3x slower on 2 cores); it is set before the
+    engine loads ``lang``'s model, which the worker then keeps for its life. Pillow's bomb limit
     is set here, and its warning turned into an error, because this is the
     process that decodes untrusted images. Workers (and their Tesseracts) run
     ``niceness`` steps below the caller's priority.
@@ -36,6 +40,10 @@ def _init_worker(max_image_pixels: int, niceness: int) -> None:
         os.nice(niceness)
     Image.MAX_IMAGE_PIXELS = max_image_pixels
     warnings.simplefilter("error", Image.DecompressionBombWarning)
+    try:
+        engine(lang)
+    except OcrFailed:
+        pass  # the first page raises it again, and its document fails with the reason
 
 
 class PagePool:
@@ -76,10 +84,14 @@ class PagePool:
         except BrokenProcessPool:
             return self._ensure_executor(broken=executor).submit(fn, *args)
 
-    def start(self) -> None:
-        """Start every worker now (otherwise they start with the first pages)."""
-        futures = [self.submit(os.getpid) for _ in range(self.workers * 2)]
-        for future in futures:
+    def start(self, workers: int | None = None, *, wait: bool = True) -> None:
+        """Start ``workers`` (default: all) worker processes now, each with its model loaded;
+        otherwise they start with the first pages. ``wait=False`` returns at once, so the
+        caller's own start-up overlaps theirs."""
+        # A worker process is spawned by each submit that finds none idle (they take far longer
+        # to start than these submits), so one call per wanted worker starts that many.
+        futures = [self.submit(os.getpid) for _ in range(min(workers or self.workers, self.workers))]
+        for future in futures if wait else ():
             future.result()
 
     def close(self) -> None:
@@ -111,6 +123,6 @@ class PagePool:
                     max_workers=self.workers,
                     mp_context=context,
                     initializer=_init_worker,
-                    initargs=(self.max_image_pixels, self.niceness),
+                    initargs=(self.max_image_pixels, self.niceness, self.lang),
                 )
             return self._executor
