@@ -11,6 +11,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd fonts-dejavu-core \
+      libtesseract-dev libleptonica-dev pkg-config g++ \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/sohoa
@@ -22,7 +23,7 @@ COPY ocr ./ocr
 COPY search ./search
 COPY sohoa ./sohoa
 COPY storage ./storage
-RUN pip install . && rm -rf build *.egg-info
+RUN pip install --no-binary tesserocr . && rm -rf build *.egg-info
 
 # Never run as root (Celery warns against it; none of the processes needs it).
 RUN useradd --system --uid 10001 --home-dir /var/lib/sohoa --create-home sohoa

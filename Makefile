@@ -5,8 +5,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Runtime: OCR engine + Vietnamese model, fonts for rendering, Python venv support.
-RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd fonts-dejavu-core python3-venv python3-dev
+# Runtime: OCR engine + Vietnamese model, fonts for rendering, Python venv support; tesserocr is
+# built from source against Debian's libtesseract (the wheel on PyPI bundles another Tesseract).
+RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd fonts-dejavu-core python3-venv python3-dev \
+	libtesseract-dev libleptonica-dev pkg-config g++
 # Tests also start real PostgreSQL and Redis servers and compare against OCRmyPDF (ghostscript).
 TEST_PACKAGES := $(RUN_PACKAGES) postgresql redis-server ghostscript qpdf poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -44,7 +46,7 @@ deps: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,bench]'
+	$(PY) -m pip install -q --no-binary tesserocr -e '.[test,bench]'
 	touch $(STAMP)
 
 bench: system-test deps
