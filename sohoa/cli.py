@@ -145,28 +145,36 @@ def search(query: str, owner: str | None, limit: int) -> None:
               help="Also write the searchable PDF here")
 def ocr(file: Path, as_json: bool, pdf_out: Path | None) -> None:
     """OCR one file with the same code the service runs, and print its text."""
-    from ingest.validate import Limits, receive
     from ocr import PagePool, digitize
     from ocr.errors import UnreadableDocument
+    from sohoa.warmup import Background, load_classifier
 
     settings = get_settings()
-    limits = Limits.of(settings)
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            with file.open("rb") as stream:
-                checked = receive(stream, file.name, limits, Path(tmp))
-        except Rejected as exc:
-            raise click.ClickException(f"{exc.code}: {exc.message}") from exc
-        out = pdf_out or Path(tmp) / "searchable.pdf"
-        with PagePool(settings.ocr_workers, lang=settings.ocr_lang, dpi=settings.ocr_dpi,
-                      max_image_pixels=settings.max_image_pixels) as pool:
+    # Someone waits for this command as for a plain tesseract: its workers run at its own priority
+    # (the service's yield to its API requests).
+    with PagePool(settings.ocr_workers, lang=settings.ocr_lang, dpi=settings.ocr_dpi,
+                  max_image_pixels=settings.max_image_pixels, niceness=0) as pool:
+        # A worker starts and loads its model while this process checks the file (and, for --json,
+        # loads the classifier while the pages are read): one page then costs little more than Tesseract.
+        pool.start(1, wait=False)
+        classifier = Background(load_classifier, settings) if as_json else None
+        from ingest.validate import Limits, receive
+
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                with file.open("rb") as stream:
+                    checked = receive(stream, file.name, Limits.of(settings), Path(tmp))
+            except Rejected as exc:
+                raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+            out = pdf_out or Path(tmp) / "searchable.pdf"
             try:
                 result = digitize(checked.path, checked.media_type, out, pool)
             except UnreadableDocument as exc:
                 raise click.ClickException(f"{exc.code}: {exc.message}") from exc
-    if as_json:
+    if classifier is not None:
         from catalog.digitization import describe
 
+        classifier.result()
         click.echo(json.dumps({**result.to_json(), **describe(settings, result.pages)}, ensure_ascii=False))
     else:
         click.echo(result.text)
