@@ -9,7 +9,7 @@ import warnings
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from PIL import Image
 
@@ -50,7 +50,9 @@ class PagePool:
     """Process pool for page OCR: one process per core, each Tesseract limited to one thread.
 
     Workers come from a 'forkserver' context: the API server that owns the pool is
-    multi-threaded, and forking a threaded process can deadlock the child. The
+    multi-threaded, and forking a threaded process can deadlock the child. A
+    single-threaded one-shot command may pass ``start_method="fork"``: its workers
+    are then copies of it, with its imports (and an engine it loaded) already done. The
     pool starts lazily on first use, is shared by any number of documents and
     threads at once (``submit`` is thread-safe), and replaces its processes if
     one dies (e.g. killed for memory): the document whose page was running then
@@ -66,12 +68,14 @@ class PagePool:
         dpi: int = 300,
         max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
         niceness: int = DEFAULT_NICENESS,
+        start_method: Literal["forkserver", "fork"] = "forkserver",
     ) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.lang = lang
         self.dpi = dpi
         self.max_image_pixels = max_image_pixels
         self.niceness = niceness
+        self.start_method = start_method
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -116,9 +120,10 @@ class PagePool:
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = None
             if self._executor is None:
-                context = multiprocessing.get_context("forkserver")
-                # The fork server imports the page code once; each worker forks from it warm.
-                context.set_forkserver_preload(["ocr.page"])
+                context = multiprocessing.get_context(self.start_method)
+                if self.start_method == "forkserver":
+                    # The fork server imports the page code once; each worker forks from it warm.
+                    context.set_forkserver_preload(["ocr.page"])
                 self._executor = ProcessPoolExecutor(
                     max_workers=self.workers,
                     mp_context=context,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -145,32 +146,36 @@ def search(query: str, owner: str | None, limit: int) -> None:
               help="Also write the searchable PDF here")
 def ocr(file: Path, as_json: bool, pdf_out: Path | None) -> None:
     """OCR one file with the same code the service runs, and print its text."""
-    from ocr import PagePool, digitize
-    from ocr.errors import UnreadableDocument
-    from sohoa.warmup import Background, load_classifier
+    from sohoa.warmup import Background, load_classifier, load_engine
 
     settings = get_settings()
-    # Someone waits for this command as for a plain tesseract: its workers run at its own priority
-    # (the service's yield to its API requests).
-    with PagePool(settings.ocr_workers, lang=settings.ocr_lang, dpi=settings.ocr_dpi,
-                  max_image_pixels=settings.max_image_pixels, niceness=0) as pool:
-        # A worker starts and loads its model while this process checks the file (and, for --json,
-        # loads the classifier while the pages are read): one page then costs little more than Tesseract.
-        pool.start(1, wait=False)
-        classifier = Background(load_classifier, settings) if as_json else None
-        from ingest.validate import Limits, receive
+    # Tesseract's model loads while this process imports and checks the file; the workers are then
+    # forked from it with the model loaded (when no other thread runs; a host that has threads, such as
+    # a test runner, gets the fork server), and for --json the classifier loads while they read.
+    engine = Background(load_engine, settings.ocr_lang)
+    from ingest.validate import Limits, receive
+    from ocr import PagePool, digitize
+    from ocr.errors import OcrError
 
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                with file.open("rb") as stream:
-                    checked = receive(stream, file.name, Limits.of(settings), Path(tmp))
-            except Rejected as exc:
-                raise click.ClickException(f"{exc.code}: {exc.message}") from exc
-            out = pdf_out or Path(tmp) / "searchable.pdf"
-            try:
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            with file.open("rb") as stream:
+                checked = receive(stream, file.name, Limits.of(settings), Path(tmp))
+        except Rejected as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+        out = pdf_out or Path(tmp) / "searchable.pdf"
+        try:
+            engine.result()
+            # Someone waits for this command as for a plain tesseract: its workers run at its own
+            # priority (the service's yield to its API requests).
+            with PagePool(min(settings.ocr_workers, checked.page_count), lang=settings.ocr_lang,
+                          dpi=settings.ocr_dpi, max_image_pixels=settings.max_image_pixels, niceness=0,
+                          start_method="fork" if threading.active_count() == 1 else "forkserver") as pool:
+                pool.start()
+                classifier = Background(load_classifier, settings) if as_json else None
                 result = digitize(checked.path, checked.media_type, out, pool)
-            except UnreadableDocument as exc:
-                raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+        except OcrError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message}") from exc
     if classifier is not None:
         from catalog.digitization import describe
 

@@ -1,8 +1,9 @@
 """Work a one-shot command starts early, in a thread, so that it overlaps the OCR of its pages.
 
-While a pool worker reads a page, the command's own process only waits: loading
-the classifier there (importing scikit-learn, reading the model) then costs no
-wall time on a machine with a second core.
+Tesseract loads its model with Python's lock released, so it can load while the
+command imports its own code. While a pool worker reads a page, the command's
+own process only waits: loading the classifier there (importing scikit-learn,
+reading the model) then costs no wall time on a machine with a second core.
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ class Background(Generic[T]):
         if self._error is not None:
             raise self._error
         return self._value
+
+
+def load_engine(lang: str) -> None:
+    """Load this process's Tesseract model for ``lang`` (:mod:`ocr.engine`); the model loads with
+    Python's lock released, beside the caller's own imports."""
+    from ocr.engine import engine
+
+    engine(lang)
 
 
 def load_classifier(settings: Any) -> None:

@@ -86,8 +86,9 @@ def _worker_state() -> tuple[bool, int]:
     return loaded, len(os.listdir("/proc/self/task"))
 
 
-def test_pool_workers_start_warm_and_single_threaded() -> None:
-    with PagePool(1) as pool:
+@pytest.mark.parametrize("start_method", ["forkserver", "fork"])
+def test_pool_workers_start_warm_and_single_threaded(start_method: str) -> None:
+    with PagePool(1, start_method=start_method) as pool:  # type: ignore[arg-type]
         pool.start()
         loaded, threads = pool.submit(_worker_state).result()
     assert loaded
