@@ -16,12 +16,11 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from PIL import Image
-
 from ocr.errors import OcrFailed
 
 if TYPE_CHECKING:
     import tesserocr
+    from PIL import Image
 
 PSM_AUTO = 3  # automatic page segmentation, no OSD: what ``--psm 3`` selects
 
