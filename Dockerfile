@@ -13,6 +13,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet tesseract-ocr-osd fonts-dejavu-core \
       postgresql-client \
+      libtesseract-dev libleptonica-dev pkg-config g++ \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/sohoa
@@ -26,7 +27,7 @@ COPY records ./records
 COPY search ./search
 COPY sohoa ./sohoa
 COPY storage ./storage
-RUN pip install . && rm -rf build *.egg-info
+RUN pip install --no-binary tesserocr . && rm -rf build *.egg-info
 
 # Never run as root (Celery warns against it; none of the processes needs it).
 RUN useradd --system --uid 10001 --home-dir /var/lib/sohoa --create-home sohoa

@@ -6,8 +6,10 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Runtime: OCR engine + Vietnamese models (SOHOA_OCR_LANG=vie+Vietnamese reads real scans ~8 % better
-# for ~30-100 % more CPU; see bench/ocr_real.py), fonts for rendering, Python venv support.
-RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet tesseract-ocr-osd fonts-dejavu-core python3-venv python3-dev
+# for ~30-100 % more CPU; see bench/ocr_real.py), fonts for rendering, Python venv support; tesserocr is
+# built from source against Debian's libtesseract (the wheel on PyPI bundles another Tesseract).
+RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet tesseract-ocr-osd fonts-dejavu-core python3-venv python3-dev \
+	libtesseract-dev libleptonica-dev pkg-config g++
 # Tests also start real PostgreSQL and Redis servers and compare against OCRmyPDF (ghostscript).
 TEST_PACKAGES := $(RUN_PACKAGES) postgresql redis-server ghostscript qpdf poppler-utils
 # ... signing keys on a PKCS#11 token (SoftHSM2),
@@ -59,7 +61,7 @@ deps: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,bench]'
+	$(PY) -m pip install -q --no-binary tesserocr -e '.[test,bench]'
 	touch $(STAMP)
 
 # The test suite's OpenSearch node: jars cached in build/m2 (offline once they are there).

@@ -16,7 +16,7 @@ then on the very same pixels times:
 and scores each with the character error rate (Levenshtein distance over the
 normalised text). Then it times a born-digital PDF (text layer, no OCR), and
 profiles where one page's time goes in our pipeline. Targets on a 2-core
-machine: (c) >= 1.8x (a) and >= 1.5x (b) in pages/s, CER(c) <= CER(a) + 0.5
+machine: (c) >= 2.0x (a) and >= 1.6x (b) in pages/s, CER(c) <= CER(a) + 0.5
 points, born-digital >= 50 pages/s.
 """
 
@@ -45,6 +45,7 @@ import pypdfium2 as pdfium  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
 from ocr import PagePool, digitize, raster, tesseract  # noqa: E402
+from ocr.engine import engine  # noqa: E402
 from ocr.page import PageJob, ocr_pages  # noqa: E402
 from ocr.pdf import write_searchable_pdf  # noqa: E402
 from ocr.skew import estimate_skew, straighten  # noqa: E402
@@ -210,6 +211,7 @@ def profile_page(scan: Path, index: int, dpi: int, workdir: Path) -> None:
     swings with whatever else runs on a shared machine.
     """
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    engine("vie")  # loaded once per worker process, not per page
     path = str(scan)
     stages: list[tuple[str, float, float]] = []
 
@@ -224,7 +226,7 @@ def profile_page(scan: Path, index: int, dpi: int, workdir: Path) -> None:
     if skew:
         gray = stage("straighten", lambda: straighten(gray, skew))  # type: ignore[arg-type]
     bilevel = stage("binarize (Otsu)", lambda: raster.binarize(gray))  # type: ignore[arg-type]
-    stage("tesseract (tsv)", lambda: tesseract.recognize(bilevel, lang="vie", dpi=dpi))  # type: ignore[arg-type]
+    stage("tesseract in-process (tsv)", lambda: tesseract.recognize(bilevel, lang="vie", dpi=dpi))  # type: ignore[arg-type]
     if skew:
         stage("is the page gray?", lambda: raster.pdf_page_is_gray(path, index))
         stage("encode page image (JPEG)", lambda: raster.image_page_pdf(gray, dpi))  # type: ignore[arg-type]
@@ -245,7 +247,7 @@ def report(rounds: list[dict[str, Run]], jobs: int) -> None:
         print(f"{run.name:<26}{run.seconds:>9.2f}{run.pages_per_s:>9.3f}{run.cpu / run.pages:>12.2f}{run.cer:>8.2f}")
     serial, ours = best_of["a"], best_of["c"]
     verdict = lambda ok: "ok" if ok else "MISSED"  # noqa: E731
-    for key, target in (("a", 1.8), ("b", 1.5)):
+    for key, target in (("a", 2.0), ("b", 1.6)):
         if key not in best_of:
             continue
         per_round = [r[key].seconds / r["c"].seconds for r in rounds]
@@ -254,6 +256,10 @@ def report(rounds: list[dict[str, Run]], jobs: int) -> None:
               f"per round: {' '.join(f'{x:.2f}' for x in per_round)}, median {statistics.median(per_round):.2f}x")
     ceilings = " ".join(f"{r['a'].seconds / r['ceiling'].seconds:.2f}" for r in rounds)
     print(f"machine ceiling per round ({jobs} plain tesseracts at once vs one): {ceilings}")
+    # Both sides run `jobs` processes at once, so a loaded machine slows them alike.
+    against = [r["ceiling"].seconds / r["c"].seconds for r in rounds]
+    print(f"c vs {jobs} plain tesseracts at once per round: {' '.join(f'{x:.2f}' for x in against)}, "
+          f"median {statistics.median(against):.2f}x (above 1: faster than raw Tesseract in parallel)")
     print(f"c/a from CPU s/page (load-free estimate, {jobs} free cores): {jobs * serial.cpu / ours.cpu:.2f}x")
     if "b" in best_of:
         print(f"c/b from CPU s/page (ignores OCRmyPDF's serial start and finish): {best_of['b'].cpu / ours.cpu:.2f}x")

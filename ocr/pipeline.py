@@ -5,7 +5,7 @@ The run reads top-down:
 1. triage     — open the file, refuse what cannot be read, find real text layers;
 2. text pages — pages with a text layer are done at once, no OCR;
 3. OCR pages  — the rest run concurrently on the shared :class:`~ocr.pool.PagePool`,
-                in small batches (:func:`ocr.page.ocr_pages`), progress as each finishes;
+                one job per page (:func:`ocr.page.ocr_pages`), progress as each finishes;
 4. assemble   — graft text layers, write the searchable PDF atomically;
 5. report     — an :class:`~ocr.model.OcrResult` in page order.
 """
@@ -13,7 +13,7 @@ The run reads top-down:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -28,10 +28,6 @@ from ocr.triage import Document, triage
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
-
-MAX_BATCH = 4
-"""Pages per Tesseract run: a batch of 4 measured 5 % less CPU per page than single
-pages (start-up paid once); more would coarsen progress and load balance."""
 
 
 def digitize(
@@ -81,53 +77,36 @@ def _text_layer_pages(document: Document, tracker: _Tracker) -> dict[int, PageTe
 
 
 def _ocr_pages(document: Document, pool: PagePool, tracker: _Tracker) -> dict[int, PageOutcome]:
-    """Submit the pages needing OCR in batches, collect them as they finish; on any failure cancel the rest."""
+    """Submit the pages needing OCR, collect them as they finish; on any failure cancel the rest.
+
+    One job per page: a warm worker has no start-up to share between pages, and single
+    pages let a worker slowed by other load leave the remaining pages to the others.
+    """
     source = str(document.source)
-    futures: dict[Future[list[PageOutcome]], tuple[int, ...]] = {
-        pool.submit(ocr_pages, PageJob(source, document.kind, batch, pool.lang, pool.dpi)): batch
-        for batch in batches(document.pages_to_ocr, pool.workers)
+    futures: dict[Future[list[PageOutcome]], int] = {
+        pool.submit(ocr_pages, PageJob(source, document.kind, (index,), pool.lang, pool.dpi)): index
+        for index in document.pages_to_ocr
     }
     outcomes: dict[int, PageOutcome] = {}
     try:
         for future in as_completed(futures):
-            for index, outcome in zip(futures[future], _result(future, futures[future]), strict=True):
-                outcomes[index] = outcome
-                tracker.page_done()
+            [outcomes[futures[future]]] = _result(future, futures[future])
+            tracker.page_done()
     finally:
         for future in futures:
             future.cancel()
     return outcomes
 
 
-def batches(pages: Sequence[int], workers: int) -> list[tuple[int, ...]]:
-    """Split pages into jobs: up to :data:`MAX_BATCH` pages share one Tesseract start-up.
-
-    There are at least two batches per worker (when there are enough pages), a
-    multiple of ``workers``, with sizes differing by at most one: a worker slowed
-    by other load then leaves the last batches to the other, and they finish together.
-    """
-    if not pages:
-        return []
-    rounds = max(2, -(-len(pages) // (workers * MAX_BATCH)))
-    count = min(len(pages), rounds * workers)
-    size, extra = divmod(len(pages), count)
-    out, start = [], 0
-    for i in range(count):
-        end = start + size + (1 if i < extra else 0)
-        out.append(tuple(pages[start:end]))
-        start = end
-    return out
-
-
-def _result(future: Future[list[PageOutcome]], batch: tuple[int, ...]) -> list[PageOutcome]:
-    """The batch's outcomes; whatever went wrong in the worker leaves here as an :class:`OcrError`."""
-    pages = f"pages {batch[0] + 1}-{batch[-1] + 1}"
+def _result(future: Future[list[PageOutcome]], index: int) -> list[PageOutcome]:
+    """The page's outcome; whatever went wrong in the worker leaves here as an :class:`OcrError`."""
+    page = f"page {index + 1}"
     try:
         return future.result()
     except OcrError:
         raise
     except BrokenProcessPool as exc:
-        raise OcrFailed(f"{pages}: the OCR worker process died") from exc
+        raise OcrFailed(f"{page}: the OCR worker process died") from exc
     except Exception as exc:
-        log.exception("OCR of %s failed unexpectedly", pages)
-        raise OcrFailed(f"{pages}: {exc!r}") from exc
+        log.exception("OCR of %s failed unexpectedly", page)
+        raise OcrFailed(f"{page}: {exc!r}") from exc

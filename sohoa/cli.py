@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -163,28 +164,40 @@ def search(query: str, owner: str | None, limit: int) -> None:
               help="Also write the searchable PDF here")
 def ocr(file: Path, as_json: bool, pdf_out: Path | None) -> None:
     """OCR one file with the same code the service runs, and print its text."""
-    from ingest.validate import Limits, receive
-    from ocr import PagePool, digitize
-    from ocr.errors import UnreadableDocument
+    from sohoa.warmup import Background, load_classifier, load_engine
 
     settings = get_settings()
-    limits = Limits.of(settings)
+    # Tesseract's model loads while this process imports and checks the file; the workers are then
+    # forked from it with the model loaded (when no other thread runs; a host that has threads, such as
+    # a test runner, gets the fork server), and for --json the classifier loads while they read.
+    engine = Background(load_engine, settings.ocr_lang)
+    from ingest.validate import Limits, receive
+    from ocr import PagePool, digitize
+    from ocr.errors import OcrError
+
     with tempfile.TemporaryDirectory() as tmp:
         try:
             with file.open("rb") as stream:
-                checked = receive(stream, file.name, limits, Path(tmp))
+                checked = receive(stream, file.name, Limits.of(settings), Path(tmp))
         except Rejected as exc:
             raise click.ClickException(f"{exc.code}: {exc.message}") from exc
         out = pdf_out or Path(tmp) / "searchable.pdf"
-        with PagePool(settings.ocr_workers, lang=settings.ocr_lang, dpi=settings.ocr_dpi,
-                      max_image_pixels=settings.max_image_pixels) as pool:
-            try:
+        try:
+            engine.result()
+            # Someone waits for this command as for a plain tesseract: its workers run at its own
+            # priority (the service's yield to its API requests).
+            with PagePool(min(settings.ocr_workers, checked.page_count), lang=settings.ocr_lang,
+                          dpi=settings.ocr_dpi, max_image_pixels=settings.max_image_pixels, niceness=0,
+                          start_method="fork" if threading.active_count() == 1 else "forkserver") as pool:
+                pool.start()
+                classifier = Background(load_classifier, settings) if as_json else None
                 result = digitize(checked.path, checked.media_type, out, pool)
-            except UnreadableDocument as exc:
-                raise click.ClickException(f"{exc.code}: {exc.message}") from exc
-    if as_json:
+        except OcrError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+    if classifier is not None:
         from sohoa.describe import describe
 
+        classifier.result()
         click.echo(json.dumps({**result.to_json(), **describe(settings, result.pages)}, ensure_ascii=False))
     else:
         click.echo(result.text)

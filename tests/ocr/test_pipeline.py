@@ -250,9 +250,9 @@ def test_straightened_page_keeps_its_colours(pool: PagePool, tmp_path: Path, out
         assert image.ColorSpace == ("/DeviceRGB" if seal else "/DeviceGray")
 
 
-def test_one_worker_reads_a_batch_of_frames_at_their_own_resolutions(tmp_path: Path, out_pdf: Path) -> None:
-    """One worker gets the three frames in two batches. The TIFF records no resolution, so each
-    frame is taken to be about an A4 sheet, a different dpi per frame size: one Tesseract run each."""
+def test_one_worker_reads_frames_at_their_own_resolutions(tmp_path: Path, out_pdf: Path) -> None:
+    """One worker reads the three frames in turn. The TIFF records no resolution, so each
+    frame is taken to be about an A4 sheet, a different dpi per frame size."""
     frames = [render_lines(ADMIN_LINES), render_lines(INSURANCE_LINES, dpi=200), render_lines(BIRTH_LINES[5:])]
     src = tmp_path / "scan.tiff"
     frames[0].save(src, "TIFF", save_all=True, append_images=frames[1:], compression="tiff_lzw")

@@ -8,8 +8,7 @@ import pytest
 
 from ocr import PAGE_SEPARATOR, OcrResult, PageText, Word
 from ocr.skew import estimate_skew, needs_straightening
-from ocr.pipeline import batches
-from ocr.tesseract import parse_tsv, parse_tsv_pages
+from ocr.tesseract import parse_tsv
 from ocr.triage import triage
 from tests.render import ADMIN_LINES, noisy, render_lines, skewed, text_pdf
 
@@ -82,29 +81,3 @@ def test_short_text_without_page_image_is_a_text_layer(tmp_path: Path) -> None:
     document = triage(src, "application/pdf", max_image_pixels=10**8)
     assert document.text_layers == ("Nơi nhận: Như trên", "")
     assert document.pages_to_ocr == []
-
-
-@pytest.mark.parametrize(
-    ("pages", "workers", "sizes"),
-    [(0, 2, []), (1, 2, [1]), (3, 2, [1, 1, 1]), (8, 2, [2, 2, 2, 2]), (9, 1, [3, 3, 3]), (50, 2, [4] * 8 + [3] * 6)],
-)
-def test_batches_keep_workers_even(pages: int, workers: int, sizes: list[int]) -> None:
-    made = batches(list(range(pages)), workers)
-    assert [len(b) for b in made] == sizes
-    assert [i for b in made for i in b] == list(range(pages))
-
-
-def test_tsv_of_several_pages_is_split_by_page() -> None:
-    header = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
-    rows = [
-        "1\t1\t0\t0\t0\t0\t0\t0\t2000\t1000\t-1\t",
-        "4\t1\t1\t1\t1\t0\t10\t10\t500\t40\t-1\t",
-        "5\t1\t1\t1\t1\t1\t10\t10\t200\t40\t90\tMột",
-        "1\t2\t0\t0\t0\t0\t0\t0\t2000\t1000\t-1\t",
-        "1\t3\t0\t0\t0\t0\t0\t0\t2000\t1000\t-1\t",
-        "4\t3\t1\t1\t1\t0\t10\t10\t500\t40\t-1\t",
-        "5\t3\t1\t1\t1\t1\t10\t10\t200\t40\t80\tBa",
-    ]
-    first, blank, third = parse_tsv_pages("\n".join([header, *rows]), 3)
-    assert (first.text, blank.text, third.text) == ("Một", "", "Ba")
-    assert (blank.confidence, third.confidence) == (None, 80.0)
