@@ -14,7 +14,6 @@ import argparse
 import io
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from ingest.validate import Limits, receive  # noqa: E402
+from bench.timing import free_port, percentile  # noqa: E402
 from tests.render import image_pdf, render_paragraphs, seed_paragraphs  # noqa: E402
 
 PASSWORD = "bench-password-123"
@@ -44,17 +44,6 @@ def variants(base: bytes, n: int) -> list[bytes]:
         pdf.save(buf, static_id=False)
         out.append(buf.getvalue())
     return out
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:

@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
-import pytest
-from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -14,19 +11,6 @@ from catalog.models import Dossier
 from catalog.register_models import CalendarDay
 from core.clock import utcnow
 from tests.conftest import open_dossier
-
-
-@pytest.fixture
-def cli(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Result]]:
-    from core.settings import get_settings
-    from sohoa.cli import main
-
-    settings = client.app.state.services.settings
-    monkeypatch.setenv("SOHOA_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("SOHOA_DATABASE_URL", settings.resolved_database_url())
-    get_settings.cache_clear()
-    yield lambda *args: CliRunner().invoke(main, [str(a) for a in args])
-    get_settings.cache_clear()
 
 
 def test_dossiers_overdue(client: TestClient, cli) -> None:
