@@ -6,7 +6,7 @@ if (!secret) say("setup-msg", "Liên kết khởi tạo thiếu mã bí mật. D
 $("setup-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   const password = $("s-password").value;
-  if (password.length < 10) { say("setup-msg", "Mật khẩu phải có ít nhất 10 ký tự.", "err"); return; }
+  if (password.length < 12) { say("setup-msg", "Mật khẩu phải có ít nhất 12 ký tự.", "err"); return; }
   if (password !== $("s-password2").value) { say("setup-msg", "Hai lần nhập mật khẩu không khớp.", "err"); return; }
   await guarded($("s-create"), "setup-msg", async () => {
     const username = $("s-username").value.trim();

@@ -84,9 +84,11 @@ def serve(settings: Settings, users: bool = True) -> Iterator[Live]:
         thread.join(timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """One headless Debian Chromium for the session (Playwright never downloads a browser here)."""
+    """One headless Debian Chromium per test module (Playwright never downloads a browser here).
+    Not per session: Playwright's sync API keeps an event loop running in the main thread while it
+    is open, and later tests call asyncio.run() (pyHanko's signing does)."""
     from playwright.sync_api import sync_playwright
 
     assert CHROMIUM.exists(), "Debian's chromium is missing: make system-test installs it"

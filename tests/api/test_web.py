@@ -547,7 +547,7 @@ def test_first_start_setup_link_makes_the_first_administrator(chromium, settings
         page.goto(f"/setup#token={secret}")
         check_page(page, "setup")
         page.get_by_label("Họ và tên").fill("Trần Văn Quản")
-        page.get_by_label("Mật khẩu (ít nhất 10 ký tự)").fill("mat-khau-quan-tri")
+        page.get_by_label("Mật khẩu (ít nhất 12 ký tự)").fill("mat-khau-quan-tri")
         page.get_by_label("Nhập lại mật khẩu").fill("mat-khau-quan-trj")
         page.get_by_role("button", name="Tạo quản trị viên").click()
         page.locator("#setup-msg").get_by_text("không khớp").wait_for()
@@ -562,13 +562,13 @@ def test_first_start_setup_link_makes_the_first_administrator(chromium, settings
         page.get_by_label("Tên đăng nhập").fill("quay1")
         page.get_by_label("Họ và tên").fill("Lê Thị Hoa")
         page.get_by_label("Mã đơn vị của tài khoản").fill("PT01")
-        page.get_by_label("Mật khẩu (≥ 10 ký tự)").fill("mat-khau-quay-mot")
+        page.get_by_label("Mật khẩu (≥ 12 ký tự)").fill("mat-khau-quay-mot")
         page.get_by_role("button", name="Tạo tài khoản").click()
         page.locator("#users").get_by_text("Lê Thị Hoa").wait_for()
         assert live.client(None).post("/api/v1/auth/token", data={"username": "quay1", "password": "mat-khau-quay-mot"}
                                       ).json()["role"] == "counter"
         page.goto(f"/setup#token={secret}")  # the link is spent
-        page.get_by_label("Mật khẩu (ít nhất 10 ký tự)").fill("mat-khau-khac-nua")
+        page.get_by_label("Mật khẩu (ít nhất 12 ký tự)").fill("mat-khau-khac-nua")
         page.get_by_label("Nhập lại mật khẩu").fill("mat-khau-khac-nua")
         page.get_by_role("button", name="Tạo quản trị viên").click()
         page.locator("#setup-msg").get_by_text("đã được dùng").wait_for()

@@ -50,7 +50,7 @@ def test_an_expired_secret_or_a_weak_password_creates_nobody(db, settings):
         first_admin.redeem(s, settings.data_dir, expired, "admin", "mat-khau-du-dai", "PT01")
     with db.session() as s:
         fresh = first_admin.issue_setup_token(s, settings.data_dir)
-    with db.session() as s, pytest.raises(Invalid, match="10 ký tự"):
+    with db.session() as s, pytest.raises(Invalid, match="12 ký tự"):
         first_admin.redeem(s, settings.data_dir, fresh, "admin", "ngan", "PT01")
     with db.session() as s:
         assert s.query(User).count() == 0

@@ -40,7 +40,7 @@ def test_init_dev_makes_keys_that_sign_when_nothing_is_configured(tmp_path, monk
     passphrase = (folder / DEV_PASS).read_text().strip()
     assert passphrase not in caplog.text
     assert [c.subject.native["common_name"] for c in trust_roots(settings)] == ["BHXH Dev CA (không dùng thật)"]
-    shown = run(monkeypatch, settings.data_dir, "show").output
+    shown = run(monkeypatch, settings.data_dir, "show").stdout
     assert shown.startswith("dev: BHXH (chứng thư thử nghiệm)") and "trust roots: 1" in shown
 
 
