@@ -15,9 +15,7 @@ import argparse
 import asyncio
 import multiprocessing
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +26,7 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from bench.timing import free_port, percentile  # noqa: E402
+from bench.timing import percentile, served, signed_in  # noqa: E402
 
 PASSWORD = "bench-password-login-flood"
 
@@ -104,25 +102,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "SOHOA_DATA_DIR": str(Path(tmp) / "var"), "SOHOA_SCHEDULER_START_DELAY_S": "3600"}
-        for name in ("bench", "searcher"):
-            subprocess.run([sys.executable, "-m", "sohoa.cli", "users", "create", name, "--role", "handler",
-                            "--office", "BENCH"], input=f"{PASSWORD}\n{PASSWORD}\n", text=True, check=True,
-                           cwd=REPO, env=env, capture_output=True)
-        port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "sohoa.cli", "serve", "--host", "127.0.0.1",
-                                   "--port", str(port)], cwd=REPO, env=env, start_new_session=True,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            for _ in range(300):
-                try:
-                    httpx.get(f"{url}/healthz", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            token = httpx.post(f"{url}/api/v1/auth/token", data={"username": "searcher", "password": PASSWORD},
-                               timeout=30).json()["access_token"]
-            http = httpx.Client(base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"})
+        with served(env, [("bench", "handler"), ("searcher", "handler")], PASSWORD) as url:
+            http = signed_in(url, "searcher", PASSWORD)
             time_searches(http, 10)  # warm up
             quiet = time_searches(http, args.searches)
 
@@ -138,9 +119,6 @@ def main() -> None:
             flood_statuses = results.get(timeout=args.seconds + 120)
             flooder.join(30)
             elapsed = time.monotonic() - started
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(30)
 
     q95, l95 = percentile(quiet, 95) * 1000, percentile(loaded, 95) * 1000
     attempts = sum(flood_statuses.values())

@@ -13,22 +13,19 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import pikepdf
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from ingest.validate import Limits, receive  # noqa: E402
-from bench.timing import free_port, percentile  # noqa: E402
+from bench.timing import percentile, served, signed_in  # noqa: E402
 from tests.render import image_pdf, render_paragraphs, seed_paragraphs  # noqa: E402
 
 PASSWORD = "bench-password-123"
@@ -70,24 +67,8 @@ def main() -> None:
             baseline.append(time.perf_counter() - t)
 
         env = {**os.environ, "SOHOA_DATA_DIR": str(tmp_path / "var")}
-        subprocess.run([sys.executable, "-m", "sohoa.cli", "users", "create", "bench", "--role", "counter",
-                        "--office", "BENCH"], input=f"{PASSWORD}\n{PASSWORD}\n", text=True, check=True,
-                       cwd=REPO, env=env, capture_output=True)
-        port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "sohoa.cli", "serve", "--port", str(port)], cwd=REPO,
-                                  env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            for _ in range(300):
-                try:
-                    httpx.get(f"{url}/healthz", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            token = httpx.post(f"{url}/api/v1/auth/token",
-                               data={"username": "bench", "password": PASSWORD}).json()["access_token"]
-            http = httpx.Client(base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"})
+        with served(env, [("bench", "counter")], PASSWORD) as url:
+            http = signed_in(url, "bench", PASSWORD)
             dossier = http.post("/api/v1/dossiers", json={"procedure_code": "1.000456",
                                                           "owner": {"personal_id": "001203004567"}}).json()["code"]
 
@@ -104,9 +85,6 @@ def main() -> None:
             processing = sum(
                 http.get(f"/api/v1/dossiers/{dossier}").json()["components"][i]["document"]["status"] != "ready"
                 for i in range(args.busy))
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(30)
 
     ms = [t * 1000 for t in timings]
     base_ms = [t * 1000 for t in baseline]
