@@ -6,13 +6,15 @@ from collections.abc import Collection, Iterator, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog.home_office import home_offices
 from catalog.links import dossiers_of
 from catalog.models import Document, DocumentStatus, Dossier, Owner
 from search import IndexedDocument, SearchIndex
 
 
-def indexed_document(document: Document, dossiers: Sequence[Dossier]) -> IndexedDocument:
-    """The index entry of a document; ``dossiers``: those it was filed with or produced by."""
+def indexed_document(document: Document, dossiers: Sequence[Dossier], office: str | None) -> IndexedDocument:
+    """The index entry of a document; ``dossiers``: those it was filed with or produced by;
+    ``office``: the one it belongs to (catalog/home_office.py)."""
     owner = document.owner
     return IndexedDocument(
         id=document.id,
@@ -26,6 +28,7 @@ def indexed_document(document: Document, dossiers: Sequence[Dossier]) -> Indexed
         dossier_codes=sorted({d.code for d in dossiers}),
         status=document.status,
         created_at=document.created_at,
+        office=office,
     )
 
 
@@ -54,8 +57,9 @@ def _loaded(stmt):
 
 
 def _entries(session: Session, documents: Sequence[Document]) -> list[IndexedDocument]:
-    dossiers = dossiers_of(session, [d.id for d in documents])
-    return [indexed_document(d, dossiers.get(d.id, [])) for d in documents]
+    ids = [d.id for d in documents]
+    dossiers, offices = dossiers_of(session, ids), home_offices(session, ids)
+    return [indexed_document(d, dossiers.get(d.id, []), offices[d.id]) for d in documents]
 
 
 def load_indexed(session: Session, document_id: str) -> IndexedDocument:

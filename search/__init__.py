@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlparse
 from search.types import (
     IndexedDocument,
     InvalidQuery,
+    OutdatedIndex,
     SearchHit,
     SearchIndex,
     SearchQuery,
@@ -22,6 +23,7 @@ from search.types import (
 __all__ = [
     "IndexedDocument",
     "InvalidQuery",
+    "OutdatedIndex",
     "SearchHit",
     "SearchIndex",
     "SearchQuery",
@@ -33,8 +35,11 @@ DEFAULT_ES_INDEX = "sohoa-documents"
 OPENSEARCH_SCHEMES = {"opensearch+http": "http", "opensearch+https": "https"}
 
 
-def open_index(url: str, *, default_dir: Path) -> SearchIndex:
-    """Open the search backend that `url` (SOHOA_SEARCH_URL) names."""
+def open_index(url: str, *, default_dir: Path, rebuild: bool = False) -> SearchIndex:
+    """Open the search backend that `url` (SOHOA_SEARCH_URL) names.
+
+    An index built for an older schema raises OutdatedIndex, unless `rebuild`: then it is replaced
+    by an empty one of the current schema, for `sohoa reindex` to fill."""
     url = (url or "").strip()
     parsed = urlparse(url)
     if parsed.scheme in ("http", "https", *OPENSEARCH_SCHEMES):
@@ -43,16 +48,17 @@ def open_index(url: str, *, default_dir: Path) -> SearchIndex:
         if parsed.scheme in OPENSEARCH_SCHEMES:
             from search.opensearch import OpenSearchIndex
 
-            return OpenSearchIndex(server._replace(scheme=OPENSEARCH_SCHEMES[parsed.scheme]).geturl(), name)
+            return OpenSearchIndex(server._replace(scheme=OPENSEARCH_SCHEMES[parsed.scheme]).geturl(), name,
+                                   rebuild=rebuild)
         from search.elastic import ElasticIndex
 
-        return ElasticIndex(server.geturl(), name)
+        return ElasticIndex(server.geturl(), name, rebuild=rebuild)
     from search.embedded import TantivyIndex
 
     if not url:
-        return TantivyIndex(Path(default_dir))
+        return TantivyIndex(Path(default_dir), rebuild=rebuild)
     if parsed.scheme == "file":
-        return TantivyIndex(Path(unquote(parsed.path)))
+        return TantivyIndex(Path(unquote(parsed.path)), rebuild=rebuild)
     if parsed.scheme and len(parsed.scheme) > 1:
         raise ValueError(f"unsupported search URL {url!r}: use a path, file://, http(s):// or opensearch+http(s)://")
-    return TantivyIndex(Path(url))
+    return TantivyIndex(Path(url), rebuild=rebuild)

@@ -25,7 +25,13 @@ FILTER_FIELDS = {
     "dossier": "dossier_codes",
     "status": "status",
 }
-SOURCE_FIELDS = ["id", "title", "document_type", "owner_ids", "created_at"]
+SOURCE_FIELDS = ["id", "title", "document_type", "owner_ids", "created_at", "office"]
+MAPPING_VERSION = 2  # in the mapping's _meta; 2: office (an index without it is version 1)
+
+
+def mapping_version(mapping: dict[str, Any]) -> int:
+    """The version of an existing index's mapping (the `mappings` part of a get-mapping answer)."""
+    return int(mapping.get("_meta", {}).get("sohoa_mapping_version", 1))
 
 
 def index_settings() -> dict[str, Any]:
@@ -46,6 +52,7 @@ def index_settings() -> dict[str, Any]:
         },
         "mappings": {
             "dynamic": "strict",
+            "_meta": {"sohoa_mapping_version": MAPPING_VERSION},
             "properties": {
                 "id": {"type": "keyword"},
                 "content": {
@@ -62,6 +69,7 @@ def index_settings() -> dict[str, Any]:
                 "procedure_codes": {"type": "keyword"},
                 "dossier_codes": {"type": "keyword"},
                 "status": {"type": "keyword"},
+                "office": {"type": "keyword"},
                 "created_at": {"type": "date"},
             },
         },
@@ -83,6 +91,7 @@ def document_source(doc: IndexedDocument) -> dict[str, Any]:
         "procedure_codes": list(doc.procedure_codes),
         "dossier_codes": list(doc.dossier_codes),
         "status": doc.status,
+        "office": doc.office,
         "created_at": doc.created_at.astimezone(timezone.utc).isoformat(),
     }
 
@@ -115,6 +124,8 @@ def search_body(q: SearchQuery) -> dict[str, Any]:
         value = getattr(q, attr)
         if value is not None and value.strip():
             filters.append({"term": {field: value.strip()}})
+    if offices := sorted({o.strip() for o in q.offices if o.strip()}):
+        filters.append({"terms": {"office": offices}})
     if q.date_from or q.date_to:
         bounds: dict[str, str] = {}
         if q.date_from:
@@ -162,6 +173,7 @@ def results_from_response(resp: dict[str, Any], took_ms: float | None = None) ->
                 owner_ids=list(src.get("owner_ids") or []),
                 created_at=datetime.fromisoformat(src["created_at"].replace("Z", "+00:00")),
                 highlights=[" ".join(f.split()) for f in h.get("highlight", {}).get("content", [])],
+                office=src.get("office"),
             )
         )
     buckets = resp.get("aggregations", {}).get("document_type", {}).get("buckets", [])

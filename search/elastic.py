@@ -13,12 +13,12 @@ class ElasticIndex(RemoteIndex):
 
     engine = "Elasticsearch"
 
-    def __init__(self, url: str, name: str, **client_options: Any):
+    def __init__(self, url: str, name: str, *, rebuild: bool = False, **client_options: Any):
         from elasticsearch import Elasticsearch, helpers
 
         self.client = Elasticsearch(url, **{"request_timeout": REQUEST_TIMEOUT_S, **client_options})
         self.helpers = helpers
-        super().__init__(name)
+        super().__init__(name, rebuild)
 
     def _create(self, body: dict[str, Any]) -> None:
         from elasticsearch import BadRequestError

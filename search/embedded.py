@@ -8,7 +8,7 @@ Fields (see `_schema`):
   pairs   each pair of consecutive folded words as one token ("xa_hoi"), no
           positions: a phrase of common words becomes a few term look-ups
           instead of a position check in nearly every document
-  id, owner, document_type, procedure, dossier, status: exact, untokenized
+  id, owner, document_type, procedure, dossier, status, office: exact, untokenized
   created_at: date, indexed and fast (range filter, sort)
 
 Query planning (see `_Planner`) is where the speed at a million documents comes
@@ -18,6 +18,7 @@ from; bench/search_scale.py measures it against a naive index.
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 from collections import OrderedDict
@@ -32,9 +33,18 @@ from pathlib import Path
 import tantivy
 
 from search import text as textmod
-from search.types import EXACT_BOOST, FACET_SIZE, SNIPPET_CHARS, IndexedDocument, SearchHit, SearchQuery, SearchResults
+from search.types import (
+    EXACT_BOOST,
+    FACET_SIZE,
+    SNIPPET_CHARS,
+    IndexedDocument,
+    OutdatedIndex,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: office
 FOLD = "sohoa_fold"
 LOWER = "sohoa_lower"
 PAIRS = "sohoa_pairs"
@@ -79,6 +89,7 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("procedure", tokenizer_name="raw")
     sb.add_text_field("dossier", tokenizer_name="raw")
     sb.add_text_field("status", tokenizer_name="raw")
+    sb.add_text_field("office", stored=True, tokenizer_name="raw")
     sb.add_date_field("created_at", stored=True, indexed=True, fast=True)
     return sb.build()
 
@@ -103,30 +114,35 @@ def _day_start(day: date) -> datetime:
 class TantivyIndex:
     """SearchIndex over a tantivy directory; safe for threads and for several processes."""
 
-    def __init__(self, path: Path | str, *, lock_timeout: float = LOCK_TIMEOUT_S, cache_size: int = 256):
+    def __init__(self, path: Path | str, *, lock_timeout: float = LOCK_TIMEOUT_S, cache_size: int = 256,
+                 rebuild: bool = False):
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self._write_lock = threading.Lock()
         self._fold = _analyzer(fold=True)
         self._schema = _schema()
-        self._index = self._open()
+        self._index = self._open(rebuild)
         self._counts = _CountCache(cache_size)
         self._meta_stamp = self._stamp()
 
     # ------------------------------------------------------------ opening
 
-    def _open(self) -> tantivy.Index:
+    def _open(self, rebuild: bool) -> tantivy.Index:
         self.path.mkdir(parents=True, exist_ok=True)
         marker = self.path / "sohoa-index.json"
-        if tantivy.Index.exists(str(self.path)):
-            found = json.loads(marker.read_text()) if marker.exists() else {}
-            if found.get("schema_version") != SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"search index at {self.path} has schema version {found.get('schema_version')}, "
-                    f"this code needs {SCHEMA_VERSION}: delete the directory and reindex"
-                )
+        exists = tantivy.Index.exists(str(self.path))
+        version = json.loads(marker.read_text()).get("schema_version") if exists and marker.exists() else None
+        if exists and version == SCHEMA_VERSION:
             index = tantivy.Index.open(str(self.path))
         else:
+            if exists:
+                if not rebuild:
+                    raise OutdatedIndex(
+                        f"search index at {self.path} has schema version {version}, this code needs "
+                        f"{SCHEMA_VERSION}: stop the service and run `sohoa reindex` to rebuild it from the catalog"
+                    )
+                for entry in self.path.iterdir():  # every file of the index is derived from the catalog
+                    shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
             index = tantivy.Index(self._schema, path=str(self.path), reuse=False)
             marker.write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
         index.register_tokenizer(FOLD, self._fold)
@@ -230,6 +246,8 @@ class TantivyIndex:
         )
         if doc.document_type:
             out.add_text("document_type", doc.document_type)
+        if doc.office:
+            out.add_text("office", doc.office)
         out.add_date("created_at", _utc(doc.created_at))
         return out
 
@@ -293,6 +311,7 @@ class TantivyIndex:
                     owner_ids=doc.get_all("owner"),
                     created_at=doc.get_first("created_at"),
                     highlights=highlights,
+                    office=doc.get_first("office"),
                 )
             )
         return out
@@ -411,7 +430,8 @@ class _Planner:
             highlight = tantivy.Query.boolean_query(
                 [(tantivy.Occur.Should, self.term("body", w)) for w in dict.fromkeys(parts.words)]
             )
-        key = (tuple(clauses), q.owner, q.document_type, q.procedure, q.dossier, q.status, q.date_from, q.date_to)
+        key = (tuple(clauses), q.owner, q.document_type, q.procedure, q.dossier, q.status, q.offices, q.date_from,
+               q.date_to)
         return _Plan(query, key, bool(parts.ranked or parts.boosts), highlight)
 
     def _required(self, parts: _Parts, field: str, term: str, df: int) -> None:
@@ -457,6 +477,9 @@ class _Planner:
         ):
             if value is not None and value.strip():
                 out.append(self._filter(self.term(name, value.strip())))
+        if offices := sorted({o.strip() for o in q.offices if o.strip()}):
+            any_office = tantivy.Query.boolean_query([(tantivy.Occur.Should, self.term("office", o)) for o in offices])
+            out.append(self._filter(any_office))
         if q.date_from or q.date_to:
             days = tantivy.Query.range_query(
                 self.schema,

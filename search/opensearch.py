@@ -13,12 +13,12 @@ class OpenSearchIndex(RemoteIndex):
 
     engine = "OpenSearch"
 
-    def __init__(self, url: str, name: str, **client_options: Any):
+    def __init__(self, url: str, name: str, *, rebuild: bool = False, **client_options: Any):
         from opensearchpy import OpenSearch, helpers
 
         self.client = OpenSearch(hosts=[url], **{"timeout": REQUEST_TIMEOUT_S, **client_options})
         self.helpers = helpers
-        super().__init__(name)
+        super().__init__(name, rebuild)
 
     def _create(self, body: dict[str, Any]) -> None:
         from opensearchpy.exceptions import RequestError

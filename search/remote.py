@@ -14,8 +14,8 @@ from types import ModuleType
 from typing import Any
 
 from search import text as textmod
-from search.dsl import document_source, index_settings, results_from_response, search_body
-from search.types import IndexedDocument, SearchQuery, SearchResults
+from search.dsl import MAPPING_VERSION, document_source, index_settings, mapping_version, results_from_response, search_body
+from search.types import IndexedDocument, OutdatedIndex, SearchQuery, SearchResults
 
 BULK_CHUNK = 1000
 # Per request. The clients' 10 s default timed out a bulk chunk of 1000 documents waiting for its
@@ -30,10 +30,19 @@ class RemoteIndex(ABC):
     client: Any
     helpers: ModuleType
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, rebuild: bool = False) -> None:
         self.name = name
-        if not self.client.indices.exists(index=name):
-            self._create(index_settings())
+        if self.client.indices.exists(index=name):
+            answer = dict(self.client.indices.get_mapping(index=name))  # keyed by the concrete index
+            found = mapping_version(next(iter(answer.values()))["mappings"])
+            if found == MAPPING_VERSION:
+                return
+            if not rebuild:
+                raise OutdatedIndex(
+                    f"{self.engine} index {name!r} has mapping version {found}, this code needs {MAPPING_VERSION}: "
+                    "stop the service and run `sohoa reindex` to rebuild it from the catalog")
+            self.client.indices.delete(index=name)  # derived from the catalog, which the reindex sends again
+        self._create(index_settings())
 
     @abstractmethod
     def _create(self, body: dict[str, Any]) -> None:

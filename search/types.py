@@ -15,10 +15,16 @@ MAX_WINDOW = 10_000  # offset + limit; deeper paging is refused, as Elasticsearc
 SNIPPET_CHARS = 180
 FACET_SIZE = 500
 EXACT_BOOST = 1.0
+MAX_OFFICES = 100
 
 
 class InvalidQuery(ValueError):
     """A query the user must fix (bad sort, bad paging, bad dates...). Callers answer 400."""
+
+
+class OutdatedIndex(RuntimeError):
+    """The index was built for an older schema (a field this code filters on is missing): it must be
+    rebuilt from the catalog, ``sohoa reindex``, before the service can use it."""
 
 
 @dataclass
@@ -34,6 +40,7 @@ class IndexedDocument:
     dossier_codes: list[str]
     status: str
     created_at: datetime  # UTC, tz-aware
+    office: str | None = None  # the office whose record it is (catalog/home_office.py)
 
 
 @dataclass
@@ -44,6 +51,7 @@ class SearchQuery:
     procedure: str | None = None
     dossier: str | None = None
     status: str | None = None
+    offices: tuple[str, ...] = ()  # documents of any of these offices; empty: of every office
     date_from: date | None = None  # inclusive, on created_at
     date_to: date | None = None  # inclusive
     sort: str = "relevance"  # or "date" (newest first)
@@ -62,6 +70,8 @@ class SearchQuery:
             raise InvalidQuery(f"offset + limit must be at most {MAX_WINDOW}; narrow the search instead")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise InvalidQuery("date_from is after date_to")
+        if len(self.offices) > MAX_OFFICES:
+            raise InvalidQuery(f"at most {MAX_OFFICES} offices at once")
 
 
 @dataclass
@@ -73,6 +83,7 @@ class SearchHit:
     owner_ids: list[str]
     created_at: datetime
     highlights: list[str] = field(default_factory=list)  # <mark>…</mark>, HTML-escaped otherwise
+    office: str | None = None
 
 
 @dataclass

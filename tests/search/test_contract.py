@@ -152,6 +152,22 @@ def test_each_filter(index, attr, field, match, other):
     assert index.search(SearchQuery(**{attr: "no-such-value"})).total == 0
 
 
+def test_office_filter_takes_one_office_or_several(index):
+    index.upsert([make_doc(1, "Tờ khai", office="PT01"), make_doc(2, "Tờ khai", office="PT02"),
+                  make_doc(3, "Tờ khai", office="PT03"), make_doc(4, "Tờ khai", office=None)])
+    assert ids(index.search(SearchQuery(offices=("PT01",)))) == [uid(1)]
+    assert set(ids(index.search(SearchQuery(text="to khai", offices=("PT01", "PT02"))))) == {uid(1), uid(2)}
+    assert set(ids(index.search(SearchQuery(offices=(" PT03 ", "PT09"))))) == {uid(3)}
+    assert index.search(SearchQuery(offices=("PT0",))).total == 0  # codes are exact, never prefixes
+    assert index.search(SearchQuery(offices=("pt01",))).total == 0
+    assert index.search(SearchQuery(text="tờ khai")).total == 4  # no office named: every office
+    found = index.search(SearchQuery(text="tờ khai", offices=("PT02", "PT03"), document_type="CCCD"))
+    assert sorted(h.office for h in found.hits) == ["PT02", "PT03"]
+    assert found.facets["document_type"] == {"CCCD": 2}
+    with pytest.raises(InvalidQuery):
+        index.search(SearchQuery(offices=tuple(f"PT{n}" for n in range(101))))
+
+
 def test_owner_filter_is_exact_and_isolates_owners(index):
     index.upsert(
         [
@@ -229,10 +245,12 @@ def test_highlights_mark_matches_and_escape_html(index):
 def test_hit_fields(index):
     created = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
     index.upsert(
-        [make_doc(1, "x", title="Giấy khai sinh", document_type="GKS", owner_ids=[OWNER, "7912345678"], created_at=created)]
+        [make_doc(1, "x", title="Giấy khai sinh", document_type="GKS", owner_ids=[OWNER, "7912345678"],
+                  created_at=created, office="PT01"), make_doc(2, "y", office=None)]
     )
     hit = index.search(SearchQuery(text="x")).hits[0]
-    assert (hit.id, hit.title, hit.document_type) == (uid(1), "Giấy khai sinh", "GKS")
+    assert (hit.id, hit.title, hit.document_type, hit.office) == (uid(1), "Giấy khai sinh", "GKS", "PT01")
+    assert index.search(SearchQuery(text="y")).hits[0].office is None
     assert hit.owner_ids == [OWNER, "7912345678"]
     assert hit.created_at == created
     assert "Giấy khai sinh" in [h.title for h in index.search(SearchQuery(text="khai sinh")).hits]

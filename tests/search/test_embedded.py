@@ -14,7 +14,7 @@ import tantivy
 
 import search
 import search.embedded as embedded
-from search import SearchQuery, open_index
+from search import OutdatedIndex, SearchQuery, open_index
 from search.embedded import IndexLockTimeout, TantivyIndex
 
 from .conftest import make_doc
@@ -31,7 +31,7 @@ def test_open_index_picks_the_backend_by_url(tmp_path, monkeypatch):
     opened = []
 
     class FakeElastic:
-        def __init__(self, url, name):
+        def __init__(self, url, name, rebuild=False):
             opened.append((url, name))
 
     import search.elastic
@@ -44,11 +44,20 @@ def test_open_index_picks_the_backend_by_url(tmp_path, monkeypatch):
         open_index("ftp://x/y", default_dir=tmp_path)
 
 
-def test_an_index_from_another_schema_version_is_refused(tmp_path):
-    TantivyIndex(tmp_path / "ix").close()
-    (tmp_path / "ix" / "sohoa-index.json").write_text('{"schema_version": 0}')
-    with pytest.raises(RuntimeError, match="reindex"):
-        TantivyIndex(tmp_path / "ix")
+def test_an_index_from_another_schema_version_is_refused_until_rebuilt(tmp_path):
+    old = TantivyIndex(tmp_path / "ix")
+    old.upsert([make_doc(1, "giấy ra viện")])
+    old.close()
+    (tmp_path / "ix" / "sohoa-index.json").write_text('{"schema_version": 1}')  # before the office field
+    with pytest.raises(OutdatedIndex, match="sohoa reindex"):
+        open_index(str(tmp_path / "ix"), default_dir=tmp_path)
+    rebuilt = open_index(str(tmp_path / "ix"), default_dir=tmp_path, rebuild=True)
+    assert rebuilt.count() == 0  # emptied, for the reindex to fill
+    rebuilt.upsert([make_doc(2, "giấy ra viện", office="PT02")])
+    assert [h.office for h in rebuilt.search(SearchQuery(offices=("PT02",))).hits] == ["PT02"]
+    rebuilt.close()
+    again = open_index(str(tmp_path / "ix"), default_dir=tmp_path, rebuild=True)  # current: kept as it is
+    assert again.count() == 1
 
 
 def test_common_phrases_match_by_word_pairs_without_position_checks(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from opensearchpy.exceptions import RequestError
 
-from search import SearchQuery, open_index
+from search import OutdatedIndex, SearchQuery, open_index
 from search.dsl import index_settings
 from search.opensearch import OpenSearchIndex
 
@@ -48,3 +48,25 @@ def test_a_second_process_uses_the_index_the_first_created(opensearch_url, name,
         first.client.indices.delete(index=name, ignore_unavailable=True)
         first.close()
         second.close()
+
+
+def test_an_index_without_the_office_field_is_refused_until_rebuilt(opensearch_url, name, tmp_path):
+    old = index_settings()
+    del old["mappings"]["_meta"], old["mappings"]["properties"]["office"]  # as version 1 created it
+    url = f"{opensearch_url}/{name}"
+    first = open_index(url, default_dir=tmp_path)
+    first.client.indices.delete(index=name)
+    first.client.indices.create(index=name, body=old)
+    try:
+        with pytest.raises(OutdatedIndex, match="sohoa reindex"):
+            open_index(url, default_dir=tmp_path)
+        rebuilt = open_index(url, default_dir=tmp_path, rebuild=True)
+        rebuilt.upsert([make_doc(1, "Giấy ra viện", office="PT02")])
+        assert [h.office for h in rebuilt.search(SearchQuery(offices=("PT02",))).hits] == ["PT02"]
+        rebuilt.close()
+        current = open_index(url, default_dir=tmp_path)  # current now: opened as it is
+        assert current.count() == 1
+        current.close()
+    finally:
+        first.client.indices.delete(index=name, ignore_unavailable=True)
+        first.close()
