@@ -27,7 +27,7 @@ def home_offices(session: Session, document_ids: Collection[str]) -> dict[str, s
     scanned = session.execute(
         select(Component.document_id, Dossier.office_code).join(Dossier, Component.dossier_id == Dossier.id)
         .where(Component.document_id.in_(ids), Component.reused.is_(False)).order_by(Component.id.desc()))
-    found.update(scanned.tuples())  # descending: the earliest component is written last and stays
+    found.update((document_id, office) for document_id, office in scanned)  # descending: the earliest stays
     by_result = select(DossierResult.document_id, Dossier.office_code) \
         .join(Dossier, DossierResult.dossier_id == Dossier.id).order_by(DossierResult.id)
     _fill(session, found, ids, by_result, DossierResult.document_id)
@@ -41,6 +41,6 @@ def _fill(session: Session, found: dict[str, str | None], ids: list[str], stmt: 
     missing = [i for i in ids if found.get(i) is None]
     if not missing:
         return
-    for document_id, office in session.execute(stmt.where(column.in_(missing))).tuples():
+    for document_id, office in session.execute(stmt.where(column.in_(missing))):
         if found.get(document_id) is None:
             found[document_id] = office

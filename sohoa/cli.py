@@ -234,10 +234,11 @@ def create_user_command(username: str, role: str, office_code: str, full_name: s
 
 @main.command()
 def reindex() -> None:
-    """Rebuild the search index from the catalog (the catalog is the source of truth)."""
+    """Rebuild the search index from the catalog (the catalog is the source of truth); an index of
+    an older schema is replaced by one of the current schema first."""
     from catalog.indexing import iter_ready
 
-    with offline_services() as services:
+    with offline_services(rebuild_index=True) as services:
         services.index.clear()
         count = 0
         with services.db.session() as s:

@@ -28,11 +28,15 @@ def keyed_catalog(settings: Settings) -> Database:
 
 
 @contextmanager
-def offline_services() -> Iterator[Services]:
+def offline_services(*, rebuild_index: bool = False) -> Iterator[Services]:
     """The archive's services without workers or scheduler; a refusal ends the command with its message."""
+    from search import OutdatedIndex
     from sohoa.services import build_services  # late: starting a command should not load every backend
 
-    services = build_services(get_settings(), start_workers=False)
+    try:
+        services = build_services(get_settings(), start_workers=False, rebuild_index=rebuild_index)
+    except OutdatedIndex as exc:
+        raise click.ClickException(str(exc)) from exc
     try:
         yield services
     except Rejected as exc:

@@ -56,8 +56,11 @@ def remove_stale_temp(tmp_dir: Path, older_than: float = STALE_TEMP_S) -> None:
             continue
 
 
-def build_services(settings: Settings, *, start_workers: bool = True) -> Services:
-    """Open every backend, migrate the catalog, recover interrupted work, start the workers."""
+def build_services(settings: Settings, *, start_workers: bool = True, rebuild_index: bool = False) -> Services:
+    """Open every backend, migrate the catalog, recover interrupted work, start the workers.
+
+    A search index of an older schema stops the start (search.OutdatedIndex, naming ``sohoa
+    reindex``) unless ``rebuild_index``: then it is replaced by an empty one, as the reindex does."""
     data_dir = settings.data_dir
     os.umask(0o077)  # the catalog, objects, index and keys hold personal data: owner-only files
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -68,7 +71,7 @@ def build_services(settings: Settings, *, start_workers: bool = True) -> Service
         settings=settings,
         db=db,
         store=open_storage(settings.storage_url, default_dir=data_dir / "objects"),
-        index=open_index(settings.search_url, default_dir=data_dir / "index"),
+        index=open_index(settings.search_url, default_dir=data_dir / "index", rebuild=rebuild_index),
         pool=PagePool(settings.ocr_workers, lang=settings.ocr_lang, dpi=settings.ocr_dpi,
                       max_image_pixels=settings.max_image_pixels),
         secret_key=settings.resolved_secret_key(),

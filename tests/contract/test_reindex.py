@@ -14,7 +14,8 @@ import pytest
 from catalog import documents as docs
 from catalog.models import Document
 from core.settings import Settings
-from search import IndexedDocument, SearchQuery, open_index
+from catalog.users import Role, create_user
+from search import IndexedDocument, OutdatedIndex, SearchQuery, open_index
 from sohoa.services import build_services
 from tests.scaleout import REPO
 from tests.search.test_elastic_unit import stand_in  # noqa: F401  (fixture: a recording Elasticsearch)
@@ -65,6 +66,28 @@ def test_reindex_rebuilds_the_embedded_index(catalog):
         assert index.count() == 2
         hits = index.search(SearchQuery(text="nguyen van duc")).hits
         assert [h.id for h in hits] == [ready["giay-khai-sinh.png"]]
+    finally:
+        index.close()
+
+
+def test_an_index_of_the_older_schema_stops_the_service_until_reindexed(catalog):
+    """An upgrade that adds an index field (2: office) is detected; `sohoa reindex` replaces the
+    outdated index and fills the new field from the catalog."""
+    settings, ready = catalog
+    services = build_services(settings, start_workers=False)
+    try:
+        with services.db.session() as s:
+            create_user(s, "counter7", "mat-khau-thu-nghiem", Role.counter, "PT07")
+            s.get(Document, ready["to-khai.png"]).digitized_by = "counter7"
+    finally:
+        services.close()
+    (settings.data_dir / "index" / "sohoa-index.json").write_text('{"schema_version": 1}')
+    with pytest.raises(OutdatedIndex, match="sohoa reindex"):
+        build_services(settings, start_workers=False)
+    assert reindex(settings).strip() == "reindexed 2 documents"
+    index = open_index("", default_dir=settings.data_dir / "index")
+    try:
+        assert [h.id for h in index.search(SearchQuery(offices=("PT07",))).hits] == [ready["to-khai.png"]]
     finally:
         index.close()
 
