@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import scope
 from catalog.audit import Actor
-from core.errors import Forbidden, NotFound
+from catalog.users import Office, check_office_code
+from core.errors import Forbidden, Invalid, NotFound
 
 DOSSIER = "dossier"
 DOCUMENT = "document"
@@ -71,3 +73,15 @@ def documents_cross_office(session: Session, actor: Actor, document_ids: list[st
 
 def owner_cross_office(session: Session, actor: Actor, owner_id: int) -> bool:
     return scope.owner_cross_office(session, actor.office_code, owner_id)
+
+
+def searched_offices(session: Session, codes: Iterable[str]) -> tuple[str, ...]:
+    """The offices a search is narrowed to: any existing office, since reads across offices are
+    allowed (the search's audit entry carries ``cross_office``); an unknown code is refused."""
+    wanted = tuple(dict.fromkeys(code.strip() for code in codes))
+    for code in wanted:
+        check_office_code(code)
+    known = set(session.scalars(select(Office.code).where(Office.code.in_(wanted)))) if wanted else set()
+    if unknown := [code for code in wanted if code not in known]:
+        raise Invalid("unknown_office", f"Không có đơn vị mã '{unknown[0]}'.")
+    return wanted

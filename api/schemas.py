@@ -217,6 +217,7 @@ class HitOut(BaseModel):
     created_at: datetime
     highlights: list[str]
     links: dict[str, str]
+    office: str | None = None  # the office whose record it is (catalog/home_office.py)
 
 
 class SearchOut(BaseModel):

@@ -4,6 +4,8 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from api import policy
@@ -11,9 +13,10 @@ from api.auth import require
 from api.deps import ServicesDep
 from api.schemas import HitOut, SearchOut, document_links
 from catalog.audit import Actor, record
-from catalog.users import Role
+from catalog.users import Office, Role
 from core.errors import Invalid
 from search import InvalidQuery, SearchQuery
+from search.types import MAX_OFFICES
 
 router = APIRouter(prefix="/api/v1/search", tags=["search"])
 
@@ -28,15 +31,19 @@ async def search(
     procedure: Annotated[str | None, Query(max_length=32)] = None,
     dossier: Annotated[str | None, Query(max_length=40)] = None,
     status: Annotated[str | None, Query(max_length=16)] = None,
+    office: Annotated[list[str] | None, Query(max_length=MAX_OFFICES, description=(
+        "Documents of these offices only (repeat for several); any office may be searched, a search "
+        "of another office's records is audited as cross-office"))] = None,
     date_from: date | None = None,
     date_to: date | None = None,
     sort: Literal["relevance", "date"] = "relevance",
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> SearchOut:
+    offices = await run_in_threadpool(_offices, services, office) if office else ()
     query = SearchQuery(text=q, owner=owner, document_type=document_type, procedure=procedure, dossier=dossier,
-                        status=status, date_from=_clamp(date_from), date_to=_clamp(date_to), sort=sort, offset=offset,
-                        limit=limit)
+                        status=status, offices=offices, date_from=_clamp(date_from), date_to=_clamp(date_to),
+                        sort=sort, offset=offset, limit=limit)
     try:
         results = await run_in_threadpool(services.index.search, query)
     except InvalidQuery as exc:
@@ -45,9 +52,37 @@ async def search(
     return SearchOut(
         total=results.total, took_ms=results.took_ms, facets=results.facets,
         hits=[HitOut(id=h.id, score=h.score, title=h.title, document_type=h.document_type, owner_ids=h.owner_ids,
-                     created_at=h.created_at, highlights=h.highlights, links=document_links(h.id))
+                     created_at=h.created_at, highlights=h.highlights, links=document_links(h.id), office=h.office)
               for h in results.hits],
     )
+
+
+class OfficeOption(BaseModel):
+    code: str
+    name: str
+
+
+class SearchOfficesOut(BaseModel):
+    own: str | None
+    """The caller's office: what the search page narrows to first."""
+    scope: list[str]
+    """The offices of the caller's scope (their own, or their province's for a province scope)."""
+    offices: list[OfficeOption]
+    """Every office that may be named in ``office``."""
+
+
+@router.get("/offices", response_model=SearchOfficesOut)
+def search_offices(actor: Annotated[Actor, require(Role.counter, Role.handler, Role.archivist)],
+                   services: ServicesDep) -> SearchOfficesOut:
+    """The offices a search may be narrowed to, for the search page's office select."""
+    with services.db.session() as s:
+        offices = [OfficeOption(code=o.code, name=o.name) for o in s.scalars(select(Office).order_by(Office.code))]
+    return SearchOfficesOut(own=actor.office_code, scope=sorted(policy.writable(actor)), offices=offices)
+
+
+def _offices(services, codes: list[str]) -> tuple[str, ...]:
+    with services.db.session() as s:
+        return policy.searched_offices(s, codes)
 
 
 EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
@@ -63,6 +98,8 @@ def _audit(services, actor: Actor, query: SearchQuery, results) -> None:
     """A search shows personal records: who looked for what, and which documents came back."""
     shown = [h.id for h in results.hits]
     with services.db.session() as s:
+        elsewhere = (policy.cross_office(actor, [*query.offices, *(h.office for h in results.hits)])
+                     or policy.documents_cross_office(s, actor, shown))
         record(s, actor, "search", "document", None, query.owner, q=query.text, total=results.total,
                document_type=query.document_type, procedure=query.procedure, dossier=query.dossier,
-               shown=shown, cross_office=policy.documents_cross_office(s, actor, shown))
+               offices=list(query.offices), shown=shown, cross_office=elsewhere)
