@@ -3,6 +3,9 @@
 const REVIEW = {pending: "chờ duyệt", approved: "đã duyệt", rejected: "không đạt"};
 const view = {doc: null, texts: [], page: 1, image: null};
 let typeNames = {};
+let officeNames = {};
+const SCOPE = "@scope";  // the office select's "every office of my scope": one office= per code
+let scopeCodes = [];
 
 /** Highlights come HTML-escaped with <mark> around the words; keep only those tags. */
 const onlyMarks = (html) => String(html).replace(/<(?!\/?mark>)/g, "&lt;");
@@ -14,6 +17,8 @@ async function search() {
   for (const [id, name] of [["f-owner", "owner"], ["f-type", "document_type"], ["f-procedure", "procedure"], ["f-dossier", "dossier"]]) {
     if ($(id).value.trim()) p.set(name, $(id).value.trim());
   }
+  const office = $("f-office").value;
+  for (const code of office === SCOPE ? scopeCodes : office ? [office] : []) p.append("office", code);
   const from = parseDate($("f-from").value, "Từ ngày"), to = parseDate($("f-to").value, "Đến ngày");
   if (from) p.set("date_from", from);
   if (to) p.set("date_to", to);
@@ -22,7 +27,8 @@ async function search() {
   $("results").innerHTML = r.hits.map((h) => `<div class="hit">` +
     `<a href="#" class="open-doc" data-id="${esc(h.id)}">${esc(h.title)}</a>` +
     ` <span class="badge">${esc(typeNames[h.document_type] || h.document_type || "chưa rõ loại")}</span>` +
-    ` <span class="muted">số hoá ${fmtDate(h.created_at)} · ${esc(h.owner_ids.join(", "))}</span>` +
+    ` <span class="muted">số hoá ${fmtDate(h.created_at)} · ${esc(h.owner_ids.join(", "))}` +
+    ` · <span class="office">${esc(officeNames[h.office] || h.office || "chưa rõ đơn vị")}</span></span>` +
     `<div class="snip">${h.highlights.map(onlyMarks).join(" … ")}</div></div>`).join("");
 }
 
@@ -82,8 +88,26 @@ for (const [id, decision] of [["approve", "approved"], ["reject", "rejected"]]) 
   }));
 }
 
+/** The office select: the user's own office first (the default), the whole scope for a province
+ *  scope, every office (a search of another office's records is audited as such). */
+function fillOffices(o) {
+  officeNames = Object.fromEntries(o.offices.map((x) => [x.code, x.name]));
+  scopeCodes = o.scope;
+  const option = (code, label) => `<option value="${esc(code)}">${esc(label)}</option>`;
+  const named = (code) => officeNames[code] && officeNames[code] !== code ? `${code} — ${officeNames[code]}` : code;
+  const group = (label, inScope) => {
+    const items = o.offices.filter((x) => x.code !== o.own && o.scope.includes(x.code) === inScope);
+    return items.length ? `<optgroup label="${label}">${items.map((x) => option(x.code, named(x.code))).join("")}</optgroup>` : "";
+  };
+  $("f-office").innerHTML = (o.own ? option(o.own, `${named(o.own)} (đơn vị của bạn)`) : "") +
+    (o.scope.length > 1 ? option(SCOPE, `Tất cả đơn vị trong phạm vi (${o.scope.length} đơn vị)`) : "") +
+    option("", "Tất cả đơn vị") + group("Trong phạm vi", true) + group("Đơn vị khác", false);
+}
+
 signedIn().then(async () => {
-  const types = (await api("/api/v1/catalog/document-types")).document_types;
+  const [types, offices] = await Promise.all([
+    api("/api/v1/catalog/document-types").then((r) => r.document_types), api("/api/v1/search/offices")]);
+  fillOffices(offices);
   typeNames = Object.fromEntries(types.map((t) => [t.code, t.name]));
   $("f-type").insertAdjacentHTML("beforeend", types.map((t) => `<option value="${esc(t.code)}">${esc(t.code)} — ${esc(t.name)}</option>`).join(""));
   const q = new URLSearchParams(location.search).get("q");
