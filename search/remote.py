@@ -14,7 +14,8 @@ from types import ModuleType
 from typing import Any
 
 from search import text as textmod
-from search.dsl import MAPPING_VERSION, document_source, index_settings, mapping_version, results_from_response, search_body
+from search.dsl import (MAPPING_VERSION, document_source, index_settings, mapping_version, results_from_response,
+                        search_body)
 from search.types import IndexedDocument, OutdatedIndex, SearchQuery, SearchResults
 
 BULK_CHUNK = 1000
