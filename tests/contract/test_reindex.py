@@ -84,6 +84,10 @@ def test_an_index_of_the_older_schema_stops_the_service_until_reindexed(catalog)
     (settings.data_dir / "index" / "sohoa-index.json").write_text('{"schema_version": 1}')
     with pytest.raises(OutdatedIndex, match="sohoa reindex"):
         build_services(settings, start_workers=False)
+    refused = subprocess.run([sys.executable, "-m", "sohoa.cli", "retention", "due"], cwd=REPO, capture_output=True,
+                             text=True, timeout=120, env={**os.environ, "SOHOA_DATA_DIR": str(settings.data_dir),
+                                                          "SOHOA_DATABASE_URL": settings.database_url})
+    assert refused.returncode == 1 and "run `sohoa reindex`" in refused.stderr and "Traceback" not in refused.stderr
     assert reindex(settings).strip() == "reindexed 2 documents"
     index = open_index("", default_dir=settings.data_dir / "index")
     try:
