@@ -29,6 +29,10 @@ class Services:
     secret_key: str
     signing_key: SigningKey | None = None
     """The agency's key for signed copies (records/keys.py); None: papers are approved unsigned."""
+    portal: Any = None
+    """The national portal's client (ingest/portal.py PortalClient); None: sync records wait."""
+    national_store: Any = None
+    """The national data store's client (ingest/national_store.py); None: switched off."""
     queue: TaskQueue = field(init=False)
     stopping: threading.Event = field(default_factory=threading.Event)
     """Set at shutdown: work cut short by it goes back to the queue without using up an attempt."""
@@ -50,4 +54,7 @@ class Services:
         self.index.close()
         if self.signing_key is not None:
             self.signing_key.close()
+        for client in (self.portal, self.national_store):
+            if client is not None:
+                client.close()
         self.db.dispose()
