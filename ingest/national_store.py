@@ -24,7 +24,7 @@ import httpx
 from catalog import national_papers
 from catalog.audit import Actor
 from catalog.national_papers import StoredRecord
-from core.errors import NotFound, TooLarge, Unavailable
+from core.errors import Conflict, NotFound, TooLarge, Unavailable
 from ingest.intake import Accepted, Upload, accept
 from ingest.services import Services
 
@@ -112,8 +112,9 @@ def take(services: Services, dossier_code: str, component_code: str | None, docu
     """Fetch the owner's paper from the store and file it in the dossier like an upload."""
     store = services.national_store
     if store is None:
-        raise Unavailable("national_store_disabled", "Chưa kết nối Kho dữ liệu quốc gia (SOHOA_NATIONAL_STORE_URL "
-                                                     "chưa được cấu hình); nhận giấy tờ của công dân như thường lệ.")
+        # 409, not 503: the service is up and nothing is wrong with it; this archive has no store.
+        raise Conflict("national_store_disabled", "Chưa kết nối Kho dữ liệu quốc gia (SOHOA_NATIONAL_STORE_URL "
+                                                  "chưa được cấu hình); nhận giấy tờ của công dân như thường lệ.")
     with services.db.session() as s:
         request = national_papers.check_request(s, dossier_code, component_code, document_type_code)
     paper = store.fetch(request.owner_code, document_type_code, max_bytes=services.settings.max_upload_bytes)

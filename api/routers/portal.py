@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import policy
 from api.auth import require
+from api.error_responses import ErrorBody
 from api.deps import ServicesDep, SessionDep
 from api.params import DossierCode, Offset
 from api.policy import DOSSIER
@@ -42,13 +43,14 @@ def read_sync_record(code: DossierCode, actor: Reader, services: ServicesDep, se
 
 
 @router.post("/api/v1/dossiers/{code}/components/national-store", status_code=status.HTTP_202_ACCEPTED,
-             response_model=UploadOut)
+             response_model=UploadOut, responses={503: {"model": ErrorBody, "description": "The national data "
+                                                        "store did not answer (national_store_unavailable)"}})
 async def take_from_national_store(code: DossierCode, body: NationalStoreTake, actor: Filing,
                                    services: ServicesDep) -> UploadOut:
     """Take the owner's paper of a document type from the national data store into the dossier
     (for a checklist item): stored like an upload, marked DuocLayTuKhoDMQG with its national code,
-    approved and offered for reuse once digitized. 503 ``national_store_disabled`` when no store
-    is configured."""
+    approved and offered for reuse once digitized. 409 ``national_store_disabled`` when no store
+    is configured, 404 ``national_paper_not_found`` when the store has no such paper."""
     accepted = await run_in_threadpool(national_store.take, services, code, body.component_code,
                                        body.document_type_code, actor)
     return UploadOut(dossier_code=code, documents=[
