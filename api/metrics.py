@@ -73,7 +73,7 @@ class CatalogGauges(Collector):
                 Document.status == DocumentStatus.failed.value, Document.error_code == DEAD_LETTER))
             last_fixity = s.scalars(select(FixityRun).where(FixityRun.finished_at.is_not(None))
                                     .order_by(FixityRun.finished_at.desc()).limit(1)).first()
-            outbox_backlog = outbox.backlog(s)
+            outbox_counts = outbox.counts(s)
         documents = GaugeMetricFamily("sohoa_documents", "Documents in the catalog, by status", labels=["status"])
         for status in DocumentStatus:
             documents.add_metric([status.value], by_status.get(status.value, 0))
@@ -83,7 +83,9 @@ class CatalogGauges(Collector):
         yield GaugeMetricFamily("sohoa_dead_letters_waiting", "Dead letters not yet sent back (admin/dead-letters)",
                                 value=dead or 0)
         yield GaugeMetricFamily("sohoa_outbox_backlog", "Sync records not yet delivered to the national portal "
-                                "(pending or to be retried)", value=outbox_backlog)
+                                "(pending or to be retried)", value=outbox_counts["pending"] + outbox_counts["failed"])
+        yield GaugeMetricFamily("sohoa_outbox_dead", "Sync records given up on (admin/sync-outbox re-queues them)",
+                                value=outbox_counts["dead"])
         indexed = self.services.index.count()
         ready = by_status.get(DocumentStatus.ready.value, 0)
         yield GaugeMetricFamily("sohoa_index_documents", "Documents in the search index", value=indexed)
