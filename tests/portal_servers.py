@@ -4,7 +4,8 @@ for the tests of ingest/portal.py and ingest/national_store.py.
 :class:`PortalServer` keeps what it received by ``Idempotency-Key`` (a record delivered twice is
 recognised, answered 200 and stored once) and answers from a script: ``"500"`` (fail),
 ``"stall"`` (store the record, then answer too late for the client: the answer is lost),
-``"400"`` (refuse), ``"ok"``; once the script is used up it answers ``ok``.
+``"400"`` (refuse), ``"ok"``; once the script is used up it answers ``ok``. A record that does
+not match catalog/data/portal/sync_record.schema.json is refused (400) and kept in ``invalid``.
 """
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import jsonschema
+
+from catalog.portal_record import schema
+
 
 class PortalServer:
     def __init__(self, script: list[str] | None = None, *, stall_s: float = 1.5) -> None:
@@ -24,6 +29,8 @@ class PortalServer:
         self.stored: dict[str, dict[str, Any]] = {}
         self.deliveries: list[str] = []  # the key of every request, in order
         self.duplicates: list[str] = []  # keys that came again after being stored
+        self.invalid: list[str] = []  # records that broke the schema
+        self.validator = jsonschema.Draft202012Validator(schema())
         self.lock = threading.Lock()
         self.url = ""
 
@@ -35,6 +42,9 @@ class PortalServer:
         answer = self.next_answer()
         with self.lock:
             self.deliveries.append(key or "")
+            if not self.validator.is_valid(body):
+                self.invalid.append(key or "")
+                return 400, {"error_code": "schema"}, 0.0
             if answer in ("500", "400"):
                 return int(answer), {"error_code": answer}, 0.0
             if key in self.stored:

@@ -58,7 +58,7 @@ def test_failures_and_a_lost_answer_are_retried_and_the_portal_stores_each_recor
     assert portal.duplicates == [keys[1]]  # the stalled one came again with the same key and was recognised
     assert sorted(portal.stored) == sorted(keys)
     assert [portal.stored[k]["MaHoSo"] for k in keys] == [first, second]
-    assert portal.stored[keys[0]] == with_base(done[0].payload, PUBLIC)
+    assert portal.stored[keys[0]] == with_base(done[0].payload, PUBLIC) and portal.invalid == []
 
 
 def test_a_refused_record_is_dead_at_once_and_an_admin_sends_it_again(settings) -> None:
@@ -122,6 +122,7 @@ def test_several_senders_at_once_deliver_every_record_exactly_once(settings, cat
         assert {r.status for r in rows(client)} == {"sent"}
     assert sum(r["sent"] for r in runs) == 24 and sorted(portal.deliveries) == sorted(portal.stored)
     assert portal.duplicates == [] and sorted(p["MaHoSo"] for p in portal.stored.values()) == sorted(codes)
+    assert portal.invalid == []  # every delivered record matched the schema
 
 
 def test_the_cli_drains_once_and_says_when_no_portal_is_set(client, cli, monkeypatch) -> None:
