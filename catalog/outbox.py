@@ -54,15 +54,17 @@ class Claimed:
 
 
 def claim(session: Session, *, limit: int, lease: timedelta, now: datetime | None = None,
-          sender: str | None = None) -> tuple[str, list[Claimed]]:
-    """Take up to ``limit`` due rows for this sender until ``now + lease``; commit right after."""
+          due_by: datetime | None = None, sender: str | None = None) -> tuple[str, list[Claimed]]:
+    """Take up to ``limit`` rows due by ``due_by`` (default now) for this sender until ``now +
+    lease``; commit right after."""
     now = now or utcnow()
+    due_by = due_by or now
     sender = sender or uuid.uuid4().hex
     earlier = aliased(SyncOutbox)
     waiting_behind = exists().where(earlier.dossier_id == SyncOutbox.dossier_id, earlier.id < SyncOutbox.id,
                                     earlier.status.in_(UNSENT))
     due = (select(SyncOutbox.id)
-           .where(SyncOutbox.status.in_(UNSENT), SyncOutbox.next_attempt_at <= now,
+           .where(SyncOutbox.status.in_(UNSENT), SyncOutbox.next_attempt_at <= due_by,
                   or_(SyncOutbox.claimed_until.is_(None), SyncOutbox.claimed_until < now), ~waiting_behind)
            .order_by(SyncOutbox.id).limit(limit).with_for_update(skip_locked=True, of=SyncOutbox))
     ids = list(session.scalars(due))

@@ -25,6 +25,7 @@ import httpx
 from catalog import outbox
 from catalog.portal_record import with_base
 from core import metrics
+from core.clock import utcnow
 from ingest.services import Services
 
 log = logging.getLogger(__name__)
@@ -103,9 +104,10 @@ def drain(services: Services, *, batch: int = BATCH, once: bool = False) -> Sync
         return run
     settings = services.settings
     lease = timedelta(seconds=settings.portal_timeout_s * batch + 60)
+    started = utcnow()  # one pass: what was due when it began (a retry due later waits for the next)
     while not services.stopping.is_set():
         with services.db.session() as s:
-            sender, claimed = outbox.claim(s, limit=batch, lease=lease)
+            sender, claimed = outbox.claim(s, limit=batch, lease=lease, due_by=started)
         for row in claimed:
             error: DeliveryFailed | None = None
             try:
@@ -117,7 +119,7 @@ def drain(services: Services, *, batch: int = BATCH, once: bool = False) -> Sync
                                        final=bool(error and error.final), max_attempts=settings.portal_max_attempts,
                                        backoff_s=settings.portal_backoff_s)
             _count(run, status)
-        if once or len(claimed) < batch:
+        if once or not claimed:  # a full pass may have let later records of the same dossiers through
             break
     if run.sent or run.failed or run.dead:
         log.info("portal sync: %d sent, %d to retry, %d dead", run.sent, run.failed, run.dead)
