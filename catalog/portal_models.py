@@ -36,7 +36,8 @@ class SyncOutbox(Base):
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
     dossier_code: Mapped[str] = mapped_column(String(40))
     change: Mapped[str] = mapped_column(String(64))
-    """What changed: ``received``, ``event:<dossier_event id>``, ``result:<id>:attached|handed_over``."""
+    """What changed: ``received``, ``event:<dossier_event id>``, ``apology:<letter id>`` (a new
+    appointment), ``result:<id>:attached|handed_over``."""
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     """Stable per dossier and change: a record delivered twice carries the same key both times."""
     payload: Mapped[dict] = mapped_column(JSON)

@@ -157,3 +157,20 @@ def test_a_paper_reused_from_an_upload_is_flagged_1_and_an_empty_dossier_has_no_
     assert (submitted["DuocTaiSuDung"], submitted["MaKetQuaThayThe"], submitted["MaThanhPhanHoSo"]) == ("1", "", BIRTH)
     [own] = current(client, first)["TaiLieuNop"]
     assert own["DuocTaiSuDung"] == "0" and own["TenTepDinhKem"].startswith("khai-sinh")
+
+
+def test_an_apology_letters_new_appointment_goes_to_the_portal(client) -> None:
+    from catalog.portal_record import moment
+    from catalog.register_models import ApologyLetter
+    from tests.catalog.test_papers import _make_overdue, _next_working_day
+
+    code = open_dossier(client)["code"]
+    act(client, code, "start", "handler1")
+    _make_overdue(client, code)
+    r = client.post(f"/api/v1/dossiers/{code}/apology-letters",
+                    json={"reason": "Chờ xác minh thời gian đóng BHXH", "new_due_on": _next_working_day(client).isoformat()})
+    assert r.status_code == 201, r.text
+    last = outbox_of(client, code)[-1]
+    with client.app.state.services.db.session() as s:
+        letter = s.scalars(select(ApologyLetter)).one()
+        assert last.change == f"apology:{letter.id}" and valid(last.payload)["NgayHenTra"] == moment(letter.new_due_at)
