@@ -98,6 +98,7 @@ def settle(session: Session, row_id: int, sender: str, *, error: str | None, fin
     row.claimed_by, row.claimed_until = None, None
     if error is None:
         row.status, row.sent_at, row.last_error = OutboxStatus.sent.value, now, None
+        row.payload = None  # the portal has it now
     else:
         row.last_error = error[:200]
         if final or row.attempts >= max_attempts:

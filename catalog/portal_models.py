@@ -40,8 +40,9 @@ class SyncOutbox(Base):
     appointment), ``result:<id>:attached|handed_over``."""
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     """Stable per dossier and change: a record delivered twice carries the same key both times."""
-    payload: Mapped[dict] = mapped_column(JSON)
-    """The sync record as it stood right after the change (catalog/portal_record.py)."""
+    payload: Mapped[dict | None] = mapped_column(JSON)
+    """The sync record as it stood right after the change (catalog/portal_record.py); emptied once
+    sent: the portal has it, and the archive keeps no second copy of the personal data in it."""
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.pending.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

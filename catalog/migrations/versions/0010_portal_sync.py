@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column("dossier_code", sa.String(40), nullable=False),
         sa.Column("change", sa.String(64), nullable=False),
         sa.Column("idempotency_key", sa.String(128), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", UTC, nullable=False),
