@@ -114,6 +114,9 @@ def drain(services: Services, *, batch: int = BATCH, once: bool = False) -> Sync
                 client.deliver(with_base(row.payload, settings.public_url), row.idempotency_key)
             except DeliveryFailed as exc:
                 error = exc
+            except Exception as exc:  # noqa: BLE001 - a client bug must not strand the rows it holds
+                log.warning("portal client failed on outbox row %d: %s", row.id, type(exc).__name__)
+                error = DeliveryFailed(f"error_{type(exc).__name__}")
             with services.db.session() as s:
                 status = outbox.settle(s, row.id, sender, error=error.reason if error else None,
                                        final=bool(error and error.final), max_attempts=settings.portal_max_attempts,

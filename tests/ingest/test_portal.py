@@ -153,3 +153,22 @@ def test_the_cli_drains_once_and_says_when_no_portal_is_set(client, cli, monkeyp
         result = cli("portal", "sync", "--once")
     assert result.exit_code == 0, result.output
     assert "gửi 1" in result.output and "sent 1" in result.output and len(portal.stored) == 1
+
+
+def test_a_client_that_breaks_leaves_the_record_to_be_tried_again(client) -> None:
+    class Broken:  # a PortalClient whose code fails (a bug, not an answer of the portal)
+        def deliver(self, record, idempotency_key):
+            raise RuntimeError(record["ChuHoSo"])
+
+        def close(self):
+            pass
+
+    open_dossier(client, full_name="Trần Thị Bình")
+    services = client.app.state.services
+    services.portal = Broken()
+    try:
+        assert drain(services).summary()["failed"] == 1
+    finally:
+        services.portal = None
+    [row] = rows(client)
+    assert (row.status, row.last_error, row.claimed_by) == ("failed", "error_RuntimeError", None)
