@@ -12,15 +12,18 @@ specification for connected systems is issued to them and was not found publishe
 
 - ``TrangThaiHoSo``: 1 Mới đăng ký, 2 Được tiếp nhận, 3 Không được tiếp nhận, 4 Đang xử lý,
   5 Yêu cầu bổ sung giấy tờ, 6 Yêu cầu thực hiện nghĩa vụ tài chính, 7 Công dân yêu cầu rút hồ sơ,
-  8 Dừng xử lý, 9 Đã xử lý xong, 10 Đã trả kết quả — the same list in several independent systems
-  that sync with the portal (public source of one-stop systems' portal connectors).
-- ``KenhThucHien``: 1 trực tiếp, 2 trực tuyến, 3 bưu chính công ích — the description of the
-  Decision 766/QĐ-TTg indicator formulas, which count the portal's synced dossiers by it
-  ("KenhThucHien = 2 (Trực tuyến)", "= 1 (Trực tiếp) hoặc null", "= 3 (Bưu chính công ích)").
-  A public-administration centre receives in person: 1.
-- ``DuocLayTuKhoDMQG`` 1/0 and ``HoSoCoThanhPhanSoHoa`` 1/0: the same formula description
-  (indicators 4.3 and 4.4). ``DuocTaiSuDung`` 0 not reused, 1 reused, 2 reused in place of an
-  earlier result whose code is ``MaKetQuaThayThe``: as the portal connectors observed send it.
+  8 Dừng xử lý, 9 Đã xử lý xong, 10 Đã trả kết quả — the same list in the public source of two
+  independent one-stop systems that sync with the portal (the portal connector of a provincial
+  "DichVuCongApi" system, whose ``SyncLocalDataToDVCQG`` record also gives the field names used
+  here, and the status constants of another one-stop front end).
+- ``KenhThucHien``: 1 trực tiếp, 2 trực tuyến, 3 bưu chính công ích — the published description of
+  the Decision 766/QĐ-TTg indicator formulas ("Mô tả công thức tính chỉ số 766"), which count the
+  portal's synced dossiers by it ("KenhThucHien = 2 (Trực tuyến)", "= 1 (Trực tiếp) hoặc null",
+  "= 3 (Bưu chính công ích)"). A public-administration centre receives in person: 1.
+- ``DuocLayTuKhoDMQG`` 1/0, ``DuocSoHoa`` 1/0 and ``HoSoCoThanhPhanSoHoa`` 1/0: the same formula
+  description (indicators 4.3 and 4.4 read them from "Dữ liệu đồng bộ hồ sơ"). ``DuocTaiSuDung``
+  0 not reused, 1 reused, 2 reused in place of an earlier result whose code is
+  ``MaKetQuaThayThe``: as the connector above sends it.
 - **Not found published**, so ours and to be checked against the specification a deployment
   receives: ``NoiNopHoSo`` (1 at the agency — counter, post, centre — 2 on the portal),
   ``LoaiDinhDanh`` (1 = 12-digit personal ID), the time format ``yyyyMMddHHmmss`` in local time,
