@@ -25,6 +25,7 @@ from api.routers import (
     first_start,
     ops,
     owners,
+    portal,
     procedure_list,
     records,
     register,
@@ -64,6 +65,7 @@ def create_app(settings: Settings, open_services: Callable[[], Services]) -> Fas
     app.include_router(owners.router)
     app.include_router(register.router)
     app.include_router(calendar.router)
+    app.include_router(portal.router)
     for module in (first_start, procedure_list, document_pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")

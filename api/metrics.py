@@ -14,6 +14,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from catalog import outbox
 from catalog.documents import DEAD_LETTER
 from catalog.models import Document, DocumentStatus
 from catalog.records_models import FixityRun
@@ -72,6 +73,7 @@ class CatalogGauges(Collector):
                 Document.status == DocumentStatus.failed.value, Document.error_code == DEAD_LETTER))
             last_fixity = s.scalars(select(FixityRun).where(FixityRun.finished_at.is_not(None))
                                     .order_by(FixityRun.finished_at.desc()).limit(1)).first()
+            outbox_counts = outbox.counts(s)
         documents = GaugeMetricFamily("sohoa_documents", "Documents in the catalog, by status", labels=["status"])
         for status in DocumentStatus:
             documents.add_metric([status.value], by_status.get(status.value, 0))
@@ -80,6 +82,10 @@ class CatalogGauges(Collector):
                                 value=by_status.get(DocumentStatus.pending.value, 0))
         yield GaugeMetricFamily("sohoa_dead_letters_waiting", "Dead letters not yet sent back (admin/dead-letters)",
                                 value=dead or 0)
+        yield GaugeMetricFamily("sohoa_outbox_backlog", "Sync records not yet delivered to the national portal "
+                                "(pending or to be retried)", value=outbox_counts["pending"] + outbox_counts["failed"])
+        yield GaugeMetricFamily("sohoa_outbox_dead", "Sync records given up on (admin/sync-outbox re-queues them)",
+                                value=outbox_counts["dead"])
         indexed = self.services.index.count()
         ready = by_status.get(DocumentStatus.ready.value, 0)
         yield GaugeMetricFamily("sohoa_index_documents", "Documents in the search index", value=indexed)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalog import outbox
 from catalog.audit import Actor, record
 from catalog.deadlines import end_of_day, load_calendar, local_day
 from catalog.owners import owner_ref
@@ -48,6 +49,7 @@ def record_apology(session: Session, code: str, reason: str | None, new_due_on: 
     session.flush()
     record(session, actor, "dossier.apology_letter", "dossier", code, owner_ref(dossier.owner),
            number=number, new_due_on=new_due_on.isoformat())
+    outbox.enqueue(session, dossier, f"apology:{letter.id}")  # the portal learns the new appointment
     return letter
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from catalog import outbox
 from catalog.deadlines import end_of_day, load_calendar
 from catalog.models import Channel, Counter, Dossier, Owner, Procedure
 from catalog.reference import code_patterns
@@ -51,6 +52,7 @@ def open_dossier(session: Session, agency: str, procedure_code: str, owner: Owne
     )
     session.add(dossier)
     session.flush()
+    outbox.enqueue(session, dossier, "received")
     return dossier
 
 

@@ -250,6 +250,8 @@ class Component(Base):
     source_dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
     """For a reused paper: the dossier it was digitized for, or that issued it as a result."""
     source_kind: Mapped[str | None] = mapped_column(String(16))  # uploaded | result (catalog/reuse.py)
+    from_national_store: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    """Taken from the national data store instead of being handed in (migration 0010)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     dossier: Mapped[Dossier] = relationship(back_populates="components", foreign_keys=[dossier_id])

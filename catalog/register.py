@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from catalog import outbox
 from catalog.audit import Actor, record
 from catalog.catalogs import active_catalog
 from catalog.deadlines import WorkCalendar, end_of_day, load_calendar, local_day
@@ -199,6 +200,7 @@ def _apply(session: Session, dossier: Dossier, action: str, rule: Action, reason
     record(session, actor, f"dossier.{action}", "dossier", dossier.code, owner_ref(dossier.owner),
            event_id=event.id, from_status=before, to_status=dossier.status, assignee=request.assignee,
            department=request.department, reason_given=reason is not None)
+    outbox.enqueue(session, dossier, f"event:{event.id}")
     return event
 
 

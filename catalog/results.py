@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog import outbox
 from catalog.audit import Actor, record
 from catalog.catalogs import active_catalog, today_local
 from catalog.coding import DossierResult
@@ -79,6 +80,7 @@ def attach_result(session: Session, dossier_code: str, document_id: str, *, resu
     session.flush()
     record(session, actor, "result.attach", "dossier", dossier.code, owner_ref(dossier.owner),
            document_id=document.id, result_code=result_code, replaces=replaces_code)
+    outbox.enqueue(session, dossier, f"result:{row.id}:attached")
     return row
 
 
@@ -106,6 +108,7 @@ def hand_over(session: Session, dossier_code: str, result_id: int, actor: Actor)
         row.handed_over_at, row.handed_over_by = utcnow(), actor.username
         record(session, actor, "result.hand_over", "dossier", dossier.code, owner_ref(dossier.owner),
                result_id=row.id)
+        outbox.enqueue(session, dossier, f"result:{row.id}:handed_over")
         resolve_by_hand_over(session, dossier, actor, all(r.handed_over_at for r in results_of(session, dossier.id)))
     return row
 

@@ -16,6 +16,7 @@ TABLE_MODULES = (
     "catalog.records_models",
     "catalog.register_models",
     "catalog.signatures",
+    "catalog.portal_models",
 )
 
 

@@ -46,6 +46,8 @@ DOCUMENT_RETRIES = Counter("sohoa_document_retries", "Failed processing attempts
 DEAD_LETTERS = Counter("sohoa_dead_letters", "Documents given up after their last attempt")
 FIXITY_FINDINGS = Counter("sohoa_fixity_findings", "Fixity problems found, by kind", ["problem"])
 FAILED_LOGINS = Counter("sohoa_failed_logins", "Password logins refused")
+PORTAL_DELIVERIES = Counter("sohoa_portal_deliveries", "Sync records delivered to the national portal, by the "
+                            "outbox status they reached (sent, failed, dead)", ["status"])
 
 
 def multiprocess_dir() -> str | None:

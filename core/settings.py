@@ -101,6 +101,24 @@ class Settings(BaseSettings):
     """RFC 3161 timestamp authority: PAdES B-T (B-LT where revocation info is reachable); empty: B-B."""
     signature_stamp: bool = False
     """Draw a visible stamp (agency, officer, time) on the first page of a signed copy."""
+    # The national public-service portal and the national data store (catalog/portal_record.py,
+    # ingest/portal.py, ingest/national_store.py). Empty URL: switched off (records wait in the outbox).
+    portal_url: str = ""
+    """Where the dossiers' sync records are POSTed (http(s)://…); empty: they wait in the outbox."""
+    portal_token: SecretStr = SecretStr("")
+    """Bearer token sent to the portal and the national data store, when they ask for one."""
+    portal_timeout_s: float = 10.0
+    portal_max_attempts: int = 8
+    """Deliveries of one record tried before it is given up as dead (an admin may queue it again)."""
+    portal_backoff_s: float = 30.0
+    """Wait before a failed record is tried again; it doubles with each attempt (at most a day)."""
+    portal_sync_every_minutes: float = 1.0
+    """How often the outbox is drained (scheduler, Celery beat); 0 switches it off."""
+    public_url: str = ""
+    """This service's address as the portal reaches it: the file links of sync records start with it."""
+    national_store_url: str = ""
+    """The national data store (Kho dữ liệu quốc gia, http(s)://…); empty: taking papers from it is off."""
+    national_store_timeout_s: float = 20.0
     log_level: str = Field("INFO", pattern=r"^(?i:debug|info|warning|error)$")
     log_format: str = Field("text", pattern=r"^(text|json)$")
     """``json``: one JSON object a line, for log shippers (core/logs.py)."""

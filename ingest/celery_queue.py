@@ -42,7 +42,7 @@ PROCESS_DOCUMENT = "sohoa.process_document"
 RECOVER = "sohoa.recover"
 SCHEDULED_JOB = "sohoa.scheduled_job"
 SCHEDULED_JOBS = {"fixity": "fixity_every_hours", "retention_review": "retention_review_every_hours",
-                  "audit_checkpoint": "audit_checkpoint_every_minutes"}
+                  "audit_checkpoint": "audit_checkpoint_every_minutes", "portal_sync": "portal_sync_every_minutes"}
 """The records-management jobs of ``sohoa.scheduler`` (by name) and the setting of each one's interval."""
 OCR_QUEUE = "ocr"
 MAINTENANCE_QUEUE = "maintenance"
@@ -98,7 +98,7 @@ def beat_schedule(settings: Settings) -> dict[str, dict]:
     for job, interval in SCHEDULED_JOBS.items():
         value = getattr(settings, interval)
         every = timedelta(minutes=value) if interval.endswith("_minutes") else timedelta(hours=value)
-        if value > 0:
+        if value > 0 and (job != "portal_sync" or settings.portal_url):  # no portal: the records wait
             schedule[job] = {"task": SCHEDULED_JOB, "args": (job,), "schedule": every}
     return schedule
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from catalog.db import Database
 from core.settings import Settings
@@ -17,6 +17,10 @@ from ocr import PagePool
 from records.keys import SigningKey
 from search import SearchIndex
 from storage import ObjectStore
+
+if TYPE_CHECKING:  # the clients' modules build on this one
+    from ingest.national_store import NationalStore
+    from ingest.portal import PortalClient
 
 
 @dataclass
@@ -29,6 +33,10 @@ class Services:
     secret_key: str
     signing_key: SigningKey | None = None
     """The agency's key for signed copies (records/keys.py); None: papers are approved unsigned."""
+    portal: PortalClient | None = None
+    """The national portal's client (ingest/portal.py); None: sync records wait in the outbox."""
+    national_store: NationalStore | None = None
+    """The national data store's client (ingest/national_store.py); None: switched off."""
     queue: TaskQueue = field(init=False)
     stopping: threading.Event = field(default_factory=threading.Event)
     """Set at shutdown: work cut short by it goes back to the queue without using up an attempt."""
@@ -50,4 +58,7 @@ class Services:
         self.index.close()
         if self.signing_key is not None:
             self.signing_key.close()
+        for client in (self.portal, self.national_store):
+            if client is not None:
+                client.close()
         self.db.dispose()

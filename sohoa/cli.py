@@ -262,6 +262,10 @@ from sohoa.ops_cli import register as _register_ops  # noqa: E402  (backup, rest
 
 _register_ops(main)
 
+from sohoa.portal_cli import register as _register_portal  # noqa: E402  (portal sync)
+
+_register_portal(main)
+
 
 if __name__ == "__main__":
     main()

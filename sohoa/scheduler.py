@@ -1,5 +1,6 @@
 """The in-process schedule of the embedded default: fixity checks and retention reviews at fixed
-intervals, in one background thread; disposal batches a killed process left executing are
+intervals, the national portal's outbox at every tick (when a portal is configured), in one
+background thread; disposal batches a killed process left executing are
 finished as soon as the service starts.
 
 When is a job due? When its last run, as the catalog remembers it, is older than its interval —
@@ -77,12 +78,26 @@ def _last_checkpoint(services: Services) -> datetime | None:
     return last_checkpoint_at(services)
 
 
+def _portal_sync(services: Services) -> object:
+    from ingest.portal import drain
+
+    return drain(services).summary()
+
+
+def _always_due(services: Services) -> datetime | None:
+    """The outbox is drained at every tick: what is not yet due waits in its rows' next_attempt_at."""
+    return None
+
+
 def default_jobs(services: Services) -> list[Job]:
     settings = services.settings
     jobs = [Job("fixity", timedelta(hours=settings.fixity_every_hours), _fixity, _last_fixity),
             Job("retention_review", timedelta(hours=settings.retention_review_every_hours), _review, _last_review),
             Job("audit_checkpoint", timedelta(minutes=settings.audit_checkpoint_every_minutes), _checkpoint,
                 _last_checkpoint)]
+    if services.portal is not None:  # no portal configured: the sync records wait in the outbox
+        jobs.append(Job("portal_sync", timedelta(minutes=settings.portal_sync_every_minutes), _portal_sync,
+                        _always_due))
     return [j for j in jobs if j.every > timedelta(0)]  # an interval of 0 switches a job off
 
 

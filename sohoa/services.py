@@ -15,6 +15,8 @@ from catalog.catalogs import open_database
 from catalog.db import Database
 from core.settings import Settings
 from ingest import pipeline, recovery
+from ingest.national_store import open_national_store
+from ingest.portal import open_portal_client
 from ingest.queue import open_queue
 from ingest.services import Services
 from ocr import PagePool
@@ -76,6 +78,10 @@ def build_services(settings: Settings, *, start_workers: bool = True, rebuild_in
                       max_image_pixels=settings.max_image_pixels),
         secret_key=settings.resolved_secret_key(),
         signing_key=open_signing_key(settings),
+        portal=open_portal_client(settings.portal_url, token=settings.portal_token.get_secret_value(),
+                                  timeout=settings.portal_timeout_s),
+        national_store=open_national_store(settings.national_store_url, token=settings.portal_token.get_secret_value(),
+                                           timeout=settings.national_store_timeout_s),
     )
     db.audit_key = derive_key(services.secret_key)
     ensure_anchored(services)  # an upgraded log gets its first checkpoint at once

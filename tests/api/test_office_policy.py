@@ -42,6 +42,7 @@ OFFICE_FREE = {
     ("POST", "/api/v1/admin/disposal/batches/{batch_id}/reject"): "the batch was scoped when proposed",
     ("POST", "/api/v1/admin/disposal/batches/{batch_id}/execute"): "the batch was scoped when proposed",
     ("POST", "/api/v1/admin/audit/checkpoints"): "anchors the whole audit log",
+    ("POST", "/api/v1/admin/sync-outbox/{row_id}/requeue"): "sends a record again; changes no dossier",
 }
 OTHER_OFFICE = "PT02"
 

@@ -27,6 +27,7 @@ PERSONAL_FIELDS = {
     "owner", "owner_ids", "owner_name", "owner_code", "owner_ref", "personal_id", "social_insurance_code",
     "full_name", "highlights", "fields", "text", "record", "candidates", "filename", "abstract", "signer",
     "digitization_code", "document_number", "target_ref",
+    "ChuHoSo", "SoGiayToChuHoSo", "DinhDanhCHS", "MaSoBHXH", "TenTepDinhKem",  # the portal's sync record
 }
 """Response properties that carry a citizen's data (digitization codes and file names contain them)."""
 NOT_PERSONAL = {

@@ -68,3 +68,23 @@ def test_the_migration_matches_the_models_and_downgrades(tmp_path):
     db.migrate()
     assert {"retention_rule", "tombstone", "object_checksum"} <= set(sa_inspect(db.engine).get_table_names())
     db.dispose()
+
+
+def test_with_a_portal_the_outbox_is_drained_at_every_tick_and_beat_sends_the_job(settings):
+    from ingest.celery_queue import beat_schedule
+    from tests.conftest import open_dossier, running_client
+    from tests.portal_servers import PortalServer, serving
+
+    assert "portal_sync" not in beat_schedule(settings)  # no portal: the records wait
+    portal = PortalServer()
+    with serving(portal) as url:
+        with_portal = settings.model_copy(update={"portal_url": url})
+        assert beat_schedule(with_portal)["portal_sync"]["schedule"] == timedelta(minutes=1)
+        for client in running_client(with_portal):
+            services = client.app.state.services
+            jobs = {j.name: j for j in default_jobs(services)}
+            open_dossier(client)
+            scheduler = Scheduler(services, [jobs["portal_sync"]], start_delay=0, on_start=None)
+            assert scheduler.run_due() == ["portal_sync"] and len(portal.stored) == 1
+            open_dossier(client)
+            assert scheduler.run_due() == ["portal_sync"] and len(portal.stored) == 2  # due again at once
