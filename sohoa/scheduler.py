@@ -1,5 +1,5 @@
-"""The in-process schedule of the embedded default: fixity checks and retention reviews at fixed
-intervals, in one background thread; disposal batches a killed process left executing are
+"""The in-process schedule of the embedded default: fixity checks, retention reviews, audit
+checkpoints and signing what failed to sign at fixed intervals, in one background thread; disposal batches a killed process left executing are
 finished as soon as the service starts.
 
 When is a job due? When its last run, as the catalog remembers it, is older than its interval —
@@ -77,12 +77,33 @@ def _last_checkpoint(services: Services) -> datetime | None:
     return last_checkpoint_at(services)
 
 
+def _sign_pending(services: Services) -> object:
+    """Issued results whose signing failed (token unplugged, TSA down) are tried again; papers
+    approved unsigned are left to ``sohoa sign pending`` (an archivist's decision)."""
+    from records.signing_backlog import sign_pending
+
+    if services.signing_key is None:
+        return None
+    return sign_pending(services, SYSTEM, kinds=("result",))
+
+
+def _last_sign_pending(services: Services) -> datetime | None:
+    from records.signing_backlog import last_run
+
+    if services.signing_key is None:
+        return utcnow()  # nothing to sign with: never due
+    with services.db.session() as s:
+        return last_run(s, SYSTEM.username)
+
+
 def default_jobs(services: Services) -> list[Job]:
     settings = services.settings
     jobs = [Job("fixity", timedelta(hours=settings.fixity_every_hours), _fixity, _last_fixity),
             Job("retention_review", timedelta(hours=settings.retention_review_every_hours), _review, _last_review),
             Job("audit_checkpoint", timedelta(minutes=settings.audit_checkpoint_every_minutes), _checkpoint,
-                _last_checkpoint)]
+                _last_checkpoint),
+            Job("sign_pending", timedelta(minutes=settings.sign_pending_every_minutes), _sign_pending,
+                _last_sign_pending)]
     return [j for j in jobs if j.every > timedelta(0)]  # an interval of 0 switches a job off
 
 
