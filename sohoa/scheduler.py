@@ -82,16 +82,12 @@ def _sign_pending(services: Services) -> object:
     approved unsigned are left to ``sohoa sign pending`` (an archivist's decision)."""
     from records.signing_backlog import sign_pending
 
-    if services.signing_key is None:
-        return None
     return sign_pending(services, SYSTEM, kinds=("result",))
 
 
 def _last_sign_pending(services: Services) -> datetime | None:
     from records.signing_backlog import last_run
 
-    if services.signing_key is None:
-        return utcnow()  # nothing to sign with: never due
     with services.db.session() as s:
         return last_run(s, SYSTEM.username)
 
@@ -101,9 +97,10 @@ def default_jobs(services: Services) -> list[Job]:
     jobs = [Job("fixity", timedelta(hours=settings.fixity_every_hours), _fixity, _last_fixity),
             Job("retention_review", timedelta(hours=settings.retention_review_every_hours), _review, _last_review),
             Job("audit_checkpoint", timedelta(minutes=settings.audit_checkpoint_every_minutes), _checkpoint,
-                _last_checkpoint),
-            Job("sign_pending", timedelta(minutes=settings.sign_pending_every_minutes), _sign_pending,
-                _last_sign_pending)]
+                _last_checkpoint)]
+    if services.signing_key is not None:  # nothing to sign with: no such job
+        jobs.append(Job("sign_pending", timedelta(minutes=settings.sign_pending_every_minutes), _sign_pending,
+                        _last_sign_pending))
     return [j for j in jobs if j.every > timedelta(0)]  # an interval of 0 switches a job off
 
 
