@@ -91,10 +91,13 @@ def last_run(session: Session, actor: str) -> datetime | None:
 def _sign_one(parts: Signing, actor: Actor, item: Pending, report: Report) -> None:
     try:
         with parts.db.session() as s:
-            document = s.scalars(select(Document).where(Document.id == item.document_id, *_unsigned(KINDS))
+            # Lock the row first, then ask again in a new statement: it sees a signing another run
+            # committed while this one waited for the lock (PostgreSQL, read committed).
+            document = s.scalars(select(Document).where(Document.id == item.document_id)
                                  .with_for_update()).one_or_none()
-            if document is None:  # signed, disposed or reopened since the list was read
-                return
+            if document is None or s.scalar(select(Document.id).where(Document.id == document.id,
+                                                                      *_unsigned(KINDS))) is None:
+                return  # signed, disposed or reopened since the list was read
             row = sign_document(parts, s, document, TRIGGER[document.kind], actor, signed_by=document.reviewed_by)
             if row is not None:
                 report.signed.append(item.document_id)
