@@ -171,14 +171,16 @@ def validation_context(roots: Sequence[asn1_x509.Certificate], revocation: bool)
 
 
 def verify_pdf(data: bytes, roots: Sequence[asn1_x509.Certificate], expected_sha256: str | None = None, *,
-               revocation: bool = False) -> Verdict:
-    """Check the PAdES signature of ``data`` against ``roots`` with pyHanko's validator."""
+               revocation: bool = False, context: ValidationContext | None = None) -> Verdict:
+    """Check the PAdES signature of ``data`` against ``roots`` with pyHanko's validator; a ``context``
+    made by :func:`validation_context` for ``roots`` may be shared by many checks (the fixity run):
+    it keeps the revocation answers it fetched, one OCSP request per certificate, not per copy."""
     altered = expected_sha256 is not None and hashlib.sha256(data).hexdigest() != expected_sha256
     try:
         signatures = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
         if not signatures:
             return Verdict(SignatureStatus.invalid, "no_signature")
-        context = validation_context(roots, revocation)
+        context = context or validation_context(roots, revocation)
         status = validate_pdf_signature(signatures[-1], context, ts_validation_context=context)
     except Exception as exc:  # a damaged file does not parse, or its CMS does not decode
         return Verdict(SignatureStatus.invalid, "altered", detail=f"{type(exc).__name__}: {exc}"[:500])
@@ -286,7 +288,7 @@ def _archival_info(session: Session, document: Document, agency: str) -> Archiva
 
 
 def verify_document(parts: Stored, session: Session, document_id: str, purpose: str,
-                    actor: Actor) -> DocumentSignature | None:
+                    actor: Actor, context: ValidationContext | None = None) -> DocumentSignature | None:
     """Check the stored signed copy again and keep the outcome; None when the paper has none."""
     row = session.get(DocumentSignature, document_id)
     if row is None:
@@ -294,7 +296,7 @@ def verify_document(parts: Stored, session: Session, document_id: str, purpose: 
     try:
         with parts.store.open(row.key) as f:
             data = f.read()
-        verdict = verify_stored(data, row.sha256, parts.settings, cached=purpose != "fixity")
+        verdict = verify_stored(data, row.sha256, parts.settings, cached=purpose != "fixity", context=context)
     except StorageError as exc:  # missing, or the store's own hash check failed on read
         reason = "altered" if not isinstance(exc, ObjectNotFound) else "unreadable"
         verdict = Verdict(SignatureStatus.invalid, reason, detail=type(exc).__name__)
@@ -310,7 +312,7 @@ def verify_document(parts: Stored, session: Session, document_id: str, purpose: 
 
 
 def verify_stored(data: bytes, expected_sha256: str, settings: Settings, *, cached: bool = True,
-                  at: datetime | None = None) -> Verdict:
+                  at: datetime | None = None, context: ValidationContext | None = None) -> Verdict:
     """:func:`verify_pdf` with the configured trust roots and revocation checking; with ``cached``
     a verdict on the same bytes, trust roots and time bucket is reused (records/signature_cache.py)."""
     roots = trust_roots(settings)
@@ -318,7 +320,7 @@ def verify_stored(data: bytes, expected_sha256: str, settings: Settings, *, cach
     sha = hashlib.sha256(data).hexdigest()
 
     def compute() -> Verdict:
-        return verify_pdf(data, roots, expected_sha256, revocation=revocation)
+        return verify_pdf(data, roots, expected_sha256, revocation=revocation, context=context)
 
     if not cached or sha != expected_sha256:  # altered bytes are judged afresh, and never kept
         return compute()
@@ -343,13 +345,15 @@ class Failed:
 
 
 def verify_all(parts: Stored, actor: Actor, purpose: str = "fixity") -> list[Failed]:
-    """Check every signed copy, one catalog transaction each (the fixity job); returns those not valid."""
+    """Check every signed copy, one catalog transaction each (the fixity job); returns those not valid.
+    One validation context serves the whole run: each certificate's revocation is asked once."""
     with parts.db.session() as s:
         ids = list(s.scalars(select(DocumentSignature.document_id).order_by(DocumentSignature.document_id)))
+    context = validation_context(trust_roots(parts.settings), parts.settings.signature_revocation_check)
     failed = []
     for document_id in ids:
         with parts.db.session() as s:
-            row = verify_document(parts, s, document_id, purpose, actor)
+            row = verify_document(parts, s, document_id, purpose, actor, context)
             if row is not None and row.status != SignatureStatus.valid.value:
                 failed.append(Failed(document_id, row.key, row.status, row.reason))
     return failed

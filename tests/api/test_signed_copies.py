@@ -203,6 +203,23 @@ def test_a_revoked_signer_certificate_shows_invalid_and_blocks_reuse(settings, p
             assert "document.signature_check" in audit_actions(client, document_id)
 
 
+def test_fixity_asks_the_ocsp_responder_once_per_certificate_and_reports_revoked_copies(settings, pki):
+    with ocsp_responder(pki.ca) as responder:
+        holder = with_ocsp(pki.agency, pki.ca, responder.url)
+        for client in running_client(signing(settings, pki, holder=holder)):
+            archive = Archive(client)
+            documents = [approvable(archive) for _ in range(3)]
+            assert all(approve(client, d).status_code == 200 for d in documents)
+            asked = len(responder.requests)
+            assert run_fixity_check(archive.services, "cli").problems == 0
+            assert len(responder.requests) - asked == 1  # one agency certificate, asked once for three copies
+            responder.revoke(holder.certificate)
+            run = run_fixity_check(archive.services, "cli")
+            assert run.signature_problems == 3
+            with archive.services.db.session() as s:
+                assert {i.detail for i in run_issues(s, run.id)} == {"invalid: revoked"}
+
+
 def test_an_expired_agency_certificate_refuses_the_approval_whole(settings, pki):
     for client in running_client(signing(settings, pki, holder=pki.expired)):
         archive = Archive(client)
