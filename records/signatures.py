@@ -329,11 +329,13 @@ def verify_stored(data: bytes, expected_sha256: str, settings: Settings, *, cach
 
 
 def verify_owner(parts: Stored, session: Session, owner_id: int, actor: Actor) -> None:
-    """Check the signed copies of an owner's papers before they are offered for reuse."""
+    """Check the signed copies of an owner's papers before they are offered for reuse (one validation
+    context for them all: a certificate's revocation is asked once per checklist)."""
     ids = session.scalars(select(DocumentSignature.document_id).join(Document, Document.id == DocumentSignature.document_id)
                           .where(Document.owner_id == owner_id))
+    context = validation_context(trust_roots(parts.settings), parts.settings.signature_revocation_check)
     for document_id in list(ids):
-        verify_document(parts, session, document_id, "reuse", actor)
+        verify_document(parts, session, document_id, "reuse", actor, context)
 
 
 @dataclass(frozen=True)
