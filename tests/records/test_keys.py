@@ -88,3 +88,19 @@ def test_keys_check_signs_and_verifies_a_test_page_and_says_why_not(tmp_path, mo
         responder.revoke(holder.certificate)
         revoked = run(monkeypatch, data_dir, "check")
     assert revoked.exit_code == 1 and "invalid (revoked" in revoked.output, revoked.output
+
+
+def test_a_missing_secret_file_is_a_clear_refusal(tmp_path):
+    from core.errors import Unavailable
+    from tests.records.pki import make_pki
+
+    pki = make_pki(tmp_path / "pki")
+    settings = Settings(data_dir=tmp_path / "var", signing_pkcs12=pki.p12(pki.agency, "agency"),
+                        signing_passphrase_file=tmp_path / "no-such-secret")
+    try:
+        open_signing_key(settings)
+    except Unavailable as refused:
+        assert refused.code == "signing_secret_unreadable"
+    else:
+        raise AssertionError("opened a key without its passphrase")
+    assert Settings(signing_pkcs12="", trust_dir="", signing_passphrase_file="").signing_pkcs12 is None  # compose's unset
