@@ -1,6 +1,7 @@
 # One image for the three sohoa processes (api, worker, beat); docker-compose.yml picks the command.
 # Debian slim with the Tesseract the OCR needs (Vietnamese model + orientation detection), and
-# pg_dump/pg_restore for `sohoa backup`/`restore` (bookworm's 15, the compose PostgreSQL's major).
+# pg_dump/pg_restore for `sohoa backup`/`restore` (bookworm's 15, the compose PostgreSQL's major),
+# and the PC/SC client library USB tokens' PKCS#11 modules load (deploy/README.md, "Signing key").
 FROM python:3.11.10-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -12,7 +13,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet tesseract-ocr-osd fonts-dejavu-core \
-      postgresql-client \
+      postgresql-client libpcsclite1 \
       libtesseract-dev libleptonica-dev pkg-config g++ \
  && rm -rf /var/lib/apt/lists/*
 

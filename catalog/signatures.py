@@ -33,6 +33,7 @@ REASONS: dict[str, str] = {
     "not_whole_file": "Chữ ký số không bao trùm toàn bộ tệp.",
     "untrusted": "Chứng thư số của người ký không thuộc cơ quan chứng thực được tin cậy.",
     "expired": "Chứng thư số của người ký đã hết hạn hoặc bị thu hồi.",
+    "revoked": "Chứng thư số của người ký đã bị thu hồi (theo máy chủ OCSP/CRL của tổ chức chứng thực).",
     "no_signature": "Tệp không chứa chữ ký số.",
 }
 """Why a signature is not valid, shown to the counter (codes are what the API carries)."""

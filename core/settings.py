@@ -11,7 +11,7 @@ from datetime import time
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     signing_pkcs12: Path | None = None
     """The agency's PKCS#12 file (certificate and private key) for the embedded default."""
     signing_passphrase: SecretStr = SecretStr("")
+    signing_passphrase_file: Path | None = None
+    """A file holding the passphrase (a Docker secret); it wins over ``signing_passphrase``."""
     signing_pkcs11_module: str = ""
     """PKCS#11 library of the agency's token (e.g. /usr/lib/softhsm/libsofthsm2.so); takes
     precedence over the PKCS#12 file."""
@@ -95,6 +97,8 @@ class Settings(BaseSettings):
     signing_pkcs11_key: str = ""
     """Label of the key on the token; its certificate carries the same label."""
     signing_pkcs11_pin: SecretStr = SecretStr("")
+    signing_pkcs11_pin_file: Path | None = None
+    """A file holding the token's PIN (a Docker secret); it wins over ``signing_pkcs11_pin``."""
     trust_dir: Path | None = None
     """Folder of CA certificates (PEM or DER) a signature must chain up to."""
     tsa_url: str = ""
@@ -119,6 +123,14 @@ class Settings(BaseSettings):
     national_store_url: str = ""
     """The national data store (Kho dữ liệu quốc gia, http(s)://…); empty: taking papers from it is off."""
     national_store_timeout_s: float = 20.0
+    signature_revocation_check: bool = True
+    """Verification asks the OCSP responders and CRLs the certificates name (unreachable: not held
+    against the signature); a revoked signer certificate makes the copy ``invalid``."""
+    signature_cache_minutes: float = 60.0
+    """A verification outcome is reused for the same signed bytes and trust roots within this window
+    (reuse checklists, downloads); fixity always verifies afresh. 0: never cached."""
+    sign_pending_every_minutes: float = 30.0
+    """Sign issued results whose signing failed (token unplugged, TSA down) this often (0: off)."""
     log_level: str = Field("INFO", pattern=r"^(?i:debug|info|warning|error)$")
     log_format: str = Field("text", pattern=r"^(text|json)$")
     """``json``: one JSON object a line, for log shippers (core/logs.py)."""
@@ -126,6 +138,13 @@ class Settings(BaseSettings):
     metrics_bind: str = "127.0.0.1"
     """``sohoa worker``: serve its Prometheus metrics on this port (0: not at all); the API serves
     its own at ``/metrics``."""
+
+    @field_validator("signing_pkcs12", "signing_passphrase_file", "signing_pkcs11_pin_file", "trust_dir",
+                     mode="before")
+    @classmethod
+    def _empty_path_is_none(cls, value: object) -> object:
+        """docker-compose passes an unset variable as an empty string: that means not configured."""
+        return None if value == "" else value
 
     def resolved_secret_key(self) -> str:
         if self.secret_key:

@@ -42,7 +42,8 @@ PROCESS_DOCUMENT = "sohoa.process_document"
 RECOVER = "sohoa.recover"
 SCHEDULED_JOB = "sohoa.scheduled_job"
 SCHEDULED_JOBS = {"fixity": "fixity_every_hours", "retention_review": "retention_review_every_hours",
-                  "audit_checkpoint": "audit_checkpoint_every_minutes", "portal_sync": "portal_sync_every_minutes"}
+                  "audit_checkpoint": "audit_checkpoint_every_minutes", "portal_sync": "portal_sync_every_minutes",
+                  "sign_pending": "sign_pending_every_minutes"}
 """The records-management jobs of ``sohoa.scheduler`` (by name) and the setting of each one's interval."""
 OCR_QUEUE = "ocr"
 MAINTENANCE_QUEUE = "maintenance"

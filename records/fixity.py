@@ -5,10 +5,12 @@ What the catalog expects to be stored, and with which SHA-256:
   document's own; an upload still being received may or may not have its object yet);
 * ``derived/``: the searchable PDF and text of every ready document. The pipeline does not record
   their hashes, so the first check records a baseline and later checks compare against it;
-* registered objects (disposal certificates, classifier models, signed copies): their recorded
-  hashes; signed copies also have their PAdES signature verified (records/signatures.py).
+* ``signed/``: the PAdES-signed copies, current and earlier, with the hashes recorded at signing;
+  their signatures are verified too (records/signatures.py). A signed copy stored by an
+  approval whose transaction then failed is an orphan;
+* other registered objects (disposal certificates, classifier models): their recorded hashes.
 
-``originals/`` and ``derived/`` are walked as a merge of two sorted streams — the store's
+``originals/``, ``derived/`` and ``signed/`` are walked as a merge of two sorted streams — the store's
 listing and the catalog's expectations — so memory stays flat however large the archive. An
 object the catalog does not explain is an orphan (for a disposed document: something disposal
 left behind). Candidates are checked again against the catalog before being reported, so an
@@ -44,7 +46,7 @@ log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=10)   # a run whose heartbeat is older than this died with its process
 HEARTBEAT_EVERY_S = 5.0
 BATCH = 500
-ORIGINALS, DERIVED = "originals/", "derived/"
+ORIGINALS, DERIVED, SIGNED = "originals/", "derived/", "signed/"
 FIXITY = Actor("system:fixity", "admin", None, "local")  # who the audit log names for signature checks
 
 
@@ -128,11 +130,27 @@ def _derived_keys(document_id: str) -> list[str]:
     return [prefix + "searchable.pdf", prefix + "text.txt"]
 
 
+def _expected_signed(db) -> Iterator[Expected]:
+    """Every signed copy the catalog registered (current and earlier ones), in key order."""
+    last = ""
+    while True:
+        with db.session() as s:
+            rows = s.execute(select(ObjectChecksum.key, ObjectChecksum.sha256)
+                             .where(ObjectChecksum.key.startswith(SIGNED), ObjectChecksum.key > last)
+                             .order_by(ObjectChecksum.key).limit(BATCH)).all()
+        if not rows:
+            return
+        for key, sha in rows:
+            yield Expected(key, sha, None, required=True)
+        last = rows[-1][0]
+
+
 def _registered(db) -> Iterator[Expected]:
-    """Objects with a recorded hash outside originals/ and derived/: certificates, classifier models."""
+    """Objects with a recorded hash outside originals/, derived/ and signed/: certificates, classifier models."""
     with db.session() as s:
         rows = s.execute(select(ObjectChecksum.key, ObjectChecksum.sha256)
-                         .where(~ObjectChecksum.key.startswith(ORIGINALS), ~ObjectChecksum.key.startswith(DERIVED))
+                         .where(~ObjectChecksum.key.startswith(ORIGINALS), ~ObjectChecksum.key.startswith(DERIVED),
+                                ~ObjectChecksum.key.startswith(SIGNED))
                          .order_by(ObjectChecksum.key)).all()
         models = s.execute(select(ClassifierModel.key, ClassifierModel.sha256).order_by(ClassifierModel.key)).all()
     for key, sha in [*rows, *models]:
@@ -184,12 +202,14 @@ def check(services: Checked, run_id: int) -> FixityRun:
     checker = _Checker(services, run_id)
     try:
         for prefix, expected in ((ORIGINALS, _expected_originals(services.db)),
-                                 (DERIVED, _expected_derived(services.db))):
+                                 (DERIVED, _expected_derived(services.db)),
+                                 (SIGNED, _expected_signed(services.db))):
             for e, key in _merge(expected, services.store.iter_keys(prefix)):
                 checker.visit(e, key)
         for e in _registered(services.db):
             checker.visit(e, e.key if services.store.exists(e.key) else None)
         checker.signatures()
+        checker.signed_orphans()
     except _Stopped:
         return checker.finish(RunState.interrupted, "service stopping")
     except Exception as exc:
@@ -211,6 +231,7 @@ class _Checker:
                                      "altered", "orphans", "unreadable", "signature_problems"), 0)
         self.issues: list[FixityIssue] = []
         self.baselines: list[tuple[str, str, int]] = []
+        self.signed_candidates: list[str] = []
         self.last_beat = time.monotonic()
 
     def visit(self, expected: Expected | None, key: str | None) -> None:
@@ -283,6 +304,9 @@ class _Checker:
     def _orphan(self, key: str) -> None:
         # An upload (or reprocessing) that began after its part of the catalog was read is no orphan.
         with self.services.db.session() as s:
+            if key.startswith(SIGNED):  # asked again at the end: an approval may be committing it now
+                self.signed_candidates.append(key)
+                return
             if key.startswith(ORIGINALS):
                 sha = key.rsplit("/", 1)[-1]
                 rows = s.execute(select(Document.id, Document.status).where(Document.sha256 == sha)).all()
@@ -295,6 +319,16 @@ class _Checker:
         disposed = [doc_id for doc_id, _ in rows]
         self._issue(Problem.orphan, key, disposed[0] if disposed else None, None, None,
                     "left behind after disposal" if disposed else "not referenced by the catalog")
+
+    def signed_orphans(self) -> None:
+        """Signed copies no signing registered, asked after the signatures were verified: a signing
+        stores its copy just before its transaction commits, and it has committed by now."""
+        for key in self.signed_candidates:
+            with self.services.db.session() as s:
+                registered = s.get(ObjectChecksum, key) is not None
+            if not registered and self.services.store.exists(key):
+                self._issue(Problem.orphan, key, None, None, None, "signed copy not referenced by the catalog")
+        self.signed_candidates = []
 
     def _issue(self, problem: Problem, key: str, document_id: str | None, expected: str | None,
                actual: str | None, detail: str | None = None) -> None:

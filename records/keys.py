@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
+from pydantic import SecretStr
 from pyhanko.sign import signers
 
 from core.errors import Unavailable
@@ -75,13 +76,27 @@ def open_signing_key(settings: Settings) -> SigningKey | None:
     if settings.signing_pkcs11_module:
         return _open_pkcs11(settings)
     if settings.signing_pkcs12 is not None:
-        return _open_pkcs12(settings.signing_pkcs12, settings.signing_passphrase.get_secret_value().encode(), "pkcs12")
+        passphrase = secret_value(settings.signing_passphrase, settings.signing_passphrase_file)
+        return _open_pkcs12(settings.signing_pkcs12, passphrase.encode(), "pkcs12")
     dev = dev_dir(settings)
     if (dev / DEV_P12).exists():
         log.warning("signing with the throw-away development certificate in %s (sohoa keys init-dev); "
                     "configure SOHOA_SIGNING_PKCS12 or SOHOA_SIGNING_PKCS11_MODULE for real use", dev)
         return _open_pkcs12(dev / DEV_P12, (dev / DEV_PASS).read_bytes().strip(), "dev")
     return None
+
+
+def secret_value(value: SecretStr, path: Path | None) -> str:
+    """A passphrase or PIN: from its file when one is named (a Docker secret, mounted read-only),
+    else from the setting itself. One trailing newline, as editors write it, is not part of it."""
+    if path is None:
+        return value.get_secret_value()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Unavailable("signing_secret_unreadable",
+                          "Không đọc được tệp mật khẩu của khoá ký số (kiểm tra tệp secret và quyền đọc).") from exc
+    return text.removesuffix("\n").removesuffix("\r")
 
 
 def _open_pkcs12(path: Path, passphrase: bytes, source: str) -> SigningKey:
@@ -101,7 +116,8 @@ def _open_pkcs11(settings: Settings) -> SigningKey:
     try:
         session = open_pkcs11_session(settings.signing_pkcs11_module,
                                       token_criteria=TokenCriteria(label=settings.signing_pkcs11_token or None),
-                                      user_pin=settings.signing_pkcs11_pin.get_secret_value() or None)
+                                      user_pin=secret_value(settings.signing_pkcs11_pin,
+                                                            settings.signing_pkcs11_pin_file) or None)
     except Exception as exc:  # the library raises its own types; the message names no secret
         raise Unavailable("signing_token_unavailable",
                           "Không kết nối được thiết bị ký số (token) của cơ quan.") from exc

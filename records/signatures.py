@@ -40,6 +40,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -51,10 +52,12 @@ from catalog.owners import owner_ref
 from catalog.signatures import REASONS, DocumentSignature, SignatureStatus
 from core.clock import utcnow
 from core.errors import Conflict, Unavailable
+from core.settings import Settings
 from ocr.archival import ArchivalInfo, describe
 from records.fixity import record_checksum
 from records.keys import SigningKey, signer_name, trust_roots
 from records.parts import Stored
+from records.signature_cache import VERDICTS, cache_key
 from storage import ObjectNotFound, StorageError, content_key
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,7 @@ PIPELINE = Actor("system:pipeline", "admin", None, "local")  # signs results whe
 FIELD = "SohoaSignature"
 STAMP_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # fonts-dejavu-core (Makefile RUN_PACKAGES)
 SIGNED_PREFIX = "signed"
+FETCH_TIMEOUT_S = 5  # per OCSP/CRL request during verification: a dead responder must not stall a checklist
 EXPIRY = (AdESIndeterminate.EXPIRED, AdESIndeterminate.NOT_YET_VALID, AdESIndeterminate.OUT_OF_BOUNDS_NO_POE,
           AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED, AdESIndeterminate.REVOKED_NO_POE,
           AdESIndeterminate.REVOKED_CA_NO_POE)
@@ -157,14 +161,26 @@ def _whole_file(status: PdfSignatureStatus) -> bool:
             and status.modification_level <= ModificationLevel.LTA_UPDATES)
 
 
-def verify_pdf(data: bytes, roots: Sequence[asn1_x509.Certificate], expected_sha256: str | None = None) -> Verdict:
-    """Check the PAdES signature of ``data`` against ``roots`` with pyHanko's validator."""
+def validation_context(roots: Sequence[asn1_x509.Certificate], revocation: bool) -> ValidationContext:
+    """Trust ``roots``; with ``revocation``, ask the OCSP responders and CRLs the certificates name
+    (soft-fail: an unreachable one is not held against the signature, a "revoked" answer is)."""
+    if not revocation:
+        return ValidationContext(trust_roots=list(roots), allow_fetching=False, revocation_mode="soft-fail")
+    return ValidationContext(trust_roots=list(roots), allow_fetching=True, revocation_mode="soft-fail",
+                             fetcher_backend=RequestsFetcherBackend(per_request_timeout=FETCH_TIMEOUT_S))
+
+
+def verify_pdf(data: bytes, roots: Sequence[asn1_x509.Certificate], expected_sha256: str | None = None, *,
+               revocation: bool = False, context: ValidationContext | None = None) -> Verdict:
+    """Check the PAdES signature of ``data`` against ``roots`` with pyHanko's validator; a ``context``
+    made by :func:`validation_context` for ``roots`` may be shared by many checks (the fixity run):
+    it keeps the revocation answers it fetched, one OCSP request per certificate, not per copy."""
     altered = expected_sha256 is not None and hashlib.sha256(data).hexdigest() != expected_sha256
     try:
         signatures = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
         if not signatures:
             return Verdict(SignatureStatus.invalid, "no_signature")
-        context = ValidationContext(trust_roots=list(roots), allow_fetching=False, revocation_mode="soft-fail")
+        context = context or validation_context(roots, revocation)
         status = validate_pdf_signature(signatures[-1], context, ts_validation_context=context)
     except Exception as exc:  # a damaged file does not parse, or its CMS does not decode
         return Verdict(SignatureStatus.invalid, "altered", detail=f"{type(exc).__name__}: {exc}"[:500])
@@ -175,10 +191,24 @@ def verify_pdf(data: bytes, roots: Sequence[asn1_x509.Certificate], expected_sha
         return Verdict(SignatureStatus.invalid, "altered", detail=status.summary(), **found)
     if not _whole_file(status):
         return Verdict(SignatureStatus.invalid, "not_whole_file", detail=status.summary(), **found)
+    if status.revoked:  # the signer's certificate itself: the signature no longer holds
+        return Verdict(SignatureStatus.invalid, "revoked", detail=str(status.trust_problem_indic), **found)
     if not status.trusted:
         why = "expired" if status.trust_problem_indic in EXPIRY else "untrusted"
         return Verdict(SignatureStatus.untrusted, why, detail=str(status.trust_problem_indic), **found)
     return Verdict(SignatureStatus.valid, **found)
+
+
+def check_key(key: SigningKey, settings: Settings, roots: Sequence[asn1_x509.Certificate]) -> tuple[str, Verdict]:
+    """``sohoa keys check``: sign a blank page as the service would and verify it; nothing is stored."""
+    key.check_usable(utcnow())
+    page = io.BytesIO()
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=(595, 842))
+        pdf.save(page, min_version="1.7")
+    signed, level = sign_pdf(page.getvalue(), key, roots=roots, tsa_url=settings.tsa_url, reason="Kiểm tra khoá ký",
+                             location=settings.agency_code)
+    return level, verify_pdf(signed, roots, revocation=settings.signature_revocation_check)
 
 
 # ---------------------------------------------------------------- documents
@@ -210,8 +240,8 @@ def sign_document(parts: Signing, session: Session, document: Document, trigger:
                              reason=_REASON[trigger], location=settings.agency_code,
                              stamp=_stamp(settings.agency_code, actor) if settings.signature_stamp else None)
     sha = hashlib.sha256(signed).hexdigest()
-    verdict = verify_pdf(signed, roots, sha)
-    if verdict.status != SignatureStatus.valid:  # e.g. the agency's CA is not in the trust folder
+    verdict = verify_pdf(signed, roots, sha, revocation=settings.signature_revocation_check)
+    if verdict.status != SignatureStatus.valid:  # e.g. the agency's CA is not in the trust folder, or revoked
         log.warning("signed copy does not verify: %s (%s)", verdict.status.value, verdict.reason)
         raise Unavailable(f"signature_{verdict.status.value}",
                           f"Bản ký số không kiểm tra được: {REASONS.get(verdict.reason, verdict.reason)} "
@@ -258,7 +288,7 @@ def _archival_info(session: Session, document: Document, agency: str) -> Archiva
 
 
 def verify_document(parts: Stored, session: Session, document_id: str, purpose: str,
-                    actor: Actor) -> DocumentSignature | None:
+                    actor: Actor, context: ValidationContext | None = None) -> DocumentSignature | None:
     """Check the stored signed copy again and keep the outcome; None when the paper has none."""
     row = session.get(DocumentSignature, document_id)
     if row is None:
@@ -266,7 +296,7 @@ def verify_document(parts: Stored, session: Session, document_id: str, purpose: 
     try:
         with parts.store.open(row.key) as f:
             data = f.read()
-        verdict = verify_pdf(data, trust_roots(parts.settings), row.sha256)
+        verdict = verify_stored(data, row.sha256, parts.settings, cached=purpose != "fixity", context=context)
     except StorageError as exc:  # missing, or the store's own hash check failed on read
         reason = "altered" if not isinstance(exc, ObjectNotFound) else "unreadable"
         verdict = Verdict(SignatureStatus.invalid, reason, detail=type(exc).__name__)
@@ -281,12 +311,31 @@ def verify_document(parts: Stored, session: Session, document_id: str, purpose: 
     return row
 
 
+def verify_stored(data: bytes, expected_sha256: str, settings: Settings, *, cached: bool = True,
+                  at: datetime | None = None, context: ValidationContext | None = None) -> Verdict:
+    """:func:`verify_pdf` with the configured trust roots and revocation checking; with ``cached``
+    a verdict on the same bytes, trust roots and time bucket is reused (records/signature_cache.py)."""
+    roots = trust_roots(settings)
+    revocation = settings.signature_revocation_check
+    sha = hashlib.sha256(data).hexdigest()
+
+    def compute() -> Verdict:
+        return verify_pdf(data, roots, expected_sha256, revocation=revocation, context=context)
+
+    if not cached or sha != expected_sha256:  # altered bytes are judged afresh, and never kept
+        return compute()
+    key = cache_key(sha, roots, revocation, settings.signature_cache_minutes, at or utcnow())
+    return VERDICTS.get_or_compute(key, compute)
+
+
 def verify_owner(parts: Stored, session: Session, owner_id: int, actor: Actor) -> None:
-    """Check the signed copies of an owner's papers before they are offered for reuse."""
+    """Check the signed copies of an owner's papers before they are offered for reuse (one validation
+    context for them all: a certificate's revocation is asked once per checklist)."""
     ids = session.scalars(select(DocumentSignature.document_id).join(Document, Document.id == DocumentSignature.document_id)
                           .where(Document.owner_id == owner_id))
+    context = validation_context(trust_roots(parts.settings), parts.settings.signature_revocation_check)
     for document_id in list(ids):
-        verify_document(parts, session, document_id, "reuse", actor)
+        verify_document(parts, session, document_id, "reuse", actor, context)
 
 
 @dataclass(frozen=True)
@@ -298,13 +347,15 @@ class Failed:
 
 
 def verify_all(parts: Stored, actor: Actor, purpose: str = "fixity") -> list[Failed]:
-    """Check every signed copy, one catalog transaction each (the fixity job); returns those not valid."""
+    """Check every signed copy, one catalog transaction each (the fixity job); returns those not valid.
+    One validation context serves the whole run: each certificate's revocation is asked once."""
     with parts.db.session() as s:
         ids = list(s.scalars(select(DocumentSignature.document_id).order_by(DocumentSignature.document_id)))
+    context = validation_context(trust_roots(parts.settings), parts.settings.signature_revocation_check)
     failed = []
     for document_id in ids:
         with parts.db.session() as s:
-            row = verify_document(parts, s, document_id, purpose, actor)
+            row = verify_document(parts, s, document_id, purpose, actor, context)
             if row is not None and row.status != SignatureStatus.valid.value:
                 failed.append(Failed(document_id, row.key, row.status, row.reason))
     return failed

@@ -258,6 +258,10 @@ from sohoa.keys_cli import register as _register_keys  # noqa: E402  (keys init-
 
 _register_keys(main)
 
+from sohoa.sign_cli import register as _register_sign  # noqa: E402  (sign pending)
+
+_register_sign(main)
+
 from sohoa.ops_cli import register as _register_ops  # noqa: E402  (backup, restore)
 
 _register_ops(main)

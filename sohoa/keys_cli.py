@@ -1,6 +1,8 @@
 """``sohoa keys …``: the agency's signing key. ``init-dev`` makes throw-away keys for local use."""
 from __future__ import annotations
 
+import sys
+
 import click
 
 from core.settings import get_settings
@@ -41,6 +43,38 @@ def show() -> None:
                    f"to {validity['not_after'].native:%Y-%m-%d}")
         key.close()
     click.echo(f"trust roots: {len(trust_roots(settings))}")
+
+
+@keys.command("check")
+def check() -> None:
+    """Sign a test page with the configured key and verify it as the service would (trust folder,
+    timestamp authority, revocation); nothing is stored. Exit 1 when any step fails."""
+    from core.errors import Rejected
+    from records.keys import open_signing_key, trust_roots
+    from records.signatures import check_key
+
+    settings = get_settings()
+    try:
+        key = open_signing_key(settings)
+    except Rejected as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+    if key is None:
+        raise click.ClickException("no signing key configured (SOHOA_SIGNING_PKCS12 or SOHOA_SIGNING_PKCS11_MODULE)")
+    try:
+        validity = key.certificate["tbs_certificate"]["validity"]
+        click.echo(f"key: {key.source}, {key.subject}, valid to {validity['not_after'].native:%Y-%m-%d}")
+        roots = trust_roots(settings)
+        click.echo(f"trust roots: {len(roots)} in {settings.trust_dir or '(development keys)'}")
+        try:
+            level, verdict = check_key(key, settings, roots)
+        except Rejected as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+    finally:
+        key.close()
+    click.echo(f"test signature: PAdES {level}, {verdict.status.value}"
+               + (f" ({verdict.reason}: {verdict.detail})" if verdict.reason else ""))
+    if verdict.status.value != "valid":
+        sys.exit(1)
 
 
 def register(main: click.Group) -> None:

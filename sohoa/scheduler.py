@@ -1,7 +1,7 @@
-"""The in-process schedule of the embedded default: fixity checks and retention reviews at fixed
-intervals, the national portal's outbox at every tick (when a portal is configured), in one
-background thread; disposal batches a killed process left executing are
-finished as soon as the service starts.
+"""The in-process schedule of the embedded default: fixity checks, retention reviews, audit
+checkpoints and signing what failed to sign at fixed intervals, the national portal's outbox at
+every tick (when a portal is configured), in one background thread; disposal batches a killed
+process left executing are finished as soon as the service starts.
 
 When is a job due? When its last run, as the catalog remembers it, is older than its interval —
 so restarting the service neither skips a job nor runs it twice. With a broker (Celery), beat
@@ -87,6 +87,19 @@ def _portal_sync(services: Services) -> object:
 def _always_due(services: Services) -> datetime | None:
     """The outbox is drained at every tick: what is not yet due waits in its rows' next_attempt_at."""
     return None
+def _sign_pending(services: Services) -> object:
+    """Issued results whose signing failed (token unplugged, TSA down) are tried again; papers
+    approved unsigned are left to ``sohoa sign pending`` (an archivist's decision)."""
+    from records.signing_backlog import sign_pending
+
+    return sign_pending(services, SYSTEM, kinds=("result",))
+
+
+def _last_sign_pending(services: Services) -> datetime | None:
+    from records.signing_backlog import last_run
+
+    with services.db.session() as s:
+        return last_run(s, SYSTEM.username)
 
 
 def default_jobs(services: Services) -> list[Job]:
@@ -98,6 +111,9 @@ def default_jobs(services: Services) -> list[Job]:
     if services.portal is not None:  # no portal configured: the sync records wait in the outbox
         jobs.append(Job("portal_sync", timedelta(minutes=settings.portal_sync_every_minutes), _portal_sync,
                         _always_due))
+    if services.signing_key is not None:  # nothing to sign with: no such job
+        jobs.append(Job("sign_pending", timedelta(minutes=settings.sign_pending_every_minutes), _sign_pending,
+                        _last_sign_pending))
     return [j for j in jobs if j.every > timedelta(0)]  # an interval of 0 switches a job off
 
 

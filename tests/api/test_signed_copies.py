@@ -25,7 +25,7 @@ from tests.api.test_coding import BIRTH_CERTIFICATE
 from tests.archive import Archive, flip_a_byte, paper
 from tests.backends import s3_bucket_url
 from tests.conftest import auth_header, open_dossier, running_client, wait_document
-from tests.records.pki import PASSPHRASE, Pki, asn1, make_pki
+from tests.records.pki import PASSPHRASE, Pki, asn1, make_pki, ocsp_responder, timestamp_authority, with_ocsp
 from tests.records.test_disposal import API as DISPOSAL, approved_batch
 from tests.records.test_signatures import scanned_pdf
 from tests.render import encode, render_lines
@@ -149,6 +149,24 @@ def test_a_changed_byte_shows_blocks_reuse_and_is_reported_by_fixity(signed_clie
     assert problems == {"altered", "signature"} and run.signature_problems == 1
 
 
+def test_checklists_reuse_the_verdict_on_unchanged_bytes(signed_client):
+    from records.signature_cache import VERDICTS
+
+    archive = Archive(signed_client)
+    document_id = approvable(archive)
+    assert approve(signed_client, document_id).status_code == 200
+    dossier = birth_dossier(signed_client)
+    VERDICTS.clear()
+    for _ in range(3):
+        checklist = signed_client.get(f"/api/v1/dossiers/{dossier}/checklist").json()
+        assert document_id in [c["document_id"] for i in checklist["items"] for c in i["candidates"]]
+    assert (VERDICTS.misses, VERDICTS.hits) == (1, 2)  # pyHanko ran once; the bytes were hashed each time
+    (key,) = archive.services.store.iter_keys("signed/")
+    flip_a_byte(archive.services.store, key)
+    checklist = signed_client.get(f"/api/v1/dossiers/{dossier}/checklist").json()
+    assert document_id not in [c["document_id"] for i in checklist["items"] for c in i["candidates"]]
+
+
 def test_an_untrusted_signer_blocks_reuse(settings, pki):
     # The agency's CA is removed from the trust folder after signing: its copies stop being trusted.
     for client in running_client(signing(settings, pki)):
@@ -160,6 +178,46 @@ def test_an_untrusted_signer_blocks_reuse(settings, pki):
                         json={"document_id": document_id, "component_code": BIRTH})
         assert r.status_code == 409 and r.json()["code"] == "not_reusable_signature"
         assert client.get(f"/api/v1/documents/{document_id}").json()["signature"]["status"] == "untrusted"
+
+
+def test_a_revoked_signer_certificate_shows_invalid_and_blocks_reuse(settings, pki):
+    """B-LT with the OCSP answer of a real responder on loopback; the CA then revokes the agency
+    certificate: the next check finds the copy invalid (reason revoked), reuse is refused."""
+    with timestamp_authority(pki.ca) as authority, ocsp_responder(pki.ca) as responder:
+        holder = with_ocsp(pki.agency, pki.ca, responder.url)
+        on = signing(settings, pki, holder=holder, tsa_url=authority.tsa_url, signature_cache_minutes=0)
+        for client in running_client(on):
+            archive = Archive(client)
+            document_id = approvable(archive)
+            r = approve(client, document_id)
+            assert r.status_code == 200 and r.json()["signature"]["level"] == "B-LT", r.text
+            assert signed_bytes(client, document_id)[1] == "valid"
+            responder.revoke(holder.certificate)
+            r = client.post(f"/api/v1/dossiers/{birth_dossier(client)}/components/reuse",
+                            json={"document_id": document_id, "component_code": BIRTH})
+            assert r.status_code == 409 and r.json()["code"] == "not_reusable_signature", r.text
+            assert "thu hồi" in r.json()["message"]
+            signature = client.get(f"/api/v1/documents/{document_id}").json()["signature"]
+            assert (signature["status"], signature["reason"]) == ("invalid", "revoked")
+            assert signed_bytes(client, document_id)[1] == "invalid"
+            assert "document.signature_check" in audit_actions(client, document_id)
+
+
+def test_fixity_asks_the_ocsp_responder_once_per_certificate_and_reports_revoked_copies(settings, pki):
+    with ocsp_responder(pki.ca) as responder:
+        holder = with_ocsp(pki.agency, pki.ca, responder.url)
+        for client in running_client(signing(settings, pki, holder=holder)):
+            archive = Archive(client)
+            documents = [approvable(archive) for _ in range(3)]
+            assert all(approve(client, d).status_code == 200 for d in documents)
+            asked = len(responder.requests)
+            assert run_fixity_check(archive.services, "cli").problems == 0
+            assert len(responder.requests) - asked == 1  # one agency certificate, asked once for three copies
+            responder.revoke(holder.certificate)
+            run = run_fixity_check(archive.services, "cli")
+            assert run.signature_problems == 3
+            with archive.services.db.session() as s:
+                assert {i.detail for i in run_issues(s, run.id)} == {"invalid: revoked"}
 
 
 def test_an_expired_agency_certificate_refuses_the_approval_whole(settings, pki):

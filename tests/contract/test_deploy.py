@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -81,8 +82,8 @@ def test_services_images_health_checks_and_volumes(compose):
         assert services[name]["build"] == "." and services[name]["image"] == "sohoa:0.1.0"
         assert {d: c["condition"] for d, c in services[name]["depends_on"].items()} == dict.fromkeys(DATA, "service_healthy")
     declared = set(compose["volumes"])
-    mounted = {v.split(":", 1)[0] for s in services.values() for v in s.get("volumes", [])}
-    assert mounted == declared, "only named volumes, each one used"
+    mounted = {v.split(":", 1)[0] for s in services.values() for v in s.get("volumes", []) if isinstance(v, str)}
+    assert mounted == declared, "only named volumes (besides the signing folders), each one used"
     assert {n for n, s in services.items() if s.get("volumes")} == APP | DATA | MONITORING
 
 
@@ -93,7 +94,9 @@ def test_only_the_api_is_reachable_from_outside(compose):
     assert services["grafana"]["ports"] == ["127.0.0.1:3000:3000"]
     assert compose["networks"]["backend"]["internal"] is True
     assert services["grafana"]["networks"] == ["backend", "edge"]
-    assert all(s["networks"] == ["backend"] for n, s in services.items() if n not in ("api", "grafana"))
+    assert services["worker"]["networks"] == ["backend", "egress"]  # the CA's TSA and OCSP, nothing published
+    assert compose["networks"]["egress"] == {}
+    assert all(s["networks"] == ["backend"] for n, s in services.items() if n not in ("api", "grafana", "worker"))
     search = services["opensearch"]["environment"]
     assert search["discovery.type"] == "single-node" and search["DISABLE_SECURITY_PLUGIN"] == "true"
     redis = " ".join(services["redis"]["command"])
@@ -116,6 +119,58 @@ def test_app_containers_choose_the_scaleout_backends(compose):
         queue.close()
     env_of = {n: compose["services"][n]["environment"] for n in APP}
     assert env_of["api"] == env_of["worker"] == env_of["beat"], "one configuration for every app process"
+
+
+SIGNING = {"signing_pkcs12", "signing_passphrase_file", "signing_pkcs11_module", "signing_pkcs11_token",
+           "signing_pkcs11_key", "signing_pkcs11_pin_file", "trust_dir", "tsa_url", "signature_stamp"}
+
+
+def test_every_app_variable_is_a_real_setting_and_signing_is_configurable(compose):
+    env = compose["services"]["api"]["environment"]
+    fields = set(Settings.model_fields)
+    named = {k.removeprefix("SOHOA_").lower() for k in env if k.startswith("SOHOA_")}
+    assert named <= fields, f"not settings (a typo is silently ignored): {named - fields}"
+    assert SIGNING <= named, f"signing settings missing from the compose file: {SIGNING - named}"
+    assert not {"signing_passphrase", "signing_pkcs11_pin"} & named, "secrets come from a secret file, not a variable"
+    settings = Settings(**{k.removeprefix("SOHOA_").lower(): v for k, v in env.items()})
+    assert settings.signing_pkcs12 is None and settings.signing_pkcs11_module == ""  # unset in the example: no key
+    assert settings.signature_stamp is False and settings.tsa_url == ""
+
+
+def test_keys_and_trust_folders_are_mounted_read_only_and_the_secret_stays_out_of_git(compose):
+    env = compose["services"]["api"]["environment"]
+    assert not [v for v in compose["services"]["beat"]["volumes"] if isinstance(v, dict)]  # beat only sends tasks
+    assert "secrets" not in compose["services"]["beat"]
+    for name in ("api", "worker"):
+        service = compose["services"][name]
+        binds = {v["target"]: v for v in service["volumes"] if isinstance(v, dict)}
+        assert set(binds) == {"/run/sohoa/keys", "/run/sohoa/trust"}, name
+        assert all(v["type"] == "bind" and v["read_only"] is True for v in binds.values()), name
+        assert service["secrets"] == ["signing-secret"]
+    assert env["SOHOA_TRUST_DIR"] == "/run/sohoa/trust"
+    assert env["SOHOA_SIGNING_PASSPHRASE_FILE"] == env["SOHOA_SIGNING_PKCS11_PIN_FILE"] == "/run/secrets/signing-secret"
+    sources = {v["source"] for v in compose["services"]["api"]["volumes"] if isinstance(v, dict)}
+    secret = compose["secrets"]["signing-secret"]["file"]
+    assert sources == {"./deploy/keys", "./deploy/trust"} and secret == "./deploy/secrets/signing-secret"
+    for path in (*sources, secret):
+        inside = f"{path.removeprefix('./')}/agency.p12" if path in sources else path.removeprefix("./")
+        ignored = subprocess.run(["git", "check-ignore", "-q", inside], cwd=REPO)
+        assert ignored.returncode == 0, f"{inside} would be committed"
+        assert any(inside.startswith(entry) for entry in (REPO / ".dockerignore").read_text().split()), \
+            f"{inside} would go into the image"
+
+
+def test_the_deployment_guide_names_real_commands_and_settings():
+    from sohoa.keys_cli import keys
+    from sohoa.sign_cli import sign
+
+    guide = (REPO / "deploy" / "README.md").read_text().split("## Signing key", 1)[1].split("\n## ", 1)[0]
+    for command in re.findall(r"sohoa (keys|sign) ([\w-]+)", guide):
+        group = {"keys": keys, "sign": sign}[command[0]]
+        assert command[1] in group.commands, f"deploy/README.md names sohoa {' '.join(command)}"
+    assert {"check", "show"} <= {c for g, c in re.findall(r"sohoa (keys) ([\w-]+)", guide)}
+    for variable in re.findall(r"\bSOHOA_[A-Z0-9_]+", guide):
+        assert variable in env_example() or variable.removeprefix("SOHOA_").lower() in Settings.model_fields, variable
 
 
 def test_compose_runs_the_opensearch_the_tests_run():

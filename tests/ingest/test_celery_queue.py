@@ -149,7 +149,7 @@ def test_records_jobs_run_on_schedule_in_a_worker(celery_rig):
     celery_rig.stack.start_worker()
     app = celery_rig.services.queue.app
     jobs = {entry["args"][0] for entry in app.conf.beat_schedule.values() if entry["task"] == SCHEDULED_JOB}
-    assert jobs == {"fixity", "retention_review", "audit_checkpoint"}
+    assert jobs == {"fixity", "retention_review", "audit_checkpoint", "sign_pending"}
     store = celery_rig.services.store  # shared with the worker (each keeps its own local checkpoint file)
     before = set(store.iter_keys(PREFIX))
     for job in sorted(jobs):  # what beat sends when they are due

@@ -1,6 +1,7 @@
 """A test PKI made in the test setup: CA, agency certificates (valid, expired, from a stranger CA), a
 timestamp authority served over HTTP on loopback (pyHanko's RFC 3161 responder behind
-http.server), and a SoftHSM2 token holding the agency key."""
+http.server), an OCSP responder (``cryptography``'s OCSP builder behind http.server, signed by the
+CA), and a SoftHSM2 token holding the agency key."""
 from __future__ import annotations
 
 import datetime as dt
@@ -19,7 +20,8 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
 from records.keys import Issued, issue, pkcs12_bytes
@@ -89,12 +91,22 @@ def empty_crl(ca: Issued) -> bytes:
 
 def with_crl(holder: Issued, ca: Issued, crl_url: str) -> Issued:
     """``holder``'s key certified again, now naming where the CA publishes its CRL."""
+    return _recertified(holder, ca, x509.CRLDistributionPoints([x509.DistributionPoint(
+        [x509.UniformResourceIdentifier(crl_url)], None, None, None)]))
+
+
+def with_ocsp(holder: Issued, ca: Issued, ocsp_url: str) -> Issued:
+    """``holder``'s key certified again, now naming the CA's OCSP responder (Authority Information Access)."""
+    return _recertified(holder, ca, x509.AuthorityInformationAccess([x509.AccessDescription(
+        AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url))]))
+
+
+def _recertified(holder: Issued, ca: Issued, pointer: x509.ExtensionType) -> Issued:
     old = holder.certificate
     builder = (x509.CertificateBuilder().subject_name(old.subject).issuer_name(old.issuer)
                .public_key(holder.key.public_key()).serial_number(x509.random_serial_number())
                .not_valid_before(old.not_valid_before_utc).not_valid_after(old.not_valid_after_utc)
-               .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
-                   [x509.UniformResourceIdentifier(crl_url)], None, None, None)]), critical=False))
+               .add_extension(pointer, critical=False))
     for extension in old.extensions:
         builder = builder.add_extension(extension.value, critical=extension.critical)
     return Issued(holder.key, builder.sign(ca.key, hashes.SHA256()))
@@ -144,6 +156,67 @@ def timestamp_authority(ca: Issued) -> Iterator[Authority]:
     base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         yield Authority(f"{base}/tsa", f"{base}/crl", requests)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# ---------------------------------------------------------------- OCSP responder
+
+@dataclass
+class Responder:
+    url: str
+    revoked: set[int]    # serial numbers answered "revoked"; the rest "good"
+    requests: list[int]  # serial numbers asked about, in order
+
+    def revoke(self, certificate: x509.Certificate) -> None:
+        self.revoked.add(certificate.serial_number)
+
+
+def ocsp_answer(ca: Issued, body: bytes, revoked: set[int]) -> bytes:
+    """An RFC 6960 response to ``body``, signed by the CA itself (no delegated responder)."""
+    request = ocsp.load_der_ocsp_request(body)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    is_revoked = request.serial_number in revoked
+    builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
+        issuer_name_hash=request.issuer_name_hash, issuer_key_hash=request.issuer_key_hash,
+        serial_number=request.serial_number, algorithm=request.hash_algorithm,
+        cert_status=ocsp.OCSPCertStatus.REVOKED if is_revoked else ocsp.OCSPCertStatus.GOOD,
+        this_update=now - dt.timedelta(minutes=1), next_update=now + dt.timedelta(hours=1),
+        revocation_time=now - dt.timedelta(minutes=1) if is_revoked else None,
+        revocation_reason=x509.ReasonFlags.key_compromise if is_revoked else None)
+    for extension in request.extensions:  # echo the nonce
+        if isinstance(extension.value, x509.OCSPNonce):
+            builder = builder.add_extension(extension.value, critical=False)
+    response = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, ca.certificate).sign(ca.key, hashes.SHA256())
+    return response.public_bytes(serialization.Encoding.DER)
+
+
+@contextmanager
+def ocsp_responder(ca: Issued) -> Iterator[Responder]:
+    """The CA's OCSP responder (POST /ocsp) on 127.0.0.1; revoke a certificate with ``revoke``."""
+    responder = Responder("", set(), [])
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            responder.requests.append(ocsp.load_der_ocsp_request(body).serial_number)
+            answer = ocsp_answer(ca, body, responder.revoked)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/ocsp-response")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    responder.url = f"http://127.0.0.1:{server.server_address[1]}/ocsp"
+    try:
+        yield responder
     finally:
         server.shutdown()
         server.server_close()

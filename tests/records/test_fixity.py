@@ -133,3 +133,45 @@ def test_the_cli_exits_non_zero_on_damage(client, archive: Archive, cli):
     flip_a_byte(services.store, archive.keys(doc_id)["original"])
     bad = cli("fixity", "check")
     assert bad.exit_code == 1 and "altered" in bad.output and archive.keys(doc_id)["original"] in bad.output
+
+
+@pytest.fixture(params=["local", "s3"])
+def signing_client(request: pytest.FixtureRequest, settings, tmp_path):
+    from tests.api.test_signed_copies import signing
+    from tests.backends import s3_bucket_url
+    from tests.conftest import running_client
+    from tests.records.pki import make_pki
+
+    url = s3_bucket_url(request.getfixturevalue("s3_endpoint")) if request.param == "s3" else ""
+    yield from running_client(signing(settings, make_pki(tmp_path / "pki"), storage_url=url))
+
+
+def test_a_signed_copy_left_by_a_failed_approval_is_an_orphan(signing_client):
+    from catalog.audit import Actor
+    from records.signatures import sign_document
+    from tests.api.test_signed_copies import approvable, approve
+
+    archive = Archive(signing_client)
+    services = archive.services
+    kept = approvable(archive)
+    assert approve(signing_client, kept).status_code == 200
+    r = signing_client.patch(f"/api/v1/documents/{kept}/record", json={"document_number": "16/2014"})
+    assert r.status_code == 200 and approve(signing_client, kept).status_code == 200  # an earlier copy is kept
+    clean = run_fixity_check(services, "cli")
+    assert (clean.problems, clean.orphans) == (0, 0) and len(list(services.store.iter_keys("signed/"))) == 2
+
+    failed = approvable(archive)
+    with pytest.raises(RuntimeError):  # the approval's transaction dies after the signed copy was stored
+        with services.db.session() as s:
+            sign_document(services, s, s.get(Document, failed), "approval", Actor("handler1", "handler", "PT01"))
+            raise RuntimeError("connection lost before commit")
+    (stray,) = set(services.store.iter_keys("signed/")) - {k for _, k in issues(services, clean.id)} - \
+        _registered_signed(services)
+    run = run_fixity_check(services, "cli")
+    assert (run.orphans, run.problems) == (1, 1)
+    assert issues(services, run.id) == {("orphan", stray)}
+
+
+def _registered_signed(services) -> set[str]:
+    with services.db.session() as s:
+        return set(s.scalars(select(ObjectChecksum.key).where(ObjectChecksum.key.startswith("signed/"))))

@@ -22,7 +22,8 @@ from core.settings import Settings
 from ocr.archival import make_archival
 from records.keys import open_signing_key, trust_roots
 from records.signatures import sign_pdf, verify_pdf
-from tests.records.pki import PASSPHRASE, Pki, asn1, make_pki, softhsm_token, timestamp_authority, with_crl
+from tests.records.pki import (PASSPHRASE, Pki, asn1, make_pki, ocsp_responder, softhsm_token, timestamp_authority,
+                               with_crl, with_ocsp)
 
 
 @pytest.fixture(scope="module")
@@ -179,3 +180,44 @@ def test_a_visible_stamp_is_drawn_and_still_verifies(pki, tmp_path):
         x1, y1, x2, y2 = (float(v) for v in widget.Rect)
         assert x2 - x1 > 100 and y2 - y1 > 30 and "/N" in widget.AP
     assert verify_pdf(signed, roots).status == SignatureStatus.valid
+
+
+def test_b_lt_with_a_real_ocsp_responder_and_a_revoked_signer(pki, tmp_path):
+    """The agency certificate names the CA's OCSP responder (served here on loopback): signing embeds
+    its "good" answer (B-LT); once the responder says "revoked", verification finds the copy invalid."""
+    roots = [asn1(pki.ca.certificate)]
+    with timestamp_authority(pki.ca) as authority, ocsp_responder(pki.ca) as responder:
+        holder = with_ocsp(pki.agency, pki.ca, responder.url)
+        key = key_for(pki, tmp_path, holder, "agency-ocsp")
+        signed, level = sign_pdf(scanned_pdf(), key, roots=roots, tsa_url=authority.tsa_url, reason="duyệt",
+                                 location="PT01")
+        assert level == "B-LT" and holder.certificate.serial_number in responder.requests
+        dss = PdfFileReader(io.BytesIO(signed)).root["/DSS"]
+        assert len(dss["/OCSPs"]) >= 1  # the responder's answer is in the file
+        assert verify_pdf(signed, roots, revocation=True).status == SignatureStatus.valid
+        asked = len(responder.requests)
+
+        responder.revoke(holder.certificate)
+        verdict = verify_pdf(signed, roots, revocation=True)
+        assert (verdict.status, verdict.reason) == (SignatureStatus.invalid, "revoked")
+        assert len(responder.requests) > asked  # asked again, not answered from the file
+        assert verify_pdf(signed, roots, revocation=False).status == SignatureStatus.valid  # checking off
+
+        # and a revoked certificate signs nothing: with a timestamp pyHanko refuses while embedding
+        # the revocation info, without one the service's own check after signing refuses
+        with pytest.raises(Unavailable) as refused:
+            sign_pdf(scanned_pdf(), key, roots=roots, tsa_url=authority.tsa_url, reason="duyệt", location="PT01")
+        assert refused.value.code == "signing_failed"
+        unstamped, level = sign_pdf(scanned_pdf(), key, roots=roots, reason="duyệt", location="PT01")
+        assert level == "B-B"
+        assert verify_pdf(unstamped, roots, revocation=True).reason == "revoked"
+
+
+def test_an_unreachable_ocsp_responder_is_not_held_against_the_signature(pki, tmp_path):
+    with ocsp_responder(pki.ca) as responder:
+        url = responder.url
+    holder = with_ocsp(pki.agency, pki.ca, url)  # nothing listens there any more
+    roots = [asn1(pki.ca.certificate)]
+    signed, _ = sign_pdf(scanned_pdf(), key_for(pki, tmp_path, holder, "agency-gone"), roots=roots,
+                         reason="duyệt", location="PT01")
+    assert verify_pdf(signed, roots, revocation=True).status == SignatureStatus.valid

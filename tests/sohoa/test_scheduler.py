@@ -19,7 +19,7 @@ def test_due_jobs_run_once_and_wait_for_their_interval(client):
     services = client.app.state.services
     assert services.scheduler is not None  # the embedded default runs one
     jobs = {j.name: j for j in default_jobs(services)}
-    assert set(jobs) == {"fixity", "retention_review", "audit_checkpoint"}
+    assert set(jobs) == {"fixity", "retention_review", "audit_checkpoint"}  # no signing key: nothing to sign
     assert jobs["fixity"].every == timedelta(hours=24) and jobs["audit_checkpoint"].every == timedelta(hours=1)
     scheduler = Scheduler(services, list(jobs.values()), start_delay=0, on_start=None)
     assert scheduler.run_due() == ["fixity", "retention_review"]  # start-up wrote the first checkpoint
