@@ -357,7 +357,8 @@ def quarterly_report(session: Session, period: Period, *, offices: Collection[st
                      window_day: int) -> QuarterlyReport:
     """The report for ``period`` over the dossiers of ``offices`` (None: all of them)."""
     by_procedure = _figures_by_procedure(session, period, offices)
-    names = dict(session.execute(select(Procedure.code, Procedure.name).where(Procedure.code.in_(list(by_procedure)))))
+    names = {code: name for code, name in session.execute(
+        select(Procedure.code, Procedure.name).where(Procedure.code.in_(list(by_procedure))))}
     procedures = [ProcedureFigures(code, names.get(code), by_procedure[code]) for code in sorted(by_procedure)]
     totals = Figures()
     for row in procedures:
