@@ -71,3 +71,15 @@ def documents_cross_office(session: Session, actor: Actor, document_ids: list[st
 
 def owner_cross_office(session: Session, actor: Actor, owner_id: int) -> bool:
     return scope.owner_cross_office(session, actor.office_code, owner_id)
+
+
+def report_offices(actor: Actor, office: str | None) -> frozenset[str]:
+    """The offices a report counts: the one asked for, or every office of the caller's scope (their
+    own, or their province's). Figures of an office outside the scope are refused, not emptied."""
+    offices = writable(actor)
+    if office is None:
+        return offices
+    if office not in offices:
+        raise Forbidden("other_office", f"Đơn vị '{office}' nằm ngoài phạm vi của bạn: chỉ xem được báo cáo "
+                                        "của đơn vị mình (hoặc các đơn vị trong tỉnh nếu được phân phạm vi tỉnh).")
+    return frozenset({office})

@@ -370,3 +370,19 @@ def quarterly_report(session: Session, period: Period, *, offices: Collection[st
                                                   totals.received),
                            previous_electronic_share=_electronic_share(session, previous, offices),
                            digitization=_digitization(session, period, offices, totals))
+
+
+def choose_period(*, year: int | None, quarter: int | None, first_day: date | None, last_day: date | None,
+                  window_day: int, today: date) -> Period:
+    """A quarter, or from/to dates; with neither, the reporting quarter ``today`` counts in."""
+    if first_day is not None or last_day is not None:
+        if year is not None or quarter is not None:
+            raise Invalid("period_conflict", "Chọn quý báo cáo hoặc khoảng ngày (từ ngày – đến ngày), không chọn cả hai.")
+        if first_day is None or last_day is None:
+            raise Invalid("period_incomplete", "Cần cả ngày bắt đầu và ngày kết thúc của kỳ báo cáo.")
+        return date_period(first_day, last_day)
+    if (year is None) != (quarter is None):
+        raise Invalid("period_incomplete", "Cần cả năm và quý báo cáo.")
+    if year is None or quarter is None:
+        year, quarter = quarter_of(today, window_day)
+    return quarter_period(year, quarter, window_day)

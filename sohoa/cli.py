@@ -261,6 +261,10 @@ from sohoa.ops_cli import register as _register_ops  # noqa: E402  (backup, rest
 
 _register_ops(main)
 
+from sohoa.report_cli import register as _register_report  # noqa: E402  (report quarterly)
+
+_register_report(main)
+
 
 if __name__ == "__main__":
     main()
