@@ -176,35 +176,37 @@ def test_a_quarter_counted_by_hand(db: Database) -> None:
     m = receive(db, at("2026-01-05"), office="PT02", owner="001203000011")     # another office
     n = receive(db, at("2026-03-02"), owner="001203000012")                    # overdue at the end; its letter
     apologise(db, n, at("2026-03-20"), "2026-03-27")                           # after it moved the due day
+    p = receive(db, at("2026-03-10"), owner="001203000013")                    # due 18/3: not yet due at the end,
+    apologise(db, p, at("2026-03-20"), "2026-03-27")                           # whatever the others' letters say
     assert i and m
 
     q1 = report(db, quarter_period(2026, 1, WINDOW), offices={"PT01"})
     t = q1.totals
-    assert t.carried_over == 2 and t.received == 9
-    assert t.received_by_channel == {"online": 2, "counter": 5, "postal": 1, "public_admin_centre": 1}
+    assert t.carried_over == 2 and t.received == 10
+    assert t.received_by_channel == {"online": 2, "counter": 6, "postal": 1, "public_admin_centre": 1}
     assert t.outcomes == {"resolved_on_time": 2, "resolved_late": 2, "returned": 1, "withdrawn": 1,
-                          "pending_not_due": 2, "pending_overdue": 3}
+                          "pending_not_due": 3, "pending_overdue": 3}
     assert t.apology_letters == 1 and t.reconciles()
-    assert q1.electronic_share == 0.2222 and q1.previous_electronic_share == 0.3333
-    assert q1.electronic_share_change == -0.1111
+    assert q1.electronic_share == 0.2 and q1.previous_electronic_share == 0.3333
+    assert q1.electronic_share_change == -0.1333
     assert [p.code for p in q1.procedures] == ["1.000456"] and q1.procedures[0].name == "Giải quyết hưởng chế độ ốm đau"
     digitization = q1.digitization.to_json()
     assert digitization == {
-        "dossiers": 9, "fully_digitized": 2, "fully_digitized_share": 0.2222,  # d and h; g's paper is not done
+        "dossiers": 10, "fully_digitized": 2, "fully_digitized_share": 0.2,  # d and h; g's paper is not done
         "resolved": 4, "results_digitized": 1, "results_digitized_share": 0.25,  # d's; c's is processing
         "components": 4, "components_reused": 2, "components_reused_share": 0.5,
-        "citizens": 9, "citizens_without_resubmission": 1,  # h's owner took everything from the archive
+        "citizens": 10, "citizens_without_resubmission": 1,  # h's owner took everything from the archive
     }
     body = q1.to_json()
     assert body["totals"]["pending_overdue"] == 3 and body["offices"] == ["PT01"]
     assert {c["channel"]: c["received"] for c in body["channels"]}["online"] == 2
 
     everyone = report(db, quarter_period(2026, 1, WINDOW)).totals
-    assert everyone.received == 10 and everyone.outcomes["pending_overdue"] == 4, "PT02's dossier is overdue too"
+    assert everyone.received == 11 and everyone.outcomes["pending_overdue"] == 4, "PT02's dossier is overdue too"
     q2 = report(db, quarter_period(2026, 2, WINDOW), offices={"PT01"}).totals
-    assert q2.carried_over == q1.totals.pending == 5 and q2.received == 1 and q2.apology_letters == 1
+    assert q2.carried_over == q1.totals.pending == 6 and q2.received == 1 and q2.apology_letters == 2
     assert q2.outcomes["resolved_late"] == 1, "j, resolved after its due day"
-    assert q2.outcomes["pending_overdue"] == 5 and q2.reconciles(), "g, h, i, k and n are all past due by 15/6"
+    assert q2.outcomes["pending_overdue"] == 6 and q2.reconciles(), "g, h, i, k, n and p are past due by 15/6"
     december = report(db, date_period(date(2025, 12, 1), date(2025, 12, 31)), offices={"PT01"}).totals
     assert (december.carried_over, december.received, december.outcomes["resolved_on_time"]) == (0, 2, 1)
 
