@@ -29,6 +29,7 @@ from api.routers import (
     procedure_list,
     records,
     register,
+    reports,
     results,
     reuse,
     search,
@@ -66,6 +67,7 @@ def create_app(settings: Settings, open_services: Callable[[], Services]) -> Fas
     app.include_router(register.router)
     app.include_router(calendar.router)
     app.include_router(portal.router)
+    app.include_router(reports.router)
     for module in (first_start, procedure_list, document_pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")

@@ -85,3 +85,13 @@ def searched_offices(session: Session, codes: Iterable[str]) -> tuple[str, ...]:
     if unknown := [code for code in wanted if code not in known]:
         raise Invalid("unknown_office", f"Không có đơn vị mã '{unknown[0]}'.")
     return wanted
+def report_offices(actor: Actor, office: str | None) -> frozenset[str]:
+    """The offices a report counts: the one asked for, or every office of the caller's scope (their
+    own, or their province's). Figures of an office outside the scope are refused, not emptied."""
+    offices = writable(actor)
+    if office is None:
+        return offices
+    if office not in offices:
+        raise Forbidden("other_office", f"Đơn vị '{office}' nằm ngoài phạm vi của bạn: chỉ xem được báo cáo "
+                                        "của đơn vị mình (hoặc các đơn vị trong tỉnh nếu được phân phạm vi tỉnh).")
+    return frozenset({office})

@@ -97,6 +97,7 @@ class DossierOut(BaseModel):
     procedure_code: str
     procedure_name: str
     channel: str
+    office_code: str | None = Field(description="The office the dossier belongs to")
     status: str
     received_at: datetime
     due_at: datetime | None
@@ -109,6 +110,7 @@ class DossierOut(BaseModel):
     def of(cls, d: Dossier, lifecycle: RegisterOut | None = None) -> DossierOut:
         return cls(
             code=d.code, procedure_code=d.procedure_code, procedure_name=d.procedure.name, channel=d.channel,
+            office_code=d.office_code,
             status=d.status, received_at=d.received_at, due_at=d.due_at, owner=OwnerOut.of(d.owner),
             components=[ComponentOut.of(c) for c in d.components],
             reuse=ReuseFiguresOut(**reuse.figures(d.components).to_json()), lifecycle=lifecycle,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog.base import Base, UTCDateTime
@@ -41,6 +41,10 @@ class DossierEvent(Base):
     """One transition of a dossier: who did what, when, why, and what it changed."""
 
     __tablename__ = "dossier_event"
+    # The quarterly report (catalog/reports.py, migration 0010): dossiers closed since a moment,
+    # and a dossier's last transition before one.
+    __table_args__ = (Index("ix_dossier_event_to_status_at", "to_status", "at"),
+                      Index("ix_dossier_event_dossier_id_at", "dossier_id", "at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)

@@ -18,7 +18,7 @@ and for the reports.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -283,13 +283,15 @@ class ReuseTotals(ReuseFigures):
         return {**super().to_json(), "dossiers": self.dossiers, "dossiers_reusing": self.dossiers_reusing}
 
 
-def totals(session: Session, *, office_code: str | None = None, received_from: datetime | None = None,
-           received_before: datetime | None = None) -> ReuseTotals:
-    """The figures over the dossiers received in a period (and office): what the quarterly report
-    shows as the share of components reused."""
+def totals(session: Session, *, office_code: str | None = None, offices: Collection[str] | None = None,
+           received_from: datetime | None = None, received_before: datetime | None = None) -> ReuseTotals:
+    """The figures over the dossiers received in a period (and office, or any of ``offices``): what
+    the quarterly report shows as the share of components reused."""
     where = []
     if office_code is not None:
         where.append(Dossier.office_code == office_code)
+    if offices is not None:
+        where.append(Dossier.office_code.in_(sorted(offices)))
     if received_from is not None:
         where.append(Dossier.received_at >= received_from)
     if received_before is not None:

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
 
     receipt_cutoff: time = time(16, 30)
     """Dossiers received at or after this local time count as received the next working day."""
+    report_window_day: int = Field(14, ge=1, le=27)
+    """The quarterly report's window closes on this day of the quarter's last month; what happens
+    later counts in the next quarter (Appendix II of the TTHC-control plan: day 14)."""
 
     max_upload_bytes: int = 50 * 1024 * 1024
     max_files_per_upload: int = 20

@@ -269,6 +269,9 @@ _register_ops(main)
 from sohoa.portal_cli import register as _register_portal  # noqa: E402  (portal sync)
 
 _register_portal(main)
+from sohoa.report_cli import register as _register_report  # noqa: E402  (report quarterly)
+
+_register_report(main)
 
 
 if __name__ == "__main__":

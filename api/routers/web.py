@@ -31,6 +31,7 @@ PAGES = {
     "search": "Tra cứu giấy tờ",
     "archive": "Quản lý lưu trữ",
     "dossiers": "Hồ sơ đang giải quyết",
+    "reports": "Báo cáo",
     "login": "Đăng nhập",
     "setup": "Khởi tạo quản trị viên",
 }
@@ -63,6 +64,11 @@ def archive_page(request: Request) -> HTMLResponse:
 @router.get("/dossiers", response_class=HTMLResponse)
 def dossiers_page(request: Request) -> HTMLResponse:
     return page(request, "dossiers")
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_page(request: Request) -> HTMLResponse:
+    return page(request, "reports")
 
 
 @router.get("/login", response_class=HTMLResponse)

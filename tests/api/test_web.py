@@ -25,7 +25,7 @@ from tests.archive import Archive, paper
 from tests.conftest import OWNER_ID, open_dossier, wait_document
 from tests.render import encode, render_lines
 
-PAGES = ["/", "/login", "/search", "/archive", "/procedures", "/setup", "/dossiers"]
+PAGES = ["/", "/login", "/search", "/archive", "/procedures", "/setup", "/dossiers", "/reports"]
 LIMIT = 300 * 1024
 
 
