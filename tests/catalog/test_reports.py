@@ -21,6 +21,7 @@ from catalog.deadlines import load_calendar, local_day
 from catalog.dossiers import get_dossier, open_dossier
 from catalog.models import Component, Document, Dossier
 from catalog.owners import get_or_create_owner
+from catalog.portal_models import SyncOutbox
 from catalog.register import CLOSED, RUNNING, Request, transition
 from catalog.register_models import ApologyLetter, DossierEvent
 from catalog.reports import (
@@ -312,7 +313,7 @@ def counted(db: Database, period: Period, offices: set[str] | None) -> dict[str,
 def test_generated_registers_reconcile_and_match_each_dossiers_state_at_the_period_end(db: Database,
                                                                                       data: st.DataObject) -> None:
     with db.session() as s:
-        for table in (ApologyLetter, DossierEvent, Dossier):
+        for table in (SyncOutbox, ApologyLetter, DossierEvent, Dossier):  # the outbox refers to dossiers
             s.execute(delete(table))
     lives = build(db, data)
     periods = [quarter_period(y, q, WINDOW) for y, q in QUARTERS]
