@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from ocr import raster, tesseract, textpdf
+from ocr.letterhead import read_letterhead
 from ocr.model import PageText, Word
 from ocr.prepare import Prepared, prepare, to_page
 from ocr.quality import page_warnings
@@ -151,17 +152,18 @@ def _finish(job: PageJob, scan: _Scan, reading: tesseract.Recognition) -> PageOu
     # No words at all is a blank side or a picture: OSD would find too few letters too.
     if reading.words and (best.score < LOW_CONFIDENCE or _sideways(reading.words)):
         best = _try_orientation(scan, best, job.lang)
+    result = read_letterhead(best.result, *best.image.size)
     page = PageText(
         number=scan.index + 1,
-        text=best.result.text,
-        confidence=best.result.confidence,
+        text=result.text,
+        confidence=result.confidence,
         source="ocr",
         rotation=(scan.exif_turn + best.rotation) % 360,
         skew=best.skew,
-        words=best.result.words,
-        warnings=page_warnings(best.result.confidence, best.prepared),
+        words=result.words,
+        warnings=page_warnings(result.confidence, best.prepared),
     )
-    layer = textpdf.text_layer(best.result.lines, best.image.height, scan.dpi)
+    layer = textpdf.text_layer(result.lines, best.image.height, scan.dpi)
     size = (best.image.width * 72 / scan.dpi, best.image.height * 72 / scan.dpi)
     return PageOutcome(page, layer, size, _page_image_pdf(job, scan, best))
 
