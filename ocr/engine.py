@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from PIL import Image
 
 PSM_AUTO = 3  # automatic page segmentation, no OSD: what ``--psm 3`` selects
+# Measured on the 15 real pages of bench/data/real then (pooled CER, our pipeline otherwise alike):
+# psm 3 0.124, psm 4 (one column) 0.179, psm 6 (one block) 0.147, and the best of the three per page
+# by Tesseract's mean confidence 0.126 for three recognitions: one mode for every page it is.
 
 _engines: dict[str, Engine] = {}
 

@@ -95,10 +95,11 @@ def parse_tsv(tsv: str) -> Recognition:
     )
     all_words = tuple(w for line in lines for w in line.words)
     mean = round(sum(w.conf for w in all_words) / len(all_words), 1) if all_words else None
-    return Recognition(_plain_text(lines), all_words, lines, mean)
+    return Recognition(plain_text(lines), all_words, lines, mean)
 
 
-def _plain_text(lines: tuple[Line, ...]) -> str:
+def plain_text(lines: tuple[Line, ...]) -> str:
+    """The page text of ``lines``: words joined by spaces, lines by newlines, paragraphs by a blank line."""
     paragraphs: list[list[str]] = []
     previous = None
     for line in lines:

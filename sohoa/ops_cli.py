@@ -3,14 +3,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from catalog.db import Database
 from core.errors import Rejected
 from core.settings import Settings, get_settings
 from sohoa.cli_support import cli_actor, keyed_catalog
-from storage import ObjectStore, open_storage
+
+if TYPE_CHECKING:  # imported where used, so that every other command starts without them
+    from catalog.db import Database
+    from storage import ObjectStore
 
 PG_BIN_HELP = "Directory of pg_dump/pg_restore (default: the PATH's); use the server's version or newer"
 
@@ -23,6 +26,8 @@ class _Archive:
 
 
 def _store(settings: Settings) -> ObjectStore:
+    from storage import open_storage
+
     return open_storage(settings.storage_url, default_dir=settings.data_dir / "objects")
 
 
