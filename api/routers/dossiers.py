@@ -49,7 +49,7 @@ def read_dossier(code: DossierCode, actor: Reader, session: SessionDep) -> Dossi
     dossier = get_dossier(session, code)
     record(session, actor, "dossier.read", "dossier", code, owner_ref(dossier.owner),
            cross_office=policy.cross_office(actor, [dossier.office_code]))
-    return DossierOut.of(dossier, register_view(session, dossier))
+    return DossierOut.of(dossier, register_view(session, dossier, actor))
 
 
 @router.post("/{code}/components", status_code=status.HTTP_202_ACCEPTED, response_model=UploadOut)
