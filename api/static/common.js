@@ -122,6 +122,12 @@ async function openFile(url, name) {
   setTimeout(() => URL.revokeObjectURL(href), 60000);
 }
 
+/** A document's warnings as the server words them ({message, rescan}), the ones a rescan cures in bold. */
+function noticeList(notices) {
+  if (!notices || !notices.length) return "";
+  return `<ul class="notices">${notices.map((n) => `<li class="${n.rescan ? "warn" : "note"}">${esc(n.message)}</li>`).join("")}</ul>`;
+}
+
 const ROLE_NAMES = {counter: "Một cửa", handler: "Cán bộ xử lý", archivist: "Lưu trữ", admin: "Quản trị"};
 let ME = null;
 

@@ -245,7 +245,7 @@ function drawFile(component, f) {
 function notices(component, f) {
   const found = f.doc.notices || [];
   if (!found.length) return "";
-  return `<ul class="notices">${found.map((n) => `<li class="${n.rescan ? "warn" : "note"}">${esc(n.message)}</li>`).join("")}</ul>` +
+  return noticeList(found) +
     (found.some((n) => n.rescan) ? `<label class="filebtn rescan">Quét lại<input type="file" class="visually-hidden rescan-pick" ` +
       `accept="${ACCEPT}" data-component="${esc(component)}" data-key="${f.key}" aria-label="Quét lại: ${esc(f.filename)}"></label>` : "");
 }
