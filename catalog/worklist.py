@@ -20,6 +20,8 @@ from core.clock import utcnow
 from core.errors import Invalid
 
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000
+"""Far past any register, and an offset every database holds."""
 SORTS = ("due", "overdue_first")
 
 
@@ -84,8 +86,8 @@ def worklist(session: Session, f: Filters, *, page: int = 1, size: int = 50, now
     if f.status is not None and f.status not in Status.__members__:
         raise Invalid("unknown_status", f"Trạng thái '{f.status}' không có; chọn một trong: "
                                         f"{', '.join(Status.__members__)}.")
-    if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
-        raise Invalid("invalid_page", f"Trang bắt đầu từ 1, mỗi trang từ 1 đến {MAX_PAGE_SIZE} hồ sơ.")
+    if not 1 <= page <= MAX_PAGE or not 1 <= size <= MAX_PAGE_SIZE:
+        raise Invalid("invalid_page", f"Trang từ 1 đến {MAX_PAGE}, mỗi trang từ 1 đến {MAX_PAGE_SIZE} hồ sơ.")
     if f.sort not in SORTS:
         raise Invalid("unknown_sort", f"Cách sắp xếp '{f.sort}' không có; chọn một trong: {', '.join(SORTS)}.")
     now = now or utcnow()

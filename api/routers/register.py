@@ -51,7 +51,7 @@ def list_dossiers(
     q: Annotated[str | None, Query(max_length=40, description="Dossier code (prefix) or owner ID")] = None,
     sort: Annotated[str, Query(max_length=16, description="due (due date order) or overdue_first "
                                                           "(the late dossiers first, each part by due date)")] = "due",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=worklist.MAX_PAGE)] = 1,
     size: Annotated[int, Query(ge=1, le=worklist.MAX_PAGE_SIZE)] = 50,
 ) -> WorklistOut:
     """A worklist sorted by due date (or overdue first, across all pages), with counts per status over
