@@ -13,7 +13,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_dossier_due_at_id", "dossier", ["due_at", "id"])
+    op.create_index("ix_dossier_due_at_id", "dossier", ["due_at", "id", "status"])
 
 
 def downgrade() -> None:
