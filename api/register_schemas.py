@@ -79,6 +79,7 @@ def actions_for(actor: Actor, dossier: Dossier) -> list[ActionOut]:
 class RegisterOut(BaseModel):
     status: str
     status_label: str
+    closed: bool = Field(description="Resolved, returned or withdrawn: nothing more happens to it")
     version: int
     assignee: str | None
     department: str | None
@@ -120,6 +121,7 @@ def register_view(session: Session, dossier: Dossier, actor: Actor) -> RegisterO
     base = f"/api/v1/dossiers/{dossier.code}"
     return RegisterOut(
         status=dossier.status, status_label=register.STATUS_VI[register.Status(dossier.status)],
+        closed=dossier.status in register.CLOSED,
         version=dossier.version, assignee=dossier.assignee, department=dossier.department,
         received_by=dossier.received_by, resolved_at=dossier.resolved_at, overdue=register.is_overdue(dossier),
         paused_at=dossier.paused_at, remaining_working_days=dossier.remaining_days,

@@ -64,6 +64,8 @@ async function changed() {
 
 async function show(code, focus = true) {
   const d = await api(path(code));
+  // Who it may be assigned to, before anything is drawn: the status and the actions change together.
+  const people = d.lifecycle.allowed_actions.some((a) => a.assigns) ? await api(d.lifecycle.links.assignees) : [];
   current = d;
   const life = d.lifecycle;
   $("dossier").hidden = false;
@@ -81,8 +83,9 @@ async function show(code, focus = true) {
     `<tr${s.current ? ' class="done"' : ""}><td>${esc(s.label)}${s.current ? " (đang ở bước này)" : ""}</td><td>${esc(s.department)}</td>` +
     `<td>${s.working_days}</td><td>${fmtDate(s.due_on)}</td></tr>`).join("") + "</tbody></table>"
     : `<p class="muted">Thủ tục không chia bước giữa các phòng.</p>`;
+  showActions(d, people);
   showHistory(d);
-  await Promise.all([showActions(d), showComponents(d), showApologies(d), showResultCodes(d), showResults()]);
+  await Promise.all([showComponents(d), showApologies(d), showResultCodes(d), showResults()]);
   if (focus) $("h-dossier").focus();
 }
 
@@ -109,22 +112,19 @@ $("components").addEventListener("click", (e) => {
   });
 });
 
-async function showActions(d) {
+function showActions(d, people) {
   const actions = d.lifecycle.allowed_actions;
   $("transition-form").hidden = !actions.length;
   $("closed-note").hidden = !!actions.length;
-  $("closed-note").textContent = ["resolved", "returned", "withdrawn"].includes(d.status)
+  $("closed-note").textContent = d.lifecycle.closed
     ? "Hồ sơ đã kết thúc; không còn bước nào để chuyển." : "Bạn không có thao tác nào với hồ sơ ở trạng thái này.";
   $("t-action").innerHTML = actions.map((a) => `<option value="${a.action}">${esc(ACTIONS[a.action] || a.action)}</option>`).join("");
   const departments = [...new Set(d.lifecycle.steps.filter((s) => s.kind === "processing").map((s) => s.department))];
   $("t-department").innerHTML = `<option value="">(không đổi)</option>` +
     departments.map((x) => `<option value="${esc(x)}">${esc(x)}</option>`).join("");
-  $("t-assignee").innerHTML = `<option value="">(không đổi)</option>`;
-  if (actions.some((a) => a.assigns)) {
-    const people = await api(d.lifecycle.links.assignees);
-    $("t-assignee").innerHTML += people.map((p) => `<option value="${esc(p.username)}"${p.username === d.lifecycle.assignee ? " selected" : ""}>` +
-      `${esc(p.full_name ? `${p.full_name} (${p.username})` : p.username)}</option>`).join("");
-  }
+  $("t-assignee").innerHTML = `<option value="">(không đổi)</option>` + people.map((p) =>
+    `<option value="${esc(p.username)}"${p.username === d.lifecycle.assignee ? " selected" : ""}>` +
+    `${esc(p.full_name ? `${p.full_name} (${p.username})` : p.username)}</option>`).join("");
   $("t-reason").value = "";
   actionChanged();
 }

@@ -3,6 +3,7 @@ take now, the handler is picked from the office's handlers, and "overdue first" 
 over every page of the worklist, not a shuffle of the page at hand."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -17,9 +18,13 @@ from tests.conftest import PASSWORD, open_dossier
 browser = pytest.mark.browser
 
 
-def _options(page) -> list[str]:
-    page.locator("#t-action option").first.wait_for(state="attached")
-    return page.locator("#t-action option").evaluate_all("(os) => os.map((o) => o.value)")
+def expect_actions(page, expected: list[str]) -> None:
+    """The actions offered become ``expected`` (the page draws them once it has the office's handlers)."""
+    offered = page.locator("#t-action option")
+    deadline = time.monotonic() + 10
+    while offered.evaluate_all("(os) => os.map((o) => o.value)") != expected and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert offered.evaluate_all("(os) => os.map((o) => o.value)") == expected
 
 
 @browser
@@ -31,7 +36,7 @@ def test_the_page_offers_the_servers_actions_and_the_offices_handlers(browser_pa
     page = browser_page
     log_in(page, "counter1", f"/login?next=/dossiers%3Fcode%3D{code}")
     page.get_by_role("heading", name=f"Hồ sơ {code}").wait_for()
-    assert _options(page) == ["start", "assign", "request_supplement", "return", "withdraw"]
+    expect_actions(page, ["start", "assign", "request_supplement", "return", "withdraw"])
 
     page.get_by_label("Thao tác").select_option("assign")
     picker = page.get_by_label("Giao cho cán bộ xử lý")
@@ -47,12 +52,12 @@ def test_the_page_offers_the_servers_actions_and_the_offices_handlers(browser_pa
     page.get_by_role("button", name="Đăng xuất").click()
     log_in(page, "handler3", f"/login?next=/dossiers%3Fcode%3D{code}")
     page.get_by_role("heading", name=f"Hồ sơ {code}").wait_for()
-    assert _options(page) == ["start", "assign", "request_supplement", "return"]
+    expect_actions(page, ["start", "assign", "request_supplement", "return"])
     page.get_by_label("Thao tác").select_option("start")
     assert page.get_by_label("Giao cho cán bộ xử lý").input_value() == "handler3"  # the current assignee kept
     page.get_by_role("button", name="Thực hiện").click()
     page.locator("#d-status").get_by_text("Đang giải quyết").wait_for()
-    assert _options(page) == ["assign", "request_supplement", "resolve", "return"]
+    expect_actions(page, ["assign", "request_supplement", "resolve", "return"])
     page.get_by_label("Thao tác").select_option("return")  # the server says a reason is needed
     assert page.locator("#t-reason-label").inner_text() == "Lý do (bắt buộc, ghi rõ để công dân hiểu)"
     assert page.locator("#t-assign-box").is_hidden()

@@ -144,6 +144,7 @@ def test_the_dossier_lists_the_actions_its_reader_may_take_now(client: TestClien
         for role in ROLES:
             body = client.get(f"/api/v1/dossiers/{code}", headers=headers[role]).json()
             offered = body["lifecycle"]["allowed_actions"]
+            assert body["lifecycle"]["closed"] == (state not in OPEN)
             expected = [a for a, (roles, sources, _) in MATRIX.items() if role in roles and state in sources]
             assert [a["action"] for a in offered] == expected, (state, role)
             assert {a["action"] for a in offered if a["needs_reason"]} == \
