@@ -57,3 +57,28 @@ def test_a_working_clerk_stays_signed_in_and_an_idle_page_returns_after_sign_in(
         assert page.url == f"{live.url}/dossiers?code={code}"
         context.close()
         assert not errors, errors
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_page_in_use_still_ends_at_the_sessions_absolute_limit(chromium, settings):
+    """Renewed while someone types, but never past session_hours: then sign-in, saying so."""
+    brief = settings.model_copy(update={"token_minutes": LIFETIME_S / 60, "session_hours": 10 / 3600})
+    with serve(brief) as live:
+        context = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN",
+                                       base_url=live.url, bypass_csp=True)
+        page = context.new_page()
+        log_in(page, "handler1", "/login?next=/search")
+        started = time.monotonic()
+        box = page.get_by_label("Từ khoá")
+        while "/login" not in page.url and time.monotonic() - started < 20:
+            try:
+                box.press_sequentially("a", timeout=1000)
+            except Exception:  # noqa: BLE001 — the page is leaving for sign-in
+                break
+            page.wait_for_timeout(500)
+        page.wait_for_url("**/login?next=*", timeout=10_000)
+        assert 8 <= time.monotonic() - started <= 16, "at the ten-second limit, not at the first expiry"
+        page.locator("#login-msg").get_by_text("thời hạn tối đa").wait_for()
+        assert _renewals(live) >= 1
+        context.close()
