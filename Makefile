@@ -78,7 +78,7 @@ $(AXE):
 
 # docs/screenshots/*.png, shown in the README: the browser tests save each page as they pass it.
 screenshots: system-test deps axe
-	SOHOA_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/api/test_web.py tests/api/test_web_search.py
+	SOHOA_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/api/test_web.py tests/api/test_web_search.py tests/api/test_pages_*.py
 
 bench: system-test deps search-server
 	$(PY) bench/ocr_throughput.py

@@ -1,11 +1,15 @@
 """Authentication (OAuth2 password flow with short-lived JWTs, or an API key) and role checks.
 
+A token expires after ``token_minutes`` (idle expiry); a page in use trades it for a new one
+(``/api/v1/auth/refresh``) that keeps the time of sign-in, so a sign-in ends ``session_hours``
+after the password was given whatever the renewals.
+
 Every route declares the roles it allows with ``require(...)``; the dependency also hands the
 route an audit ``Actor`` so reads and changes of personal data are recorded under that name.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import jwt
@@ -24,7 +28,7 @@ from core.errors import Forbidden, Unauthenticated
 ALGORITHM = "HS256"
 ALL_ROLES = tuple(Role)
 
-_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
@@ -32,18 +36,43 @@ def not_authenticated() -> Unauthenticated:
     return Unauthenticated("not_authenticated", "Vui lòng đăng nhập (phiên làm việc không có hoặc đã hết hạn).")
 
 
-def issue_token(services, user: User) -> tuple[str, int]:
-    minutes = services.settings.token_minutes
+def issue_token(services, user: User, signed_in_at: datetime | None = None) -> tuple[str, int]:
+    """A bearer token and its lifetime in seconds: ``token_minutes`` from now (idle expiry), never past
+    ``session_hours`` after the password was given (``signed_in_at``, carried as ``auth_time``)."""
+    now = utcnow()
+    started = signed_in_at or now
+    expires = min(now + timedelta(minutes=services.settings.token_minutes),
+                  started + timedelta(hours=services.settings.session_hours))
     claims = {"sub": user.username, "role": user.role, "office": user.office_code, "ver": user.token_version,
-              "exp": utcnow() + timedelta(minutes=minutes)}
-    return jwt.encode(claims, services.secret_key, algorithm=ALGORITHM), minutes * 60
+              "auth_time": int(started.timestamp()), "exp": expires}
+    return jwt.encode(claims, services.secret_key, algorithm=ALGORITHM), max(0, int((expires - now).total_seconds()))
 
 
-def _user_from_token(session, secret_key: str, token: str) -> User | None:
+def session_over(services) -> Unauthenticated:
+    return Unauthenticated("session_expired", f"Phiên làm việc đã quá {services.settings.session_hours:g} giờ "
+                                              "kể từ khi đăng nhập; vui lòng đăng nhập lại.")
+
+
+def session_expired(services, token: str) -> Unauthenticated:
+    """A well-signed token past its time: say which limit ended the session."""
+    claims = jwt.decode(token, services.secret_key, algorithms=[ALGORITHM], options={"verify_exp": False})
+    started = claims.get("auth_time")
+    if started is not None and utcnow().timestamp() >= started + services.settings.session_hours * 3600 - 1:
+        return session_over(services)
+    return Unauthenticated("session_expired", "Phiên làm việc đã hết hạn vì lâu không thao tác; vui lòng đăng nhập lại.")
+
+
+def token_claims(services, token: str) -> dict | None:
+    """The claims of a valid token; None for a forged or malformed one; an expired one raises ``session_expired``."""
     try:
-        claims = jwt.decode(token, secret_key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
+        return jwt.decode(token, services.secret_key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
+    except jwt.ExpiredSignatureError:
+        raise session_expired(services, token) from None
     except jwt.PyJWTError:
         return None
+
+
+def user_of(session, claims: dict) -> User | None:
     user = session.scalars(select(User).where(User.username == claims["sub"])).first()
     # A token issued before a password, role, office or activity change carries an older version.
     if user is None or not user.active or claims.get("ver", 0) != user.token_version:
@@ -52,12 +81,13 @@ def _user_from_token(session, secret_key: str, token: str) -> User | None:
 
 
 def current_actor(request: Request, services: ServicesDep,
-                  token: Annotated[str | None, Depends(_bearer)],
+                  token: Annotated[str | None, Depends(bearer)],
                   api_key: Annotated[str | None, Depends(_api_key)]) -> Actor:
     with services.db.session() as s:
         user = None
         if token:
-            user = _user_from_token(s, services.secret_key, token)
+            claims = token_claims(services, token)
+            user = user_of(s, claims) if claims is not None else None
         elif api_key:
             user = user_for_api_key(s, api_key)
         if user is None:

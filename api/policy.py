@@ -34,8 +34,13 @@ def writable(actor: Actor) -> frozenset[str]:
     return actor.offices or frozenset({actor.office_code} - {None})
 
 
+def may_write(actor: Actor, office: str | None) -> bool:
+    """Whether the caller may change records of ``office`` (what a page offers to do)."""
+    return scope.may_change(writable(actor), actor.role, office)
+
+
 def ensure_office_write(actor: Actor, office: str | None) -> None:
-    if not scope.may_change(writable(actor), actor.role, office):
+    if not may_write(actor, office):
         raise other_office()
 
 

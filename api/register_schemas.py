@@ -6,7 +6,9 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from api import policy
 from catalog import register
+from catalog.audit import Actor
 from catalog.deadlines import load_calendar, local_day
 from catalog.models import Dossier
 from catalog.register_models import ApologyLetter, DossierEvent
@@ -59,9 +61,25 @@ class StepOut(BaseModel):
     current: bool
 
 
+class ActionOut(BaseModel):
+    action: str
+    needs_reason: bool = Field(description="A written reason is required")
+    assigns: bool = Field(description="May name the handler (assignee) and department")
+
+
+def actions_for(actor: Actor, dossier: Dossier) -> list[ActionOut]:
+    """What the caller may do to the dossier now: the register's table for its role and the
+    dossier's state, and nothing on another office's dossier (the transition would be refused)."""
+    if not policy.may_write(actor, dossier.office_code):
+        return []
+    return [ActionOut(action=a, needs_reason=register.ACTIONS[a].needs_reason, assigns=a in register.ASSIGNING)
+            for a in register.allowed_actions(dossier.status, actor.role)]
+
+
 class RegisterOut(BaseModel):
     status: str
     status_label: str
+    closed: bool = Field(description="Resolved, returned or withdrawn: nothing more happens to it")
     version: int
     assignee: str | None
     department: str | None
@@ -72,6 +90,8 @@ class RegisterOut(BaseModel):
     remaining_working_days: int | None
     steps: list[StepOut]
     history: list[EventOut]
+    allowed_actions: list[ActionOut] = Field(description="The transitions the caller may take now, in the "
+                                                         "register's order; empty on a closed dossier")
     links: dict[str, str]
 
 
@@ -89,7 +109,7 @@ def _current_step(dossier: Dossier, steps: list) -> int | None:
     return next((i for i, s in enumerate(steps) if s.kind == "processing"), 0)
 
 
-def register_view(session: Session, dossier: Dossier) -> RegisterOut:
+def register_view(session: Session, dossier: Dossier, actor: Actor) -> RegisterOut:
     steps = register.procedure_steps(session, dossier.procedure_code)
     dues: list[date | None] = [None] * len(steps)
     if dossier.due_at is not None:
@@ -101,14 +121,16 @@ def register_view(session: Session, dossier: Dossier) -> RegisterOut:
     base = f"/api/v1/dossiers/{dossier.code}"
     return RegisterOut(
         status=dossier.status, status_label=register.STATUS_VI[register.Status(dossier.status)],
+        closed=dossier.status in register.CLOSED,
         version=dossier.version, assignee=dossier.assignee, department=dossier.department,
         received_by=dossier.received_by, resolved_at=dossier.resolved_at, overdue=register.is_overdue(dossier),
         paused_at=dossier.paused_at, remaining_working_days=dossier.remaining_days,
         steps=[StepOut(kind=s.kind, label=STEP_KINDS[s.kind], department=s.department, working_days=s.days,
                        due_on=due, current=i == current) for i, (s, due) in enumerate(zip(steps, dues))],
         history=[EventOut.of(dossier.code, e) for e in register.history(session, dossier.id)],
+        allowed_actions=actions_for(actor, dossier),
         links={"receipt": f"{base}/receipt", "transitions": f"{base}/transitions",
-               "apology_letters": f"{base}/apology-letters"},
+               "apology_letters": f"{base}/apology-letters", "assignees": f"{base}/assignees"},
     )
 
 
@@ -131,6 +153,12 @@ class ApologyOut(BaseModel):
         return cls(number=a.number, reason=a.reason, previous_due_at=a.previous_due_at, new_due_at=a.new_due_at,
                    created_at=a.created_at, created_by=a.created_by,
                    links={"pdf": f"/api/v1/dossiers/{code}/apology-letters/{a.number}"})
+
+
+class AssigneeOut(BaseModel):
+    """A staff member the dossier may be assigned to (staff, not a citizen's data)."""
+    username: str
+    full_name: str | None
 
 
 class TransitionOut(BaseModel):

@@ -11,6 +11,7 @@ from api.register_schemas import RegisterOut
 from catalog import reuse
 from catalog.models import Channel, Component, Document, Dossier, Owner
 from catalog.signatures import REASONS
+from ingest.warning_notes import notices
 
 
 class OwnerIn(Input):
@@ -157,6 +158,13 @@ class SignatureOut(BaseModel):
                    message=REASONS.get(s.reason) if s.reason else None, checked_at=s.checked_at)
 
 
+class NoticeOut(BaseModel):
+    code: str
+    page: int | None
+    message: str = Field(description="The warning for the counter, in Vietnamese")
+    rescan: bool = Field(description="A new scan of the paper would cure it")
+
+
 class DocumentOut(BaseModel):
     id: str
     filename: str
@@ -166,6 +174,8 @@ class DocumentOut(BaseModel):
     status: str
     warnings: list[str] = Field(description="Accepted, but worth a look: extension_mismatch (the file's name "
                                 "does not say what its bytes are), low resolution, low OCR confidence")
+    notices: list[NoticeOut] = Field(description="The warnings (and the extracted fields' owner_mismatch) "
+                                     "explained in Vietnamese, with the ones a rescan cures")
     error: ErrorOut | None
     attempts: int = Field(description="Processing attempts so far (a dead letter has used them all)")
     progress: Progress
@@ -195,6 +205,7 @@ class DocumentOut(BaseModel):
         return cls(
             document_type=document_type, alternatives=alternatives, needs_review=needs_review,
             fields=d.fields, record=PaperRecordOut.of(d), warnings=list(d.warnings or []),
+            notices=[NoticeOut(**vars(n)) for n in notices(d.warnings, d.fields, d.media_type)],
             id=d.id, filename=d.filename, media_type=d.media_type, size=d.size, sha256=d.sha256, status=d.status,
             error=ErrorOut(code=d.error_code, message=d.error_message or "") if d.error_code else None,
             attempts=d.attempts, progress=progress(d), page_count=d.page_count, mean_confidence=d.mean_confidence,

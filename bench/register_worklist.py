@@ -6,6 +6,8 @@ in the same run on the same table:
 * a worklist page (filters, sorted by due date, with counts per status) against the plainest page
   there is: 50 dossiers by primary key;
 * the overdue list (what ``sohoa dossiers overdue`` runs) against the same baseline;
+* the whole register "overdue first" (the late ones over all pages, then the others by due date),
+  its first page and a page deep in it, next to the same pages by due date only;
 * transitions per second (lock, version bump, history row, audit entry) against opening dossiers
   (counter, due date, insert) one transaction each.
 
@@ -40,7 +42,7 @@ from core.settings import Settings  # noqa: E402
 
 STATES = ["received", "in_progress", "in_progress", "supplement_requested", "resolved", "resolved", "returned"]
 OFFICES = [f"PT{n:02d}" for n in range(1, 11)]
-HANDLER = Actor("handler001", "handler", "PT01")
+HANDLER = Actor("handler000", "handler", "PT01")  # a handler of the dossiers' office (catalog/assignees.py)
 
 
 def populate(db, dossiers: int) -> None:
@@ -101,9 +103,20 @@ def main() -> None:
             with db.session() as s:
                 worklist(s, Filters(overdue=True), size=200)
 
+        def whole(sort: str, number: int):
+            def run() -> None:
+                with db.session() as s:
+                    worklist(s, Filters(sort=sort), page=number, size=50)
+            return run
+
+        deep = max(1, args.dossiers // 100)
         base = timed(baseline, args.rounds)
         for name, fn in (("worklist page (office, status, by due date, counts)", page),
-                         ("overdue list (200)", overdue)):
+                         ("overdue list (200)", overdue),
+                         ("whole register by due date, page 1", whole("due", 1)),
+                         ("whole register overdue first, page 1", whole("overdue_first", 1)),
+                         (f"whole register by due date, page {deep}", whole("due", deep)),
+                         (f"whole register overdue first, page {deep}", whole("overdue_first", deep))):
             took = timed(fn, args.rounds)
             print(f"{name}: {took * 1000:.1f} ms; baseline 50 by id {base * 1000:.2f} ms; ratio {took / base:.1f}x")
 
@@ -119,7 +132,7 @@ def main() -> None:
         t = time.perf_counter()
         for code in codes:
             with db.session() as s:
-                transition(s, code, Request("start", assignee="handler001"), HANDLER, cutoff=Settings().receipt_cutoff)
+                transition(s, code, Request("start", assignee="handler000"), HANDLER, cutoff=Settings().receipt_cutoff)
         moved = args.transitions / (time.perf_counter() - t)
         print(f"transitions: {moved:.0f}/s; baseline dossiers opened {opened:.0f}/s; ratio {moved / opened:.2f}")
         db.dispose()

@@ -27,7 +27,8 @@ from catalog.models import Dossier
 from catalog.owners import owner_ref
 from catalog.register_models import DossierEvent
 from catalog.steps import Step, departments, parse_steps
-from catalog.users import Role, User
+from catalog.assignees import is_assignable
+from catalog.users import Role
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -95,8 +96,17 @@ class Request:
     """The version the clerk saw: when given and no longer current, the transition is refused."""
 
 
+ASSIGNING = frozenset({"start", "assign"})
+"""The actions that may name the handler (and department) the dossier goes to."""
+
+
 def allowed(action: str, role: str) -> bool:
     return role == Role.admin.value or role in ACTIONS[action].roles
+
+
+def allowed_actions(status: str, role: str) -> list[str]:
+    """The actions ``role`` may take on a dossier in ``status``, read from :data:`ACTIONS` (in its order)."""
+    return [name for name, rule in ACTIONS.items() if status in rule.sources and allowed(name, role)]
 
 
 def _reason(rule: Action, reason: str | None) -> str | None:
@@ -115,10 +125,8 @@ def procedure_steps(session: Session, procedure_code: str) -> list[Step]:
 
 
 def _check_assignment(session: Session, dossier: Dossier, assignee: str | None, department: str | None) -> None:
-    if assignee is not None:
-        user = session.scalars(select(User).where(User.username == assignee)).first()
-        if user is None or not user.active or user.role not in (Role.handler.value, Role.counter.value):
-            raise Invalid("unknown_assignee", f"Không có cán bộ xử lý '{assignee}' đang làm việc.")
+    if assignee is not None and not is_assignable(session, dossier.office_code, assignee):
+        raise Invalid("unknown_assignee", f"Không có cán bộ xử lý '{assignee}' đang làm việc tại đơn vị của hồ sơ.")
     if department is not None:
         known = departments(procedure_steps(session, dossier.procedure_code))
         if department not in known:
@@ -148,7 +156,7 @@ def transition(session: Session, code: str, request: Request, actor: Actor, *, c
     reason = _reason(rule, request.reason)
     if request.action == "assign" and not (request.assignee or request.department):
         raise Invalid("assignee_required", "Cần chọn cán bộ hoặc phòng được phân công.")
-    if request.action not in ("start", "assign") and (request.assignee or request.department):
+    if request.action not in ASSIGNING and (request.assignee or request.department):
         raise Invalid("assignment_not_allowed", "Chỉ chọn cán bộ, phòng xử lý khi bắt đầu xử lý hoặc phân công.")
     dossier = lock_dossier(session, code)
     if request.version is not None and request.version != dossier.version:
@@ -158,7 +166,7 @@ def transition(session: Session, code: str, request: Request, actor: Actor, *, c
         when = " hoặc ".join(STATUS_VI[s] for s in Status if s.value in rule.sources)
         raise Conflict("illegal_transition", f"Không thể {rule.label} hồ sơ {code} vì hồ sơ "
                                              f"{STATUS_VI[Status(dossier.status)]}; chỉ làm được khi hồ sơ {when}.")
-    if request.action in ("start", "assign"):
+    if request.action in ASSIGNING:
         _check_assignment(session, dossier, request.assignee, request.department)
     now = now or utcnow()
     return _apply(session, dossier, request.action, rule, reason, request, actor, cutoff, now)

@@ -63,7 +63,10 @@ class Settings(BaseSettings):
     secret_key: str = ""
     """Signs access tokens. Empty: a random key kept in ``data_dir/secret.key`` (one node only;
     set it explicitly when several API processes share the catalog)."""
-    token_minutes: int = 30
+    token_minutes: float = 30
+    """Idle expiry: a bearer token lives this long; pages in use renew it (POST /api/v1/auth/refresh)."""
+    session_hours: float = 10
+    """Absolute limit of a sign-in: renewed tokens never outlive it; then the password is asked again."""
 
     audit_checkpoint_every_minutes: float = 60.0
     """Write a signed audit checkpoint (count, head, time) outside the catalog this often (0: off)."""

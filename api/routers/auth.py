@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import ALL_ROLES, issue_token, require
+from api.auth import ALL_ROLES, bearer, issue_token, require, session_over, token_claims
 from api.deps import ServicesDep
 from api.login_limits import LoginGuard, locked, login_guard
 from catalog.accounts import lock_account
@@ -16,7 +17,7 @@ from catalog.audit import Actor, record
 from catalog.users import User, credentials, password_matches, refresh_hash
 from core.clock import utcnow
 from core import metrics
-from core.errors import Unauthenticated
+from core.errors import Invalid, Unauthenticated
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 GuardDep = Annotated[LoginGuard, Depends(login_guard)]
@@ -28,6 +29,8 @@ class TokenOut(BaseModel):
     expires_in: int
     role: str
     office_code: str
+    session_expires_at: datetime = Field(description="The sign-in's absolute end (session_hours after the "
+                                                     "password): no renewal goes past it")
 
 
 class MeOut(BaseModel):
@@ -66,8 +69,10 @@ def _sign_in(services, guard: LoginGuard, remote: str, username: str, password: 
             user = s.get(User, found.user_id)
             refresh_hash(user, password)
             record(s, Actor(user.username, user.role, user.office_code, remote), "auth.login", "user", user.username)
-            token, seconds = issue_token(services, user)
-            return TokenOut(access_token=token, expires_in=seconds, role=user.role, office_code=user.office_code)
+            started = utcnow().replace(microsecond=0)
+            token, seconds = issue_token(services, user, signed_in_at=started)
+            return TokenOut(access_token=token, expires_in=seconds, role=user.role, office_code=user.office_code,
+                            session_expires_at=started + timedelta(hours=services.settings.session_hours))
     if guard.failed(remote, username) and found is not None:
         until = now + timedelta(minutes=services.settings.login_lockout_minutes)
         with services.db.session() as s:
@@ -85,3 +90,25 @@ def _audit_counts(services, counts: dict[str, dict[str, int]], remote: str) -> N
 @router.get("/me", response_model=MeOut)
 def me(actor: Annotated[Actor, require(*ALL_ROLES)]) -> MeOut:
     return MeOut(username=actor.username, role=actor.role, office_code=actor.office_code)
+
+
+@router.post("/refresh", response_model=TokenOut, responses={
+    401: {"description": "The token expired (idle) or the sign-in reached its absolute limit (session_expired)"}})
+def refresh(actor: Annotated[Actor, require(*ALL_ROLES)], services: ServicesDep,
+            token: Annotated[str | None, Depends(bearer)]) -> TokenOut:
+    """A new bearer token for a valid one, with the same time of sign-in: a page in use renews its token
+    before it expires; one left alone expires (idle), and no renewal outlives ``session_hours``."""
+    if not token:
+        raise Invalid("refresh_needs_token", "Chỉ phiên đăng nhập bằng mật khẩu mới gia hạn được; "
+                                             "khoá API không hết hạn theo phiên.")
+    claims = token_claims(services, token)  # valid: the role check above has just read it
+    started = datetime.fromtimestamp(claims.get("auth_time", 0), UTC)
+    ends = started + timedelta(hours=services.settings.session_hours)
+    if ends <= utcnow():
+        raise session_over(services)
+    with services.db.session() as s:
+        user = s.scalars(select(User).where(User.username == actor.username)).one()
+        record(s, actor, "auth.refresh", "user", user.username)
+        new, seconds = issue_token(services, user, signed_in_at=started)
+        return TokenOut(access_token=new, expires_in=seconds, role=user.role, office_code=user.office_code,
+                        session_expires_at=ends)

@@ -2,19 +2,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile, status
+from fastapi import APIRouter, File, Form, Response, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
 from api import policy
 from api.auth import require
 from api.deps import ServicesDep, SessionDep
-from api.params import DossierCode
+from api.params import DocumentId, DossierCode
 from api.policy import DOSSIER
 from api.register_schemas import register_view
 from api.reuse_schemas import ChecklistOut, DossierCreatedOut
 from api.schemas import AcceptedOut, DossierCreate, DossierOut, UploadOut, document_links
 from catalog import reuse
 from catalog.audit import Actor, record
+from catalog.components import remove_component
 from catalog.dossiers import get_dossier, open_dossier
 from catalog.owners import get_or_create_owner, owner_ref
 from catalog.users import Role
@@ -49,7 +50,7 @@ def read_dossier(code: DossierCode, actor: Reader, session: SessionDep) -> Dossi
     dossier = get_dossier(session, code)
     record(session, actor, "dossier.read", "dossier", code, owner_ref(dossier.owner),
            cross_office=policy.cross_office(actor, [dossier.office_code]))
-    return DossierOut.of(dossier, register_view(session, dossier))
+    return DossierOut.of(dossier, register_view(session, dossier, actor))
 
 
 @router.post("/{code}/components", status_code=status.HTTP_202_ACCEPTED, response_model=UploadOut)
@@ -78,3 +79,11 @@ async def upload_components(
                     page_count=a.page_count, links=document_links(a.document_id))
         for a in accepted
     ])
+
+
+@router.delete("/{code}/components/{document_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+def remove(code: DossierCode, document_id: DocumentId, actor: Filing, session: SessionDep) -> Response:
+    """Take a paper off the dossier while it is at the counter (a scan replaced by a better one); the
+    document stays in the archive. A dossier a handler has started is 409."""
+    remove_component(session, code, document_id, actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -14,10 +14,12 @@ from api.deps import ServicesDep, SessionDep
 from api.params import DossierCode, RowId
 from api import policy
 from api.policy import DOSSIER
-from api.register_schemas import ApologyIn, ApologyOut, EventOut, TransitionIn, TransitionOut, register_view
+from api.register_schemas import (ApologyIn, ApologyOut, AssigneeOut, EventOut, TransitionIn, TransitionOut,
+                                  register_view)
 from api.worklist_schemas import WorkItemOut, WorklistOut
 from catalog import papers, register, worklist
 from catalog.apologies import letters_of, record_apology
+from catalog.assignees import assignable_handlers
 from catalog.audit import Actor, record
 from catalog.dossiers import get_dossier
 from catalog.owners import owner_ref
@@ -47,16 +49,19 @@ def list_dossiers(
     due_before: date | None = None,
     procedure: Annotated[str | None, Query(max_length=32)] = None,
     q: Annotated[str | None, Query(max_length=40, description="Dossier code (prefix) or owner ID")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    sort: Annotated[str, Query(max_length=16, description="due (due date order) or overdue_first "
+                                                          "(the late dossiers first, each part by due date)")] = "due",
+    page: Annotated[int, Query(ge=1, le=worklist.MAX_PAGE)] = 1,
     size: Annotated[int, Query(ge=1, le=worklist.MAX_PAGE_SIZE)] = 50,
 ) -> WorklistOut:
-    """A worklist sorted by due date, with counts per status over the same filters."""
+    """A worklist sorted by due date (or overdue first, across all pages), with counts per status over
+    the same filters."""
     if assignee is None and actor.role == Role.handler.value:
         assignee = actor.username
     if office is None and actor.role == Role.counter.value:
         office = actor.office_code
     filters = worklist.Filters(status=status_, assignee=None if assignee == "all" else assignee, office=office,
-                               overdue=overdue, due_before=due_before, procedure=procedure, q=q)
+                               overdue=overdue, due_before=due_before, procedure=procedure, q=q, sort=sort)
     now = utcnow()
     found = worklist.worklist(session, filters, page=page, size=size, now=now)
     record(session, actor, "dossier.list", "dossier", None, None, shown=len(found.dossiers),
@@ -76,7 +81,16 @@ def transition(code: DossierCode, body: TransitionIn, actor: Staff, services: Se
                                 actor, cutoff=services.settings.receipt_cutoff)
     dossier = get_dossier(session, code)
     return TransitionOut(event=EventOut.of(code, event),
-                         lifecycle=register_view(session, dossier))
+                         lifecycle=register_view(session, dossier, actor))
+
+
+@router.get("/{code}/assignees", response_model=list[AssigneeOut])
+def assignees(code: DossierCode, actor: Staff, session: SessionDep) -> list[AssigneeOut]:
+    """The handlers the dossier may be assigned to: active, of the dossier's office. Only for those
+    who may assign it (its office's counters and handlers)."""
+    dossier = get_dossier(session, code)
+    return [AssigneeOut(username=u.username, full_name=u.full_name)
+            for u in assignable_handlers(session, dossier.office_code)]
 
 
 @router.get("/{code}/receipt", response_class=Response, responses=_PDF)

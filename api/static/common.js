@@ -26,9 +26,39 @@ function parseDate(text, label) {
 
 const token = () => sessionStorage.getItem(TOKEN_KEY);
 
+/* The session: a token lives `expires_in` seconds (idle expiry) and is renewed before then while someone
+   works in the page (keys, clicks, typing, scrolling); a page left alone lets it expire and goes to sign-in,
+   and no renewal goes past the sign-in's absolute end (session_expires_at). Times are this browser's. */
+const SESSION_KEY = "sohoa-session";
+const session = () => JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
+/** Keep a token from sign-in or a renewal: {access_token, expires_in, session_expires_at}. A renewal near the
+ *  absolute end is shorter: the full lifetime is the one given at sign-in. */
+function keepToken(body, renewal = false) {
+  const now = Date.now(), before = session();
+  sessionStorage.setItem(TOKEN_KEY, body.access_token);
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify({issued: now, expires: now + body.expires_in * 1000,
+    lifetime: renewal && before ? before.lifetime : body.expires_in * 1000, end: Date.parse(body.session_expires_at)}));
+}
+function forgetToken() { sessionStorage.removeItem(TOKEN_KEY); sessionStorage.removeItem(SESSION_KEY); }
+let lastActivity = Date.now(), renewing = null;
+for (const kind of ["keydown", "pointerdown", "input", "wheel", "scroll"]) {
+  document.addEventListener(kind, () => { lastActivity = Date.now(); }, {capture: true, passive: true});
+}
+const IDLE_MESSAGE = "Phiên làm việc đã hết hạn vì lâu không thao tác; vui lòng đăng nhập lại để tiếp tục.";
+const ENDED_MESSAGE = "Phiên làm việc đã hết thời hạn tối đa; vui lòng đăng nhập lại để tiếp tục.";
+/** Renew in the last quarter of the token's life if someone worked since it was issued; sign-in once it is gone. */
+function watchSession() {
+  const s = session();
+  if (!s || !token()) return;
+  const now = Date.now();
+  if (now >= s.expires - 1000) { toLogin(s.expires >= s.end - 1000 ? ENDED_MESSAGE : IDLE_MESSAGE); return; }
+  if (renewing || s.expires >= s.end - 1000 || s.expires - now > s.lifetime / 4 || lastActivity <= s.issued) return;
+  renewing = api("/api/v1/auth/refresh", {method: "POST"}).then((body) => keepToken(body, true)).catch(() => {}).finally(() => { renewing = null; });
+}
+
 function toLogin(message) {
-  sessionStorage.removeItem(TOKEN_KEY);
-  const next = encodeURIComponent(location.pathname + location.search);
+  forgetToken();
+  const next = encodeURIComponent(location.pathname + location.search + location.hash);
   location.assign(`/login?next=${next}` + (message ? `&why=${encodeURIComponent(message)}` : ""));
 }
 
@@ -92,6 +122,12 @@ async function openFile(url, name) {
   setTimeout(() => URL.revokeObjectURL(href), 60000);
 }
 
+/** A document's warnings as the server words them ({message, rescan}), the ones a rescan cures in bold. */
+function noticeList(notices) {
+  if (!notices || !notices.length) return "";
+  return `<ul class="notices">${notices.map((n) => `<li class="${n.rescan ? "warn" : "note"}">${esc(n.message)}</li>`).join("")}</ul>`;
+}
+
 const ROLE_NAMES = {counter: "Một cửa", handler: "Cán bộ xử lý", archivist: "Lưu trữ", admin: "Quản trị"};
 let ME = null;
 
@@ -99,11 +135,13 @@ let ME = null;
 async function signedIn() {
   if (!token()) { toLogin(); return new Promise(() => {}); }
   ME = await api("/api/v1/auth/me");
+  const s = session();
+  if (s) setInterval(watchSession, Math.min(15000, s.lifetime / 12));
   const who = $("who");
   if (who) {
     who.innerHTML = `${esc(ME.username)} · ${esc(ROLE_NAMES[ME.role] || ME.role)} · ${esc(ME.office_code || "")}` +
       ` <button type="button" id="logout" class="small">Đăng xuất</button>`;
-    $("logout").addEventListener("click", () => { sessionStorage.removeItem(TOKEN_KEY); location.assign("/login"); });
+    $("logout").addEventListener("click", () => { forgetToken(); location.assign("/login"); });
   }
   return ME;
 }

@@ -156,7 +156,20 @@ document.addEventListener("click", (e) => {
 document.addEventListener("change", (e) => {
   const input = e.target.closest("input.pick");
   if (input && input.files.length) { upload(input.dataset.component, [...input.files]); input.value = ""; }
+  const again = e.target.closest("input.rescan-pick");
+  if (again && again.files.length) upload(again.dataset.component, [again.files[0]], findFile(again.dataset.key)[1]);
 });
+
+/** A rescan accepted: the warned scan comes off the dossier (it stays in the archive) and off the list. */
+async function replaced(component, old, fresh) {
+  if (fresh.id === old.id) throw new Error(`Tệp quét lại giống hệt ${old.filename}; hãy quét lại bản rõ hơn.`);
+  await api(`/api/v1/dossiers/${state.dossier.code}/components/${encodeURIComponent(old.id)}`, {method: "DELETE"});
+  state.files[component] = state.files[component].filter((f) => f !== old);
+  const el = $(`file-${old.key}`);
+  if (el) el.remove();
+  await refreshChecklist();
+  say("checklist-msg", `Đã thay ${old.filename} bằng bản quét lại ${fresh.filename}.`);
+}
 for (const kind of ["dragenter", "dragover"]) document.addEventListener(kind, (e) => {
   const zone = e.target.closest && e.target.closest(".drop");
   if (zone) { e.preventDefault(); zone.classList.add("over"); }
@@ -171,7 +184,7 @@ document.addEventListener("drop", (e) => {
 
 /* ---- uploads: one entry per file, uploading → OCR page k/n → done, then the proposed type ---- */
 let serial = 0;
-function upload(component, files) {
+function upload(component, files, replacing = null) {
   const entries = files.map((f) => ({key: `u${++serial}`, filename: f.name, phase: "uploading", percent: 0}));
   (state.files[component] = state.files[component] || []).push(...entries);
   entries.forEach((f) => drawFile(component, f));
@@ -196,7 +209,8 @@ function upload(component, files) {
       Object.assign(f, {phase: "ocr", id: d.id, duplicate: d.duplicate, done: 0, pages: d.page_count});
       drawFile(component, f); watch(component, f);
     });
-    refreshChecklist().catch((e) => say("checklist-msg", e.message, "err"));
+    (replacing ? replaced(component, replacing, entries[0]) : refreshChecklist())
+      .catch((e) => say("checklist-msg", e.message, "err"));
   };
   xhr.send(form);
 }
@@ -222,9 +236,18 @@ function drawFile(component, f) {
   else if (f.phase === "ocr") html += `<span class="phase">Đang nhận dạng trang ${f.done}/${f.pages || "?"}</span> ` +
     `<progress max="${f.pages || 1}" value="${f.done}" aria-label="Nhận dạng"></progress>`;
   else if (f.phase === "failed") html += `<span class="phase err" role="alert">Lỗi: ${esc(f.error || "không xử lý được tệp")}</span>`;
-  else html += `<span class="phase ok">Xong (${f.pages} trang)</span>` + typeChooser(f);
+  else html += `<span class="phase ok">Xong (${f.pages} trang)</span>` + notices(component, f) + typeChooser(f);
   if (f.duplicate) html += `<div class="muted">Tệp này đã được số hoá trước đây cho công dân này.</div>`;
   el.innerHTML = html;
+}
+
+/** The document's warnings as the server words them, and a rescan where a new scan would cure one. */
+function notices(component, f) {
+  const found = f.doc.notices || [];
+  if (!found.length) return "";
+  return noticeList(found) +
+    (found.some((n) => n.rescan) ? `<label class="filebtn rescan">Quét lại<input type="file" class="visually-hidden rescan-pick" ` +
+      `accept="${ACCEPT}" data-component="${esc(component)}" data-key="${f.key}" aria-label="Quét lại: ${esc(f.filename)}"></label>` : "");
 }
 
 function typeChooser(f) {

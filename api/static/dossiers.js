@@ -1,16 +1,12 @@
-/* /dossiers — the register: a worklist (counts per status, overdue first, due date order) and a dossier's
+/* /dossiers — the register: a worklist (counts per status, overdue first or by due date, sorted by the server) and a dossier's
    page (steps, components to approve, transitions, history with its papers, apology letters, results). */
 "use strict";
 const STATES = {received: "Mới tiếp nhận", in_progress: "Đang giải quyết", supplement_requested: "Chờ bổ sung",
   resolved: "Đã giải quyết", returned: "Đã trả lại", withdrawn: "Công dân đã rút"};
-/* The actions of the register; which ones a role may take in which state is the server's to say (409/403). */
+/* The register's actions by name; which of them this user may take now is the server's to say (allowed_actions). */
 const ACTIONS = {start: "Bắt đầu giải quyết", assign: "Phân công (cán bộ, phòng)", request_supplement: "Yêu cầu bổ sung hồ sơ",
   supplement_received: "Đã nhận hồ sơ bổ sung", resolve: "Đã giải quyết xong", return: "Trả lại hồ sơ (từ chối)",
   withdraw: "Công dân rút hồ sơ", apology_letter: "Lập phiếu xin lỗi"};
-const NEEDS_REASON = new Set(["request_supplement", "return", "withdraw"]);
-const NEXT = {received: ["start", "assign", "request_supplement", "return", "withdraw"],
-  in_progress: ["resolve", "request_supplement", "assign", "return", "withdraw"],
-  supplement_requested: ["supplement_received", "return", "withdraw"]};
 const PAPERS = {supplement_request: "Phiếu yêu cầu bổ sung", return_notice: "Phiếu từ chối giải quyết"};
 const REVIEW = {pending: "chờ duyệt", approved: "đã duyệt", rejected: "không đạt"};
 const PAGE_SIZE = 50;
@@ -27,13 +23,13 @@ async function load() {
   if ($("w-overdue").value) p.set("overdue", "true");
   if ($("w-procedure").value.trim()) p.set("procedure", $("w-procedure").value.trim());
   if ($("w-q").value.trim()) p.set("q", $("w-q").value.trim());
+  p.set("sort", $("w-sort").value);
   const due = parseDate($("w-due").value, "Hẹn trả trước ngày");
   if (due) p.set("due_before", due);
   const found = await api("/api/v1/dossiers?" + p);
   $("counts").innerHTML = Object.entries(STATES).map(([s, label]) =>
     `<span class="badge">${esc(label)}: <strong>${found.counts[s] || 0}</strong></span>`).join(" ");
-  // The server sorts by due date; the late ones come first, each part still in due-date order.
-  const items = [...found.items.filter((d) => d.overdue), ...found.items.filter((d) => !d.overdue)];
+  const items = found.items;  // in the server's order: late ones first over all pages, or by due date
   const pages = Math.max(1, Math.ceil(found.total / PAGE_SIZE));
   say("work-msg", `${found.total} hồ sơ` + (pages > 1 ? `, trang ${pageNo}/${pages}.` : "."));
   $("worklist").innerHTML = items.length ? `<table><thead><tr><th scope="col">Mã hồ sơ</th><th scope="col">Thủ tục</th>` +
@@ -68,6 +64,8 @@ async function changed() {
 
 async function show(code, focus = true) {
   const d = await api(path(code));
+  // Who it may be assigned to, before anything is drawn: the status and the actions change together.
+  const people = d.lifecycle.allowed_actions.some((a) => a.assigns) ? await api(d.lifecycle.links.assignees) : [];
   current = d;
   const life = d.lifecycle;
   $("dossier").hidden = false;
@@ -85,7 +83,7 @@ async function show(code, focus = true) {
     `<tr${s.current ? ' class="done"' : ""}><td>${esc(s.label)}${s.current ? " (đang ở bước này)" : ""}</td><td>${esc(s.department)}</td>` +
     `<td>${s.working_days}</td><td>${fmtDate(s.due_on)}</td></tr>`).join("") + "</tbody></table>"
     : `<p class="muted">Thủ tục không chia bước giữa các phòng.</p>`;
-  showActions(d);
+  showActions(d, people);
   showHistory(d);
   await Promise.all([showComponents(d), showApologies(d), showResultCodes(d), showResults()]);
   if (focus) $("h-dossier").focus();
@@ -114,34 +112,40 @@ $("components").addEventListener("click", (e) => {
   });
 });
 
-function showActions(d) {
-  const actions = NEXT[d.status] || [];
+function showActions(d, people) {
+  const actions = d.lifecycle.allowed_actions;
   $("transition-form").hidden = !actions.length;
   $("closed-note").hidden = !!actions.length;
-  $("t-action").innerHTML = actions.map((a) => `<option value="${a}">${esc(ACTIONS[a])}</option>`).join("");
+  $("closed-note").textContent = d.lifecycle.closed
+    ? "Hồ sơ đã kết thúc; không còn bước nào để chuyển." : "Bạn không có thao tác nào với hồ sơ ở trạng thái này.";
+  $("t-action").innerHTML = actions.map((a) => `<option value="${a.action}">${esc(ACTIONS[a.action] || a.action)}</option>`).join("");
   const departments = [...new Set(d.lifecycle.steps.filter((s) => s.kind === "processing").map((s) => s.department))];
   $("t-department").innerHTML = `<option value="">(không đổi)</option>` +
     departments.map((x) => `<option value="${esc(x)}">${esc(x)}</option>`).join("");
+  $("t-assignee").innerHTML = `<option value="">(không đổi)</option>` + people.map((p) =>
+    `<option value="${esc(p.username)}"${p.username === d.lifecycle.assignee ? " selected" : ""}>` +
+    `${esc(p.full_name ? `${p.full_name} (${p.username})` : p.username)}</option>`).join("");
   $("t-reason").value = "";
   actionChanged();
 }
+/** The chosen action as the server describes it: {action, needs_reason, assigns}. */
+const chosen = () => current.lifecycle.allowed_actions.find((a) => a.action === $("t-action").value) || {};
 function actionChanged() {
-  const action = $("t-action").value;
-  const assigning = action === "start" || action === "assign";
-  $("t-assign-box").hidden = !assigning;
-  $("t-department-box").hidden = !assigning || $("t-department").options.length < 2;
-  $("t-reason-label").textContent = NEEDS_REASON.has(action) ? "Lý do (bắt buộc, ghi rõ để công dân hiểu)" : "Ghi chú (không bắt buộc)";
+  const action = chosen();
+  $("t-assign-box").hidden = !action.assigns;
+  $("t-department-box").hidden = !action.assigns || $("t-department").options.length < 2;
+  $("t-reason-label").textContent = action.needs_reason ? "Lý do (bắt buộc, ghi rõ để công dân hiểu)" : "Ghi chú (không bắt buộc)";
 }
 $("t-action").addEventListener("change", actionChanged);
 
 $("transition-form").addEventListener("submit", (e) => {
   e.preventDefault();
   guarded($("t-go"), "dossier-msg", async () => {
-    const action = $("t-action").value, reason = $("t-reason").value.trim() || null;
-    if (NEEDS_REASON.has(action) && !reason) throw new Error("Ghi rõ lý do cho thao tác này.");
+    const rule = chosen(), action = rule.action, reason = $("t-reason").value.trim() || null;
+    if (rule.needs_reason && !reason) throw new Error("Ghi rõ lý do cho thao tác này.");
     const body = {action, reason, version: current.lifecycle.version};
-    if (action === "start" || action === "assign") {
-      body.assignee = $("t-assignee").value.trim() || (action === "start" && ME.role === "handler" ? ME.username : null);
+    if (rule.assigns) {
+      body.assignee = $("t-assignee").value || (action === "start" && ME.role === "handler" ? ME.username : null);
       body.department = $("t-department").value || null;
     }
     let done;

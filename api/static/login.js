@@ -10,7 +10,7 @@ $("login-form").addEventListener("submit", async (e) => {
   if (!username || !password) { say("login-msg", "Nhập tên đăng nhập và mật khẩu.", "err"); return; }
   await guarded($("signin"), "login-msg", async () => {
     const body = await api("/api/v1/auth/token", {method: "POST", form: new URLSearchParams({username, password})});
-    sessionStorage.setItem(TOKEN_KEY, body.access_token);
+    keepToken(body);
     const next = params.get("next");
     location.assign(next && next.startsWith("/") && !next.startsWith("//") ? next : (HOME[body.role] || "/"));
   });

@@ -53,7 +53,7 @@ function drawMeta() {
   $("doc-meta").innerHTML = `<strong>${esc(d.filename)}</strong> · ${esc(d.document_type ? d.document_type.name : "chưa rõ loại")}` +
     `${r.digitization_code ? " · mã " + esc(r.digitization_code) : ""} · ${d.page_count} trang` +
     ` · hồ sơ ${esc(d.dossier_codes.join(", ") || "—")} · trạng thái duyệt: <strong id="review-status">${esc(REVIEW[r.review_status] || r.review_status)}</strong>` +
-    `${r.reviewed_by ? ` (${esc(r.reviewed_by)}, ${fmtDate(r.reviewed_at, true)})` : ""}`;
+    `${r.reviewed_by ? ` (${esc(r.reviewed_by)}, ${fmtDate(r.reviewed_at, true)})` : ""}` + noticeList(d.notices);
 }
 async function showPage() {
   const d = view.doc, n = view.page;

@@ -13,7 +13,7 @@ $("setup-form").addEventListener("submit", async (e) => {
     await api("/api/v1/setup/admin", {method: "POST", json: {token: secret, username, password,
       office_code: $("s-office").value.trim(), full_name: $("s-fullname").value.trim() || null}});
     const body = await api("/api/v1/auth/token", {method: "POST", form: new URLSearchParams({username, password})});
-    sessionStorage.setItem(TOKEN_KEY, body.access_token);
+    keepToken(body);
     history.replaceState(null, "", "/setup");
     say("setup-msg", "Đã tạo quản trị viên. Đang chuyển đến trang Lưu trữ để tạo tài khoản cán bộ…");
     setTimeout(() => location.assign("/archive#users"), 800);

@@ -4,6 +4,9 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy import select
+
+from catalog.audit import AuditEntry
 from tests.conftest import OWNER_ID, PROCEDURE, open_dossier
 
 
@@ -52,3 +55,23 @@ def test_bad_dossier_requests_get_clear_errors(client):
 def test_unknown_dossier_is_404_json(client):
     r = client.get("/api/v1/dossiers/BHXH-000000-0001")
     assert r.status_code == 404 and r.json()["code"] == "dossier_not_found"
+
+
+def test_a_paper_is_taken_off_a_dossier_at_the_counter_and_stays_in_the_archive(client, archive):
+    code = archive.dossier(resolved=None)
+    kept, replaced = archive.document(code), archive.document(code)
+    r = client.delete(f"/api/v1/dossiers/{code}/components/{replaced}")
+    assert r.status_code == 204, r.text
+    assert [c["document"]["id"] for c in client.get(f"/api/v1/dossiers/{code}").json()["components"]] == [kept]
+    assert client.get(f"/api/v1/documents/{replaced}").status_code == 200  # still the owner's paper
+    with client.app.state.services.db.session() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "dossier.component_remove")).one()
+        assert entry.actor == "counter1" and entry.object_id == code and replaced in entry.details
+    again = client.delete(f"/api/v1/dossiers/{code}/components/{replaced}")
+    assert (again.status_code, again.json()["code"]) == (404, "component_not_found")
+    assert client.post(f"/api/v1/dossiers/{code}/transitions", json={"action": "start"}).status_code == 200
+    late = client.delete(f"/api/v1/dossiers/{code}/components/{kept}")
+    assert (late.status_code, late.json()["code"]) == (409, "dossier_in_progress") and "đang giải quyết" in late.json()["message"]
+    assert len(client.get(f"/api/v1/dossiers/{code}").json()["components"]) == 1  # nothing half-done
+    missing = client.delete(f"/api/v1/dossiers/BHXH-000000-0000/components/{kept}")
+    assert (missing.status_code, missing.json()["code"]) == (404, "dossier_not_found")

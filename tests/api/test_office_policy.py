@@ -19,6 +19,7 @@ from tests.archive import Archive
 OFFICE_FREE = {
     ("POST", "/api/v1/dossiers"): "opens the dossier in the caller's own office",
     ("POST", "/api/v1/auth/token"): "signing in",
+    ("POST", "/api/v1/auth/refresh"): "renews the caller's own session",
     ("POST", "/api/v1/admin/users"): "accounts are administered system-wide",
     ("PATCH", "/api/v1/admin/users/{username}"): "accounts are administered system-wide",
     ("POST", "/api/v1/admin/users/{username}/api-keys"): "accounts are administered system-wide",

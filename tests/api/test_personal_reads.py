@@ -34,6 +34,7 @@ NOT_PERSONAL = {
     "/api/v1/admin/users": "staff accounts, not citizens' records",
     "/api/v1/admin/users/{username}": "staff accounts, not citizens' records",
     "/api/v1/admin/catalogs/{label}/{table}.csv": "the code catalog",
+    "/api/v1/dossiers/{code}/assignees": "staff accounts, not citizens' records",
 }
 
 

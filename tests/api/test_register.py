@@ -12,6 +12,7 @@ from catalog.audit import AuditEntry
 from catalog.deadlines import local_day
 from catalog.models import Dossier
 from catalog.register_models import DossierEvent
+from catalog.users import Role, create_user
 from tests.conftest import ROLES, auth_header, open_dossier
 
 STATES = ("received", "in_progress", "supplement_requested", "resolved", "returned", "withdrawn")
@@ -132,3 +133,51 @@ def test_unknown_dossier_and_archivist(client: TestClient) -> None:
     r = client.post(f"/api/v1/dossiers/{code}/transitions", json={"action": "start"},
                     headers=auth_header(client, "archivist1"))
     assert r.status_code == 403
+
+
+def test_the_dossier_lists_the_actions_its_reader_may_take_now(client: TestClient) -> None:
+    """allowed_actions is the matrix above, read for one role and one state; nothing on another office's dossier."""
+    headers = {role: auth_header(client, f"{role}1") for role in ROLES}
+    code = open_dossier(client)["code"]
+    for state in STATES:
+        _set_status(client, code, state)
+        for role in ROLES:
+            body = client.get(f"/api/v1/dossiers/{code}", headers=headers[role]).json()
+            offered = body["lifecycle"]["allowed_actions"]
+            assert body["lifecycle"]["closed"] == (state not in OPEN)
+            expected = [a for a, (roles, sources, _) in MATRIX.items() if role in roles and state in sources]
+            assert [a["action"] for a in offered] == expected, (state, role)
+            assert {a["action"] for a in offered if a["needs_reason"]} == \
+                {"request_supplement", "return", "withdraw"} & set(expected), (state, role)
+            assert {a["action"] for a in offered if a["assigns"]} == {"start", "assign"} & set(expected)
+    _set_status(client, code, "in_progress")
+    after = client.post(f"/api/v1/dossiers/{code}/transitions", json={"action": "assign", "assignee": "handler1"})
+    assert [a["action"] for a in after.json()["lifecycle"]["allowed_actions"]] == [
+        "assign", "request_supplement", "return", "withdraw"]  # the counter's, after its own transition
+    elsewhere = client.get(f"/api/v1/dossiers/{code}", headers=auth_header(client, "handler2")).json()
+    assert elsewhere["lifecycle"]["allowed_actions"] == []  # may read it, may not move it
+
+
+def test_the_assignee_picker_lists_the_active_handlers_of_the_dossiers_office(client: TestClient) -> None:
+    code = open_dossier(client)["code"]
+    with client.app.state.services.db.session() as s:
+        create_user(s, "handler3", "mat-khau-thu-nghiem", Role.handler, "PT01", full_name="Trần Thị Lan")
+        create_user(s, "handler4", "mat-khau-thu-nghiem", Role.handler, "PT01").active = False
+        create_user(s, "handler5", "mat-khau-thu-nghiem", Role.handler, "PT02")
+        create_user(s, "counter5", "mat-khau-thu-nghiem", Role.counter, "PT02")
+    r = client.get(f"/api/v1/dossiers/{code}/assignees")
+    assert r.status_code == 200, r.text
+    assert r.json() == [{"username": "handler1", "full_name": None},
+                        {"username": "handler3", "full_name": "Trần Thị Lan"}]
+    # The register takes exactly these: another office's handler or an inactive one is refused.
+    for name in ("handler4", "handler5", "counter1"):
+        refused = client.post(f"/api/v1/dossiers/{code}/transitions", json={"action": "assign", "assignee": name})
+        assert (refused.status_code, refused.json()["code"]) == (400, "unknown_assignee"), name
+    assert client.post(f"/api/v1/dossiers/{code}/transitions",
+                       json={"action": "assign", "assignee": "handler3"}).status_code == 200
+    # Role- and office-scoped: an archivist, or a counter of another office, is not shown the office's staff.
+    assert client.get(f"/api/v1/dossiers/{code}/assignees", headers=auth_header(client, "archivist1")).status_code == 403
+    other = client.get(f"/api/v1/dossiers/{code}/assignees", headers=auth_header(client, "counter5"))
+    assert (other.status_code, other.json()["code"]) == (403, "other_office")
+    missing = client.get("/api/v1/dossiers/BHXH-000000-0000/assignees")
+    assert (missing.status_code, missing.json()["code"]) == (404, "dossier_not_found")

@@ -74,6 +74,8 @@ def test_a_photo_named_for_another_type_is_accepted_with_a_warning(client):
     document = client.get(f"/api/v1/documents/{body['id']}").json()
     assert (document["media_type"], document["filename"], document["warnings"]) == (
         "image/png", "anh-chup.pdf", ["extension_mismatch"])
+    assert [(n["code"], n["rescan"]) for n in document["notices"]] == [("extension_mismatch", False)]
+    assert "thực chất là ảnh PNG" in document["notices"][0]["message"]
 
 
 def test_a_low_resolution_photo_is_read_and_the_counter_is_told_to_rescan(client):
@@ -84,6 +86,8 @@ def test_a_low_resolution_photo_is_read_and_the_counter_is_told_to_rescan(client
     document = wait_document(client, body["id"])
     assert document["status"] == "ready", document
     assert "low_resolution:p1" in document["warnings"]
+    rescan = {n["code"]: n for n in document["notices"] if n["rescan"]}
+    assert rescan["low_resolution"]["page"] == 1 and rescan["low_resolution"]["message"].startswith("Trang 1 ")
 
 
 BAD = [
