@@ -18,7 +18,6 @@ Prints numbers; it is not a test.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, select  # noqa: E402
 
+from bench.timing import timed  # noqa: E402
 from catalog.audit import Actor  # noqa: E402
 from catalog.catalogs import open_database  # noqa: E402
 from catalog.dossiers import open_dossier  # noqa: E402
@@ -67,15 +67,6 @@ def populate(db, dossiers: int) -> None:
             } for i in range(start, min(start + 5000, dossiers))])
 
 
-def timed(fn, rounds: int) -> float:
-    """Median seconds of fn() over rounds (after one warm-up)."""
-    fn()
-    samples = []
-    for _ in range(rounds):
-        t = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t)
-    return statistics.median(samples)
 
 
 def main() -> None:

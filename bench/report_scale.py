@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -27,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psycopg  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from bench.timing import timed  # noqa: E402
 from catalog.reports import quarter_period, quarterly_report  # noqa: E402
 from sohoa.services import open_catalog  # noqa: E402
 from tests.backends import create_database  # noqa: E402
@@ -110,14 +110,6 @@ def load(url: str, n: int) -> None:
         cur.execute("VACUUM ANALYZE")
 
 
-def timed(fn, rounds: int) -> float:
-    fn()  # warm-up: plans and caches
-    samples = []
-    for _ in range(rounds):
-        t = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t)
-    return statistics.median(samples)
 
 
 def main() -> None:

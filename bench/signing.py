@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.timing import timed  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from ocr.archival import ArchivalInfo, describe  # noqa: E402
 from records.keys import init_dev, open_signing_key, trust_roots  # noqa: E402
@@ -36,14 +35,6 @@ from tests.render import image_pdf, render_paragraphs, seed_paragraphs  # noqa: 
 INFO = ArchivalInfo("Giấy khai sinh", "HT01", "001203004567.HT01.UBND.01", "BHXH")
 
 
-def timed(fn, rounds: int) -> float:
-    """Median seconds of ``rounds`` calls."""
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def main() -> None:

@@ -1,20 +1,32 @@
-"""What the benchmarks that drive a real server share: a free loopback port, a percentile, and a
+"""What the benchmarks share: a median time, a free loopback port, a percentile, and a
 ``sohoa serve`` process with its users, started and stopped around the measurement."""
 from __future__ import annotations
 
 import os
 import signal
+import statistics
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def timed(fn: Callable[[], object], rounds: int) -> float:
+    """Median seconds of ``rounds`` calls of ``fn``, after one uncounted call (plans, caches)."""
+    fn()
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
 
 
 def free_port() -> int:

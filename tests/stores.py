@@ -1,4 +1,5 @@
-"""Object stores for the storage tests and the store contract: one local and one S3 (moto) store per test."""
+"""The stores tests run on twice: the catalog database (SQLite and PostgreSQL) and the object store
+(local and S3 through moto), a fresh one per test."""
 
 from __future__ import annotations
 
@@ -13,6 +14,14 @@ from storage import ObjectStore, open_storage
 from tests.backends import s3_bucket_url
 
 MiB = 1024 * 1024
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """URL of a fresh, empty catalog database on each backend (PostgreSQL: tests/servers.py)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
+    return request.getfixturevalue("pg_database")
 
 
 @pytest.fixture

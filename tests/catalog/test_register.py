@@ -7,7 +7,6 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -32,11 +31,9 @@ COUNTER = Actor("counter1", "counter", "PT01")
 HANDLERS = [Actor(f"handler{n}", "handler", "PT01") for n in range(8)]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    url = f"sqlite:///{tmp_path / 'catalog.sqlite3'}" if request.param == "sqlite" \
-        else request.getfixturevalue("pg_database")
-    database = open_catalog(url)
+@pytest.fixture
+def db(catalog_url: str) -> Iterator[Database]:
+    database = open_catalog(catalog_url)
     with database.session() as s:
         for actor in HANDLERS:
             create_user(s, actor.username, "mat-khau-thu-nghiem", Role.handler, "PT01")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -43,11 +42,9 @@ COUNTER = {office: Actor(f"counter-{office}", "counter", office) for office in (
 HANDLER = {office: Actor(f"handler-{office}", "handler", office) for office in ("PT01", "PT02")}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    url = f"sqlite:///{tmp_path / 'catalog.sqlite3'}" if request.param == "sqlite" \
-        else request.getfixturevalue("pg_database")
-    database = open_catalog(url)
+@pytest.fixture
+def db(catalog_url: str) -> Iterator[Database]:
+    database = open_catalog(catalog_url)
     with database.session() as s:
         ensure_office(s, "PT01")
         ensure_office(s, "PT02")
