@@ -3,11 +3,12 @@
 Fields (see `_schema`):
   body    the searchable content (title, owner name, OCR text), lowercased and
           ASCII-folded (đ → d), with positions; stored, for highlights
-  exact   the same content lowercased only, no positions: a boost for documents
-          whose words carry the diacritics the user typed
-  pairs   each pair of consecutive folded words as one token ("xa_hoi"), no
+  exact   the content's words that carry diacritics, lowercased only, no positions:
+          a boost for documents whose words carry the diacritics the user typed
+  pairs   each pair of consecutive folded words as one token ("xa hoi"), no
           positions: a phrase of common words becomes a few term look-ups
           instead of a position check in nearly every document
+  (exact and pairs are cut by tantivy from the content's plain words, search/pairs.py)
   id, owner, document_type, procedure, dossier, status: exact, untokenized
   created_at: date, indexed and fast (range filter, sort)
 
@@ -31,15 +32,15 @@ from pathlib import Path
 
 import tantivy
 
+from search import pairs as pairsmod
 from search import text as textmod
 from search.types import EXACT_BOOST, FACET_SIZE, SNIPPET_CHARS, IndexedDocument, SearchHit, SearchQuery, SearchResults
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: exact holds only words with diacritics, pairs are "w1 w2" cut by tantivy
 FOLD = "sohoa_fold"
-LOWER = "sohoa_lower"
+DIACRITIC = "sohoa_diacritic"
 PAIRS = "sohoa_pairs"
-PAIR_JOIN = "_"  # never inside a folded token: the simple tokenizer splits on it
-MAX_TOKEN_CHARS = 60
+MAX_TOKEN_CHARS = pairsmod.MAX_TOKEN_CHARS
 # A phrase of 3+ words whose rarest word pair is in more documents than this is
 # matched as "every consecutive pair present" (no position check): checking
 # positions in hundreds of thousands of documents is what made phrases slow.
@@ -57,21 +58,22 @@ class IndexLockTimeout(RuntimeError):
     """Another process held the index writer lock for longer than the timeout."""
 
 
-def _analyzer(fold: bool) -> tantivy.TextAnalyzer:
-    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(
-        tantivy.Filter.remove_long(MAX_TOKEN_CHARS)
+def _analyzer() -> tantivy.TextAnalyzer:
+    """The body's: simple tokenizer, lowercased, ASCII-folded (đ → d)."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(MAX_TOKEN_CHARS))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .build()
     )
-    builder = builder.filter(tantivy.Filter.lowercase())
-    if fold:
-        builder = builder.filter(tantivy.Filter.ascii_fold())
-    return builder.build()
 
 
 def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
     sb.add_text_field("body", stored=True, tokenizer_name=FOLD)
-    sb.add_text_field("exact", tokenizer_name=LOWER, index_option="freq")
+    sb.add_text_field("exact", tokenizer_name=DIACRITIC, index_option="freq")
     sb.add_text_field("pairs", tokenizer_name=PAIRS, index_option="freq")
     sb.add_text_field("title", stored=True, tokenizer_name="raw")
     sb.add_text_field("owner", stored=True, tokenizer_name="raw")
@@ -107,7 +109,8 @@ class TantivyIndex:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self._write_lock = threading.Lock()
-        self._fold = _analyzer(fold=True)
+        self._fold = _analyzer()
+        self._pairs = pairsmod.pair_analyzer()
         self._schema = _schema()
         self._index = self._open()
         self._counts = _CountCache(cache_size)
@@ -130,8 +133,8 @@ class TantivyIndex:
             index = tantivy.Index(self._schema, path=str(self.path), reuse=False)
             marker.write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
         index.register_tokenizer(FOLD, self._fold)
-        index.register_tokenizer(LOWER, _analyzer(fold=False))
-        index.register_tokenizer(PAIRS, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+        index.register_tokenizer(DIACRITIC, pairsmod.diacritic_analyzer())
+        index.register_tokenizer(PAIRS, self._pairs)
         return index
 
     def _stamp(self) -> tuple[int, int]:
@@ -216,12 +219,12 @@ class TantivyIndex:
 
     def _document(self, doc: IndexedDocument) -> tantivy.Document:
         content = _content(doc)
-        words = self._fold.analyze(content)
+        words = pairsmod.plain(content)
         out = tantivy.Document(
             id=doc.id,
             body=content,
-            exact=content,
-            pairs=" ".join(map(PAIR_JOIN.join, zip(words, words[1:]))),
+            exact=words,
+            pairs=[words, pairsmod.shifted(words)],
             title=doc.title,
             owner=[o.strip() for o in doc.owner_ids if o and o.strip()],
             procedure=list(doc.procedure_codes),
@@ -246,7 +249,7 @@ class TantivyIndex:
         started = time.perf_counter()
         query.validate()
         searcher, stamp = self._searcher()
-        plan = _Planner(self._schema, searcher, self._fold).plan(query)
+        plan = _Planner(self._schema, searcher, self._fold, self._pairs).plan(query)
         if plan is None:
             return SearchResults(0, [], {"document_type": {}}, _ms(started))
         by_date = query.sort == "date" or not plan.scored
@@ -379,10 +382,17 @@ class _Planner:
     - a word or pair no document has ends the search before any posting is read.
     """
 
-    def __init__(self, schema: tantivy.Schema, searcher: tantivy.Searcher, fold: tantivy.TextAnalyzer):
+    def __init__(
+        self,
+        schema: tantivy.Schema,
+        searcher: tantivy.Searcher,
+        fold: tantivy.TextAnalyzer,
+        pairs: tantivy.TextAnalyzer,
+    ):
         self.schema = schema
         self.searcher = searcher
         self.fold = fold
+        self.pairs = pairs
         n = searcher.num_docs
         self.common_df = COMMON_FRACTION * n if n >= COMMON_MIN_DOCS else float("inf")
 
@@ -434,7 +444,7 @@ class _Planner:
             df = self.searcher.doc_freq("body", folded[0])
             self._required(parts, "body", folded[0], df)
             return df > 0
-        pairs = list(dict.fromkeys(PAIR_JOIN.join(p) for p in zip(folded, folded[1:])))
+        pairs = pairsmod.pairs_of(list(clause.words), self.pairs)  # two or more words: one pair at least
         freqs = [self.searcher.doc_freq("pairs", p) for p in pairs]
         for pair, df in zip(pairs, freqs):
             self._required(parts, "pairs", pair, df)

@@ -69,7 +69,7 @@ def test_common_phrases_match_by_word_pairs_without_position_checks(tmp_path, mo
 def plan_parts(ix: TantivyIndex, text: str) -> embedded._Parts | None:
     searcher, _ = ix._searcher()
     parts = embedded._Parts()
-    planner = embedded._Planner(ix._schema, searcher, ix._fold)
+    planner = embedded._Planner(ix._schema, searcher, ix._fold, ix._pairs)
     ok = all(planner._clause(c, parts) for c in search.text.parse(text))
     return parts if ok else None
 
