@@ -5,10 +5,10 @@ Fields (see `_schema`):
           ASCII-folded (đ → d), with positions; stored, for highlights
   exact   the content's words that carry diacritics, lowercased only, no positions:
           a boost for documents whose words carry the diacritics the user typed
-  pairs   each pair of consecutive folded words as one token ("xa hoi"), no
+  pairs   each pair of consecutive folded words as one token ("xa_hoi"), no
           positions: a phrase of common words becomes a few term look-ups
           instead of a position check in nearly every document
-  (exact and pairs are cut by tantivy from the content's plain words, search/pairs.py)
+  (exact and pairs are made from the content's plain words, search/pairs.py)
   id, owner, document_type, procedure, dossier, status: exact, untokenized
   created_at: date, indexed and fast (range filter, sort)
 
@@ -36,7 +36,7 @@ from search import pairs as pairsmod
 from search import text as textmod
 from search.types import EXACT_BOOST, FACET_SIZE, SNIPPET_CHARS, IndexedDocument, SearchHit, SearchQuery, SearchResults
 
-SCHEMA_VERSION = 2  # 2: exact holds only words with diacritics, pairs are "w1 w2" cut by tantivy
+SCHEMA_VERSION = 2  # 2: exact holds only the words with diacritics; pairs and exact come from plain words
 FOLD = "sohoa_fold"
 DIACRITIC = "sohoa_diacritic"
 PAIRS = "sohoa_pairs"
@@ -51,7 +51,6 @@ COMMON_FRACTION = 0.25
 COMMON_MIN_DOCS = 10_000
 LOCK_TIMEOUT_S = 60.0
 BATCH_DOCS = 5_000
-BULK_COMMIT_DOCS = 200_000
 
 
 class IndexLockTimeout(RuntimeError):
@@ -174,21 +173,17 @@ class TantivyIndex:
                 delay = min(delay * 2, 0.5)
 
     def _write(self, batches: Iterator[list], apply) -> None:
-        """Run `apply(writer, batch)` over the batches under the writer lock, commit
-        (every BULK_COMMIT_DOCS and at the end), and make the result visible."""
+        """Run `apply(writer, batch)` over the batches under the writer lock, commit once at the
+        end, and make the result visible. One commit: every commit of a bulk build started merges
+        that later merges did again (tantivy still writes a segment whenever the heap is full)."""
         with self._write_lock:
             first = next(batches, None)
             if first is None:
                 return
             writer = self._writer(bulk=len(first) >= BATCH_DOCS)
             try:
-                pending = 0
                 for batch in _chain(first, batches):
                     apply(writer, batch)
-                    pending += len(batch)
-                    if pending >= BULK_COMMIT_DOCS:
-                        writer.commit()
-                        pending = 0
                 writer.commit()
             except BaseException:
                 writer.rollback()
@@ -219,12 +214,12 @@ class TantivyIndex:
 
     def _document(self, doc: IndexedDocument) -> tantivy.Document:
         content = _content(doc)
-        words = pairsmod.plain(content)
+        words = pairsmod.words(content)
         out = tantivy.Document(
             id=doc.id,
             body=content,
-            exact=words,
-            pairs=[words, pairsmod.shifted(words)],
+            exact=pairsmod.diacritic_text(words),
+            pairs=pairsmod.pair_text(words),
             title=doc.title,
             owner=[o.strip() for o in doc.owner_ids if o and o.strip()],
             procedure=list(doc.procedure_codes),

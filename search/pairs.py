@@ -1,27 +1,29 @@
-"""The plain words of a text, and the analyzers the embedded index runs over them.
+"""The plain words of a text, and what the embedded index makes of them.
 
-Indexing spends its time in Python, not in tantivy: a token list built in Python (one string
-object per word, 400 per page) cost more than everything tantivy does with the page. So the
-Python side only rewrites the text once, with byte-level operations, into its *plain* form: the
-letter/digit runs (as `search.text.tokens` splits them) joined by single spaces. tantivy's own
-tokenizers then make, from that one string,
+Indexing spends its time in Python and in tokenizing, not in tantivy's postings: a token list
+returned by a tantivy analyzer (one string object per word, 400 per page) or a regex tokenizer in
+tantivy cost more than everything else done with the page. So each page is rewritten once, with
+byte-level operations, into its *plain* words: the letter/digit runs (as `search.text.tokens`
+splits them). From that one list, at C speed:
 
-  - the word pairs (`pair_analyzer`): the regex tokenizer cuts "w1 w2 w3 w4" into "w1 w2",
-    "w3 w4"; the same string without its first word gives "w2 w3"; lowercased and folded;
-  - the diacritic words (`diacritic_analyzer`): only the words with a non-ASCII letter, lowercased,
-    the only ones the exact-diacritics boost is ever asked about.
+  - the word pairs (`pair_text`): "w1_w2 w2_w3 ...", lowercased and folded by tantivy's whitespace
+    analyzer (`pair_analyzer`); "_" is never inside a plain word;
+  - the diacritic words (`diacritic_text`): only the words with a non-ASCII letter, the only ones
+    the exact-diacritics boost is ever asked about, lowercased by `diacritic_analyzer`.
 
-A query's phrase goes through the same function and the same analyzers, so its pairs are the
+A query's phrase goes through the same functions and the same analyzer, so its pairs are the
 index's pairs by construction.
 """
 
 from __future__ import annotations
 
 import re
+from itertools import filterfalse
 
 import tantivy
 
 MAX_TOKEN_CHARS = 60
+PAIR_JOIN = "_"
 
 # Every ASCII byte that is not a letter or digit becomes a space; bytes >= 0x80 (the UTF-8 of
 # every non-ASCII character) are kept.
@@ -46,14 +48,25 @@ def plain(text: str) -> str:
     return " ".join(_WORD.findall(text))  # a rarer separator is left: the exact (slower) split
 
 
-def shifted(words: str) -> str:
-    """`words` (plain) without its first word: the pair tokenizer then yields the odd pairs."""
-    return words.partition(" ")[2]
+def words(text: str) -> list[str]:
+    """The plain words of `text`, in order."""
+    out = plain(text)
+    return out.split(" ") if out else []
+
+
+def pair_text(words: list[str]) -> str:
+    """Each pair of consecutive words as one token, for the whitespace tokenizer."""
+    return " ".join(map(PAIR_JOIN.join, zip(words, words[1:])))
+
+
+def diacritic_text(words: list[str]) -> str:
+    """The words with a non-ASCII letter (a diacritic, đ), for the whitespace tokenizer."""
+    return " ".join(filterfalse(str.isascii, words))
 
 
 def pair_analyzer() -> tantivy.TextAnalyzer:
     return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r"\S+ \S+"))
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
         .filter(tantivy.Filter.lowercase())
         .filter(tantivy.Filter.ascii_fold())
         .build()
@@ -62,14 +75,13 @@ def pair_analyzer() -> tantivy.TextAnalyzer:
 
 def diacritic_analyzer() -> tantivy.TextAnalyzer:
     return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r"\S*[^\x00-\x7f]\S*"))
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
         .filter(tantivy.Filter.remove_long(MAX_TOKEN_CHARS))
         .filter(tantivy.Filter.lowercase())
         .build()
     )
 
 
-def pairs_of(words: list[str], analyzer: tantivy.TextAnalyzer) -> list[str]:
-    """The distinct pair terms of consecutive `words` (a typed phrase), as the index holds them."""
-    text = plain(" ".join(words))
-    return list(dict.fromkeys(analyzer.analyze(text) + analyzer.analyze(shifted(text))))
+def pairs_of(typed: list[str], analyzer: tantivy.TextAnalyzer) -> list[str]:
+    """The distinct pair terms of consecutive `typed` words (a phrase), as the index holds them."""
+    return list(dict.fromkeys(analyzer.analyze(pair_text(words(" ".join(typed))))))

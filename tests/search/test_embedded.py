@@ -152,9 +152,8 @@ def test_two_processes_write_the_same_index(tmp_path):
     assert ix.search(SearchQuery(text="tiến trình con")).total == 40
 
 
-def test_bulk_upsert_commits_in_parts(tmp_path, monkeypatch):
+def test_bulk_upsert_over_many_batches(tmp_path, monkeypatch):
     monkeypatch.setattr(embedded, "BATCH_DOCS", 7)
-    monkeypatch.setattr(embedded, "BULK_COMMIT_DOCS", 10)
     ix = TantivyIndex(tmp_path / "ix")
     ix.upsert(make_doc(n, "hồ sơ") for n in range(1, 31))
     assert ix.count() == 30
