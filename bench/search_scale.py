@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import random
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -328,6 +330,36 @@ def measure(run, probes_: list[Probe], warm: list[Probe]) -> dict[str, dict[str,
     return times
 
 
+SERVING = """
+import pickle, sys
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+from search import open_index
+
+def memory():
+    fields = dict(line.split(":", 1) for line in open("/proc/self/status"))
+    return [int(fields[k].split()[0]) // 1024 for k in ("RssAnon", "RssFile", "VmHWM")]
+
+queries = pickle.load(sys.stdin.buffer)
+alone = memory()
+index = open_index(sys.argv[2], default_dir=Path(sys.argv[2]))
+for q in queries:
+    index.search(q)
+print(*alone, *memory())
+"""
+
+
+def serving_memory(index_dir: Path, probes_: list[Probe]) -> str:
+    """Resident memory of a fresh process that opens the index and answers the whole query mix:
+    what serving it adds to a service (anonymous: the engine's own; file: mapped index pages)."""
+    repo = str(Path(__file__).resolve().parents[1])
+    done = subprocess.run([sys.executable, "-c", SERVING, repo, str(index_dir)], check=True, capture_output=True,
+                          input=pickle.dumps([p.query for p in probes_]))
+    anon0, file0, _, anon, file, peak = map(int, done.stdout.split())
+    return (f"RSS {anon + file:,} MiB (anonymous {anon:,}, index pages {file:,}; peak {peak:,}) after the mix; "
+            f"{anon0 + file0:,} MiB before opening the index")
+
+
 def index_on_server(corpus_size: int, url: str):
     """The corpus into a fresh index on the server at `url` (deleted by the caller)."""
     server = open_index(f"{url}/sohoa-bench-{uuid.uuid4().hex[:8]}", default_dir=Path("unused"))
@@ -423,6 +455,7 @@ def main() -> None:
                     o = percentiles(results[name][clock][kind])
                     line += f"   {o[0]:7.1f} {o[1]:7.1f} {o[2]:7.1f}   {o[1] / e[1]:{len(name) + 11}.1f}x"
                 print(line)
+        print(f"\nengine serving {args.docs:,} documents: {serving_memory(workdir / 'engine', mix)}")
         slow = sorted(zip(results["engine"]["wall"]["mix"], results["engine"]["cpu"]["mix"], mix), key=lambda x: -x[1])
         print("\nslowest engine queries (by CPU):")
         for wall, cpu, p in slow[:5]:

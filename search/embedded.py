@@ -297,14 +297,10 @@ class TantivyIndex:
 
 
 def _render(snippet: tantivy.Snippet) -> str:
-    """tantivy gives byte ranges inside the fragment; mark them on characters, HTML-escaped."""
-    fragment = snippet.fragment()
-    raw = fragment.encode("utf-8")
-    ranges = []
-    for r in snippet.highlighted():
-        start = len(raw[: r.start].decode("utf-8", "ignore"))
-        ranges.append((start, start + len(raw[r.start : r.end].decode("utf-8", "ignore"))))
-    return textmod.mark(fragment, ranges)
+    """The fragment HTML-escaped by tantivy (as html.escape does: & < > " '), its matches in
+    <mark>…</mark>; a "<b>" in the text itself arrives escaped, so only tantivy's tags are renamed."""
+    html = snippet.to_html().replace("<b>", "<mark>").replace("</b>", "</mark>")
+    return " ".join(html.split())
 
 
 def _ms(started: float) -> float:

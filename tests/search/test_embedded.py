@@ -168,3 +168,11 @@ def test_facet_counts_are_cached_per_index_state(tmp_path):
     assert ix.search(SearchQuery(text="hồ sơ", limit=1, offset=1)).facets["document_type"] == {"GKS": 3}
     ix.upsert([make_doc(9, "hồ sơ", document_type="CCCD")])
     assert ix.search(SearchQuery(text="hồ sơ")).facets["document_type"] == {"GKS": 3, "CCCD": 1}
+
+
+def test_highlights_escape_the_text_and_mark_only_matches(tmp_path):
+    ix = TantivyIndex(tmp_path / "ix")
+    ix.upsert([make_doc(1, "a <b> Đức </b> & 'c'\n\n  \"d\"")])
+    assert ix.search(SearchQuery(text="duc")).hits[0].highlights == [
+        "Giấy tờ a &lt;b&gt; <mark>Đức</mark> &lt;/b&gt; &amp; &#x27;c&#x27; &quot;d"  # the fragment ends with a word
+    ]
