@@ -249,25 +249,36 @@ class TantivyIndex:
             return SearchResults(0, [], {"document_type": {}}, _ms(started))
         by_date = query.sort == "date" or not plan.scored
         window = query.offset + query.limit
-        if by_date:
-            result = searcher.search(
-                plan.query, max(window, 1), count=True, order_by_field="created_at", order=tantivy.Order.Desc
-            )
-        else:
-            result = searcher.search(plan.query, max(window, 1), count=True)
-        total = result.count
-        facets = self._counts.get((stamp, plan.key))
-        if facets is None:
-            facets = self._facets(searcher, plan.query, total)
-            self._counts.put((stamp, plan.key), facets)
-        hits = self._hits(searcher, plan, result.hits[query.offset : window], by_date)
+        counted = self._counts.get((stamp, plan.key))
+        if counted is None:
+            counted = self._count(searcher, plan.query)
+            self._counts.put((stamp, plan.key), counted)
+        total, facets = counted
+        found = self._top(searcher, plan, window, by_date) if total and window else []
+        hits = self._hits(searcher, plan, found[query.offset : window], by_date)
         return SearchResults(total, hits, {"document_type": facets}, _ms(started))
 
-    def _facets(self, searcher: tantivy.Searcher, query: tantivy.Query, total: int) -> dict[str, int]:
-        if total == 0:
-            return {}
-        agg = searcher.aggregate(query, {"t": {"terms": {"field": "document_type", "size": FACET_SIZE}}})
-        return {b["key"]: b["doc_count"] for b in agg["t"]["buckets"]}
+    @staticmethod
+    def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> tuple[int, dict[str, int]]:
+        """Total and facets in one pass that scores nothing (every document has a created_at)."""
+        agg = searcher.aggregate(
+            query,
+            {"t": {"terms": {"field": "document_type", "size": FACET_SIZE}}, "n": {"value_count": {"field": "created_at"}}},
+        )
+        return int(agg["n"]["value"]), {b["key"]: b["doc_count"] for b in agg["t"]["buckets"]}
+
+    @staticmethod
+    def _top(searcher: tantivy.Searcher, plan: "_Plan", window: int, by_date: bool) -> list:
+        """The first `window` (score, address) pairs, without counting (the count came from `_count`)."""
+        if by_date:
+            return searcher.search(
+                plan.query, window, count=False, order_by_field="created_at", order=tantivy.Order.Desc
+            ).hits
+        if plan.boosted is not None:
+            hits = searcher.search(plan.boosted, window, count=False).hits
+            if len(hits) >= window:
+                return hits
+        return searcher.search(plan.query, window, count=False).hits
 
     def _hits(self, searcher, plan: "_Plan", hits, by_date: bool) -> list[SearchHit]:
         snippets = None
@@ -319,7 +330,8 @@ def _chain(first: list, rest: Iterator[list]) -> Iterator[list]:
 
 
 class _CountCache:
-    """Facet counts per (index state, filtered query): paging and repeated searches skip the aggregation."""
+    """Total and facet counts per (index state, filtered query): paging and repeated searches skip
+    the counting pass."""
 
     def __init__(self, size: int):
         self.size = size
@@ -351,6 +363,10 @@ class _Plan:
     key: tuple  # what the matching set depends on (not paging, not sort)
     scored: bool  # False: nothing ranks, so results come newest first
     highlight: tantivy.Query | None  # folded words, on "body"
+    # When only exact-diacritics boosts rank: the query restricted to documents with a boosted
+    # word. Every such document outscores every other (score 0), so when it has a full page it
+    # is that page, found from the boosted words' few postings instead of scoring every match.
+    boosted: tantivy.Query | None = None
 
 
 @dataclass
@@ -413,7 +429,11 @@ class _Planner:
                 [(tantivy.Occur.Should, self.term("body", w)) for w in dict.fromkeys(parts.words)]
             )
         key = (tuple(clauses), q.owner, q.document_type, q.procedure, q.dossier, q.status, q.date_from, q.date_to)
-        return _Plan(query, key, bool(parts.ranked or parts.boosts), highlight)
+        boosted = None
+        if parts.boosts and not parts.ranked:
+            any_boost = tantivy.Query.boolean_query([(tantivy.Occur.Should, b) for b in parts.boosts])
+            boosted = tantivy.Query.boolean_query([(tantivy.Occur.Must, m) for m in [*parts.filters, any_boost]])
+        return _Plan(query, key, bool(parts.ranked or parts.boosts), highlight, boosted)
 
     def _required(self, parts: _Parts, field: str, term: str, df: int) -> None:
         query = self.term(field, term)

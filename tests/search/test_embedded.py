@@ -176,3 +176,18 @@ def test_highlights_escape_the_text_and_mark_only_matches(tmp_path):
     assert ix.search(SearchQuery(text="duc")).hits[0].highlights == [
         "Giấy tờ a &lt;b&gt; <mark>Đức</mark> &lt;/b&gt; &amp; &#x27;c&#x27; &quot;d"  # the fragment ends with a word
     ]
+
+
+def test_a_page_ranked_only_by_exact_diacritics_comes_from_the_boosted_words(tmp_path, monkeypatch):
+    monkeypatch.setattr(embedded, "COMMON_MIN_DOCS", 1)  # "duc" is in every document: it filters
+    ix = TantivyIndex(tmp_path / "ix")
+    exact = [make_doc(n, "Người nộp: Lê Văn Đức") for n in range(1, 4)]
+    ix.upsert(exact + [make_doc(n, "Người nộp: Lê Văn Duc") for n in range(4, 31)])
+    searcher, _ = ix._searcher()
+    plan = embedded._Planner(ix._schema, searcher, ix._fold, ix._pairs).plan(SearchQuery(text="đức"))
+    assert plan.boosted is not None and plan.scored
+    page = ix.search(SearchQuery(text="đức", limit=2))
+    assert page.total == 30 and {h.id for h in page.hits} <= {d.id for d in exact}
+    longer = ix.search(SearchQuery(text="đức", limit=10))  # more than the boosted words have: all of them
+    assert longer.total == 30 and {h.id for h in longer.hits[:3]} == {d.id for d in exact}
+    assert len(longer.hits) == 10 and longer.hits[3].score < longer.hits[2].score
