@@ -250,13 +250,25 @@ class TantivyIndex:
         by_date = query.sort == "date" or not plan.scored
         window = query.offset + query.limit
         counted = self._counts.get((stamp, plan.key))
-        if counted is None:
-            counted = self._count(searcher, plan.query)
+        if counted is None and plan.boosted is not None and not by_date:
+            counted = self._count(searcher, plan.query)  # the page will not need a pass over every match
             self._counts.put((stamp, plan.key), counted)
+        if counted is None:  # the page's pass counts too (a counting collector costs nothing there)
+            result = self._top(searcher, plan, max(window, 1), by_date, count=True)
+            facets = self._facets(searcher, plan.query) if result.count else {}
+            counted = (result.count, facets)
+            self._counts.put((stamp, plan.key), counted)
+            found = result.hits
+        else:
+            found = self._top(searcher, plan, window, by_date).hits if counted[0] and window else []
         total, facets = counted
-        found = self._top(searcher, plan, window, by_date) if total and window else []
         hits = self._hits(searcher, plan, found[query.offset : window], by_date)
         return SearchResults(total, hits, {"document_type": facets}, _ms(started))
+
+    @staticmethod
+    def _facets(searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, int]:
+        agg = searcher.aggregate(query, {"t": {"terms": {"field": "document_type", "size": FACET_SIZE}}})
+        return {b["key"]: b["doc_count"] for b in agg["t"]["buckets"]}
 
     @staticmethod
     def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> tuple[int, dict[str, int]]:
@@ -268,17 +280,17 @@ class TantivyIndex:
         return int(agg["n"]["value"]), {b["key"]: b["doc_count"] for b in agg["t"]["buckets"]}
 
     @staticmethod
-    def _top(searcher: tantivy.Searcher, plan: "_Plan", window: int, by_date: bool) -> list:
-        """The first `window` (score, address) pairs, without counting (the count came from `_count`)."""
+    def _top(searcher: tantivy.Searcher, plan: "_Plan", window: int, by_date: bool, count: bool = False):
+        """The first `window` hits; counted only when asked (the boosted shortcut cannot count)."""
         if by_date:
             return searcher.search(
-                plan.query, window, count=False, order_by_field="created_at", order=tantivy.Order.Desc
-            ).hits
-        if plan.boosted is not None:
-            hits = searcher.search(plan.boosted, window, count=False).hits
-            if len(hits) >= window:
-                return hits
-        return searcher.search(plan.query, window, count=False).hits
+                plan.query, window, count=count, order_by_field="created_at", order=tantivy.Order.Desc
+            )
+        if plan.boosted is not None and not count:
+            result = searcher.search(plan.boosted, window, count=False)
+            if len(result.hits) >= window:
+                return result
+        return searcher.search(plan.query, window, count=count)
 
     def _hits(self, searcher, plan: "_Plan", hits, by_date: bool) -> list[SearchHit]:
         snippets = None
