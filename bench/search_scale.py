@@ -4,8 +4,9 @@ Generates N synthetic Vietnamese administrative documents (~2 KB each: a
 personal header with a Vietnamese name and IDs, then sentences from an order-2
 Markov chain trained on the seed documents), indexes them with the embedded
 engine and with a naive baseline (plain tantivy: default tokenizer, default
-query parser, Count + TopDocs), and prints index throughput, index size and
-latency percentiles per query kind, with the ratio baseline / engine.
+query parser, Count + TopDocs), and prints index throughput (wall, and CPU per document of all
+threads: the figure that compares on a shared machine), index size, latency percentiles per query
+kind with the ratio baseline / engine, and the memory of a process serving the engine's index.
 
 With --server, the same documents and the same query mix also go to a search server through its
 backend (search/opensearch.py): a single-node OpenSearch the benchmark starts on loopback
@@ -22,10 +23,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import random
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -286,21 +289,32 @@ class NaiveIndex:
 
 
 class Timed:
-    """Wraps an iterator and adds up the time spent producing items (the generator's, not the index's)."""
+    """Wraps an iterator and adds up the time spent producing items (the generator's, not the
+    index's): wall time, and the CPU time of this thread."""
 
     def __init__(self, it):
         self.it = iter(it)
         self.spent = 0.0
+        self.cpu = 0.0
 
     def __iter__(self):
         return self
 
     def __next__(self):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         try:
             return next(self.it)
         finally:
             self.spent += time.perf_counter() - t
+            self.cpu += time.thread_time() - c
+
+
+def build_rate(name: str, n: int, gen: Timed, wall: float, cpu: float, path: Path) -> str:
+    """Wall docs/s, and CPU per document of every thread (tantivy indexes in its own threads):
+    on a shared machine the CPU figure is the one that compares."""
+    index_cpu = cpu - gen.cpu
+    return (f"{name}: indexed in {wall:.1f}s = {n / wall:,.0f} docs/s, cpu {index_cpu / n * 1e6:,.0f} us/doc "
+            f"(= {n / index_cpu:,.0f} docs per cpu-second), size {dir_size(path) / 2**20:,.0f} MiB")
 
 
 def dir_size(path: Path) -> int:
@@ -326,6 +340,36 @@ def measure(run, probes_: list[Probe], warm: list[Probe]) -> dict[str, dict[str,
             times["wall"][kind].append(wall)
             times["cpu"][kind].append(cpu)
     return times
+
+
+SERVING = """
+import pickle, sys
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+from search import open_index
+
+def memory():
+    fields = dict(line.split(":", 1) for line in open("/proc/self/status"))
+    return [int(fields[k].split()[0]) // 1024 for k in ("RssAnon", "RssFile", "VmHWM")]
+
+queries = pickle.load(sys.stdin.buffer)
+alone = memory()
+index = open_index(sys.argv[2], default_dir=Path(sys.argv[2]))
+for q in queries:
+    index.search(q)
+print(*alone, *memory())
+"""
+
+
+def serving_memory(index_dir: Path, probes_: list[Probe]) -> str:
+    """Resident memory of a fresh process that opens the index and answers the whole query mix:
+    what serving it adds to a service (anonymous: the engine's own; file: mapped index pages)."""
+    repo = str(Path(__file__).resolve().parents[1])
+    done = subprocess.run([sys.executable, "-c", SERVING, repo, str(index_dir)], check=True, capture_output=True,
+                          input=pickle.dumps([p.query for p in probes_]))
+    anon0, file0, _, anon, file, peak = map(int, done.stdout.split())
+    return (f"RSS {anon + file:,} MiB (anonymous {anon:,}, index pages {file:,}; peak {peak:,}) after the mix; "
+            f"{anon0 + file0:,} MiB before opening the index")
 
 
 def index_on_server(corpus_size: int, url: str):
@@ -361,22 +405,20 @@ def index_both(corpus_size: int, workdir: Path, skip_baseline: bool, reuse: bool
         return engine, naive, sample
     engine = open_index(str(engine_dir), default_dir=engine_dir)
     gen = Timed(keep_sample(Corpus(corpus_size).documents()))
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     engine.upsert(gen)
-    engine_s = time.perf_counter() - t - gen.spent
+    engine_s, engine_cpu = time.perf_counter() - t - gen.spent, time.process_time() - c
     print(f"generated {corpus_size} docs in {gen.spent:.1f}s (not counted below)", flush=True)
-    print(f"engine: indexed in {engine_s:.1f}s = {corpus_size / engine_s:,.0f} docs/s, "
-          f"size {dir_size(engine_dir) / 2**20:,.0f} MiB", flush=True)
+    print(build_rate("engine", corpus_size, gen, engine_s, engine_cpu, engine_dir), flush=True)
     naive = None
     if not skip_baseline:
         naive_dir.mkdir()
         naive = NaiveIndex(naive_dir)
         gen = Timed(Corpus(corpus_size).documents())
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         naive.add(gen)
-        naive_s = time.perf_counter() - t - gen.spent
-        print(f"naive:  indexed in {naive_s:.1f}s = {corpus_size / naive_s:,.0f} docs/s, "
-              f"size {dir_size(naive_dir) / 2**20:,.0f} MiB", flush=True)
+        naive_s, naive_cpu = time.perf_counter() - t - gen.spent, time.process_time() - c
+        print(build_rate("naive ", corpus_size, gen, naive_s, naive_cpu, naive_dir), flush=True)
     return engine, naive, sample
 
 
@@ -423,6 +465,7 @@ def main() -> None:
                     o = percentiles(results[name][clock][kind])
                     line += f"   {o[0]:7.1f} {o[1]:7.1f} {o[2]:7.1f}   {o[1] / e[1]:{len(name) + 11}.1f}x"
                 print(line)
+        print(f"\nengine serving {args.docs:,} documents: {serving_memory(workdir / 'engine', mix)}")
         slow = sorted(zip(results["engine"]["wall"]["mix"], results["engine"]["cpu"]["mix"], mix), key=lambda x: -x[1])
         print("\nslowest engine queries (by CPU):")
         for wall, cpu, p in slow[:5]:

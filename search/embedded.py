@@ -3,11 +3,12 @@
 Fields (see `_schema`):
   body    the searchable content (title, owner name, OCR text), lowercased and
           ASCII-folded (đ → d), with positions; stored, for highlights
-  exact   the same content lowercased only, no positions: a boost for documents
-          whose words carry the diacritics the user typed
+  exact   the content's words that carry diacritics, lowercased only, no positions:
+          a boost for documents whose words carry the diacritics the user typed
   pairs   each pair of consecutive folded words as one token ("xa_hoi"), no
           positions: a phrase of common words becomes a few term look-ups
           instead of a position check in nearly every document
+  (exact and pairs are made from the content's plain words, search/pairs.py)
   id, owner, document_type, procedure, dossier, status, office: exact, untokenized
   created_at: date, indexed and fast (range filter, sort)
 
@@ -32,6 +33,7 @@ from pathlib import Path
 
 import tantivy
 
+from search import pairs as pairsmod
 from search import text as textmod
 from search.types import (
     EXACT_BOOST,
@@ -44,12 +46,11 @@ from search.types import (
     SearchResults,
 )
 
-SCHEMA_VERSION = 2  # 2: office
+SCHEMA_VERSION = 3  # 3: each document's office; exact holds only words with diacritics, made from plain words
 FOLD = "sohoa_fold"
-LOWER = "sohoa_lower"
+DIACRITIC = "sohoa_diacritic"
 PAIRS = "sohoa_pairs"
-PAIR_JOIN = "_"  # never inside a folded token: the simple tokenizer splits on it
-MAX_TOKEN_CHARS = 60
+MAX_TOKEN_CHARS = pairsmod.MAX_TOKEN_CHARS
 # A phrase of 3+ words whose rarest word pair is in more documents than this is
 # matched as "every consecutive pair present" (no position check): checking
 # positions in hundreds of thousands of documents is what made phrases slow.
@@ -60,28 +61,28 @@ COMMON_FRACTION = 0.25
 COMMON_MIN_DOCS = 10_000
 LOCK_TIMEOUT_S = 60.0
 BATCH_DOCS = 5_000
-BULK_COMMIT_DOCS = 200_000
 
 
 class IndexLockTimeout(RuntimeError):
     """Another process held the index writer lock for longer than the timeout."""
 
 
-def _analyzer(fold: bool) -> tantivy.TextAnalyzer:
-    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(
-        tantivy.Filter.remove_long(MAX_TOKEN_CHARS)
+def _analyzer() -> tantivy.TextAnalyzer:
+    """The body's: simple tokenizer, lowercased, ASCII-folded (đ → d)."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(MAX_TOKEN_CHARS))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .build()
     )
-    builder = builder.filter(tantivy.Filter.lowercase())
-    if fold:
-        builder = builder.filter(tantivy.Filter.ascii_fold())
-    return builder.build()
 
 
 def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
     sb.add_text_field("body", stored=True, tokenizer_name=FOLD)
-    sb.add_text_field("exact", tokenizer_name=LOWER, index_option="freq")
+    sb.add_text_field("exact", tokenizer_name=DIACRITIC, index_option="freq")
     sb.add_text_field("pairs", tokenizer_name=PAIRS, index_option="freq")
     sb.add_text_field("title", stored=True, tokenizer_name="raw")
     sb.add_text_field("owner", stored=True, tokenizer_name="raw")
@@ -119,7 +120,8 @@ class TantivyIndex:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self._write_lock = threading.Lock()
-        self._fold = _analyzer(fold=True)
+        self._fold = _analyzer()
+        self._pairs = pairsmod.pair_analyzer()
         self._schema = _schema()
         self._index = self._open(rebuild)
         self._counts = _CountCache(cache_size)
@@ -146,8 +148,8 @@ class TantivyIndex:
             index = tantivy.Index(self._schema, path=str(self.path), reuse=False)
             marker.write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
         index.register_tokenizer(FOLD, self._fold)
-        index.register_tokenizer(LOWER, _analyzer(fold=False))
-        index.register_tokenizer(PAIRS, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+        index.register_tokenizer(DIACRITIC, pairsmod.diacritic_analyzer())
+        index.register_tokenizer(PAIRS, self._pairs)
         return index
 
     def _stamp(self) -> tuple[int, int]:
@@ -187,21 +189,17 @@ class TantivyIndex:
                 delay = min(delay * 2, 0.5)
 
     def _write(self, batches: Iterator[list], apply) -> None:
-        """Run `apply(writer, batch)` over the batches under the writer lock, commit
-        (every BULK_COMMIT_DOCS and at the end), and make the result visible."""
+        """Run `apply(writer, batch)` over the batches under the writer lock, commit once at the
+        end, and make the result visible. One commit: every commit of a bulk build started merges
+        that later merges did again (tantivy still writes a segment whenever the heap is full)."""
         with self._write_lock:
             first = next(batches, None)
             if first is None:
                 return
             writer = self._writer(bulk=len(first) >= BATCH_DOCS)
             try:
-                pending = 0
                 for batch in _chain(first, batches):
                     apply(writer, batch)
-                    pending += len(batch)
-                    if pending >= BULK_COMMIT_DOCS:
-                        writer.commit()
-                        pending = 0
                 writer.commit()
             except BaseException:
                 writer.rollback()
@@ -232,12 +230,12 @@ class TantivyIndex:
 
     def _document(self, doc: IndexedDocument) -> tantivy.Document:
         content = _content(doc)
-        words = self._fold.analyze(content)
+        words = pairsmod.words(content)
         out = tantivy.Document(
             id=doc.id,
             body=content,
-            exact=content,
-            pairs=" ".join(map(PAIR_JOIN.join, zip(words, words[1:]))),
+            exact=pairsmod.diacritic_text(words),
+            pairs=pairsmod.pair_text(words),
             title=doc.title,
             owner=[o.strip() for o in doc.owner_ids if o and o.strip()],
             procedure=list(doc.procedure_codes),
@@ -264,30 +262,53 @@ class TantivyIndex:
         started = time.perf_counter()
         query.validate()
         searcher, stamp = self._searcher()
-        plan = _Planner(self._schema, searcher, self._fold).plan(query)
+        plan = _Planner(self._schema, searcher, self._fold, self._pairs).plan(query)
         if plan is None:
             return SearchResults(0, [], {"document_type": {}}, _ms(started))
         by_date = query.sort == "date" or not plan.scored
         window = query.offset + query.limit
-        if by_date:
-            result = searcher.search(
-                plan.query, max(window, 1), count=True, order_by_field="created_at", order=tantivy.Order.Desc
-            )
+        counted = self._counts.get((stamp, plan.key))
+        if counted is None and plan.boosted is not None and not by_date:
+            counted = self._count(searcher, plan.query)  # the page will not need a pass over every match
+            self._counts.put((stamp, plan.key), counted)
+        if counted is None:  # the page's pass counts too (a counting collector costs nothing there)
+            result = self._top(searcher, plan, max(window, 1), by_date, count=True)
+            facets = self._facets(searcher, plan.query) if result.count else {}
+            counted = (result.count, facets)
+            self._counts.put((stamp, plan.key), counted)
+            found = result.hits
         else:
-            result = searcher.search(plan.query, max(window, 1), count=True)
-        total = result.count
-        facets = self._counts.get((stamp, plan.key))
-        if facets is None:
-            facets = self._facets(searcher, plan.query, total)
-            self._counts.put((stamp, plan.key), facets)
-        hits = self._hits(searcher, plan, result.hits[query.offset : window], by_date)
+            found = self._top(searcher, plan, window, by_date).hits if counted[0] and window else []
+        total, facets = counted
+        hits = self._hits(searcher, plan, found[query.offset : window], by_date)
         return SearchResults(total, hits, {"document_type": facets}, _ms(started))
 
-    def _facets(self, searcher: tantivy.Searcher, query: tantivy.Query, total: int) -> dict[str, int]:
-        if total == 0:
-            return {}
+    @staticmethod
+    def _facets(searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, int]:
         agg = searcher.aggregate(query, {"t": {"terms": {"field": "document_type", "size": FACET_SIZE}}})
         return {b["key"]: b["doc_count"] for b in agg["t"]["buckets"]}
+
+    @staticmethod
+    def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> tuple[int, dict[str, int]]:
+        """Total and facets in one pass that scores nothing (every document has a created_at)."""
+        agg = searcher.aggregate(
+            query,
+            {"t": {"terms": {"field": "document_type", "size": FACET_SIZE}}, "n": {"value_count": {"field": "created_at"}}},
+        )
+        return int(agg["n"]["value"]), {b["key"]: b["doc_count"] for b in agg["t"]["buckets"]}
+
+    @staticmethod
+    def _top(searcher: tantivy.Searcher, plan: "_Plan", window: int, by_date: bool, count: bool = False):
+        """The first `window` hits; counted only when asked (the boosted shortcut cannot count)."""
+        if by_date:
+            return searcher.search(
+                plan.query, window, count=count, order_by_field="created_at", order=tantivy.Order.Desc
+            )
+        if plan.boosted is not None and not count:
+            result = searcher.search(plan.boosted, window, count=False)
+            if len(result.hits) >= window:
+                return result
+        return searcher.search(plan.query, window, count=count)
 
     def _hits(self, searcher, plan: "_Plan", hits, by_date: bool) -> list[SearchHit]:
         snippets = None
@@ -318,14 +339,10 @@ class TantivyIndex:
 
 
 def _render(snippet: tantivy.Snippet) -> str:
-    """tantivy gives byte ranges inside the fragment; mark them on characters, HTML-escaped."""
-    fragment = snippet.fragment()
-    raw = fragment.encode("utf-8")
-    ranges = []
-    for r in snippet.highlighted():
-        start = len(raw[: r.start].decode("utf-8", "ignore"))
-        ranges.append((start, start + len(raw[r.start : r.end].decode("utf-8", "ignore"))))
-    return textmod.mark(fragment, ranges)
+    """The fragment HTML-escaped by tantivy (as html.escape does: & < > " '), its matches in
+    <mark>…</mark>; a "<b>" in the text itself arrives escaped, so only tantivy's tags are renamed."""
+    html = snippet.to_html().replace("<b>", "<mark>").replace("</b>", "</mark>")
+    return " ".join(html.split())
 
 
 def _ms(started: float) -> float:
@@ -344,7 +361,8 @@ def _chain(first: list, rest: Iterator[list]) -> Iterator[list]:
 
 
 class _CountCache:
-    """Facet counts per (index state, filtered query): paging and repeated searches skip the aggregation."""
+    """Total and facet counts per (index state, filtered query): paging and repeated searches skip
+    the counting pass."""
 
     def __init__(self, size: int):
         self.size = size
@@ -376,6 +394,10 @@ class _Plan:
     key: tuple  # what the matching set depends on (not paging, not sort)
     scored: bool  # False: nothing ranks, so results come newest first
     highlight: tantivy.Query | None  # folded words, on "body"
+    # When only exact-diacritics boosts rank: the query restricted to documents with a boosted
+    # word. Every such document outscores every other (score 0), so when it has a full page it
+    # is that page, found from the boosted words' few postings instead of scoring every match.
+    boosted: tantivy.Query | None = None
 
 
 @dataclass
@@ -398,10 +420,17 @@ class _Planner:
     - a word or pair no document has ends the search before any posting is read.
     """
 
-    def __init__(self, schema: tantivy.Schema, searcher: tantivy.Searcher, fold: tantivy.TextAnalyzer):
+    def __init__(
+        self,
+        schema: tantivy.Schema,
+        searcher: tantivy.Searcher,
+        fold: tantivy.TextAnalyzer,
+        pairs: tantivy.TextAnalyzer,
+    ):
         self.schema = schema
         self.searcher = searcher
         self.fold = fold
+        self.pairs = pairs
         n = searcher.num_docs
         self.common_df = COMMON_FRACTION * n if n >= COMMON_MIN_DOCS else float("inf")
 
@@ -432,7 +461,11 @@ class _Planner:
             )
         key = (tuple(clauses), q.owner, q.document_type, q.procedure, q.dossier, q.status, q.offices, q.date_from,
                q.date_to)
-        return _Plan(query, key, bool(parts.ranked or parts.boosts), highlight)
+        boosted = None
+        if parts.boosts and not parts.ranked:
+            any_boost = tantivy.Query.boolean_query([(tantivy.Occur.Should, b) for b in parts.boosts])
+            boosted = tantivy.Query.boolean_query([(tantivy.Occur.Must, m) for m in [*parts.filters, any_boost]])
+        return _Plan(query, key, bool(parts.ranked or parts.boosts), highlight, boosted)
 
     def _required(self, parts: _Parts, field: str, term: str, df: int) -> None:
         query = self.term(field, term)
@@ -454,7 +487,7 @@ class _Planner:
             df = self.searcher.doc_freq("body", folded[0])
             self._required(parts, "body", folded[0], df)
             return df > 0
-        pairs = list(dict.fromkeys(PAIR_JOIN.join(p) for p in zip(folded, folded[1:])))
+        pairs = pairsmod.pairs_of(list(clause.words), self.pairs)  # two or more words: one pair at least
         freqs = [self.searcher.doc_freq("pairs", p) for p in pairs]
         for pair, df in zip(pairs, freqs):
             self._required(parts, "pairs", pair, df)

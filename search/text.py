@@ -1,4 +1,4 @@
-"""Engine-neutral text handling: what a clerk typed, and how matches are shown.
+"""Engine-neutral text handling: what a clerk typed, read leniently.
 
 A query text is read leniently, never rejected for its syntax: "double quotes"
 make a phrase (an unclosed quote runs to the end), every other whitespace-separated
@@ -10,7 +10,6 @@ syntax error.
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -89,17 +88,3 @@ def parse(text: str) -> list[Clause]:
 def nothing_to_match(text: str) -> bool:
     """Typed text with no word in it ("*", "!!!"): such a search finds nothing, not everything."""
     return bool(text.strip()) and not parse(text)
-
-
-def mark(text: str, ranges: list[tuple[int, int]]) -> str:
-    """HTML-escape `text`, wrapping each (start, end) character range in <mark>…</mark>."""
-    out: list[str] = []
-    pos = 0
-    for start, end in sorted(ranges):
-        if start < pos:
-            continue
-        out.append(html.escape(text[pos:start]))
-        out.append("<mark>" + html.escape(text[start:end]) + "</mark>")
-        pos = end
-    out.append(html.escape(text[pos:]))
-    return " ".join("".join(out).split())

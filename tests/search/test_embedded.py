@@ -78,7 +78,7 @@ def test_common_phrases_match_by_word_pairs_without_position_checks(tmp_path, mo
 def plan_parts(ix: TantivyIndex, text: str) -> embedded._Parts | None:
     searcher, _ = ix._searcher()
     parts = embedded._Parts()
-    planner = embedded._Planner(ix._schema, searcher, ix._fold)
+    planner = embedded._Planner(ix._schema, searcher, ix._fold, ix._pairs)
     ok = all(planner._clause(c, parts) for c in search.text.parse(text))
     return parts if ok else None
 
@@ -161,9 +161,8 @@ def test_two_processes_write_the_same_index(tmp_path):
     assert ix.search(SearchQuery(text="tiến trình con")).total == 40
 
 
-def test_bulk_upsert_commits_in_parts(tmp_path, monkeypatch):
+def test_bulk_upsert_over_many_batches(tmp_path, monkeypatch):
     monkeypatch.setattr(embedded, "BATCH_DOCS", 7)
-    monkeypatch.setattr(embedded, "BULK_COMMIT_DOCS", 10)
     ix = TantivyIndex(tmp_path / "ix")
     ix.upsert(make_doc(n, "hồ sơ") for n in range(1, 31))
     assert ix.count() == 30
@@ -178,3 +177,26 @@ def test_facet_counts_are_cached_per_index_state(tmp_path):
     assert ix.search(SearchQuery(text="hồ sơ", limit=1, offset=1)).facets["document_type"] == {"GKS": 3}
     ix.upsert([make_doc(9, "hồ sơ", document_type="CCCD")])
     assert ix.search(SearchQuery(text="hồ sơ")).facets["document_type"] == {"GKS": 3, "CCCD": 1}
+
+
+def test_highlights_escape_the_text_and_mark_only_matches(tmp_path):
+    ix = TantivyIndex(tmp_path / "ix")
+    ix.upsert([make_doc(1, "a <b> Đức </b> & 'c'\n\n  \"d\"")])
+    assert ix.search(SearchQuery(text="duc")).hits[0].highlights == [
+        "Giấy tờ a &lt;b&gt; <mark>Đức</mark> &lt;/b&gt; &amp; &#x27;c&#x27; &quot;d"  # the fragment ends with a word
+    ]
+
+
+def test_a_page_ranked_only_by_exact_diacritics_comes_from_the_boosted_words(tmp_path, monkeypatch):
+    monkeypatch.setattr(embedded, "COMMON_MIN_DOCS", 1)  # "duc" is in every document: it filters
+    ix = TantivyIndex(tmp_path / "ix")
+    exact = [make_doc(n, "Người nộp: Lê Văn Đức") for n in range(1, 4)]
+    ix.upsert(exact + [make_doc(n, "Người nộp: Lê Văn Duc") for n in range(4, 31)])
+    searcher, _ = ix._searcher()
+    plan = embedded._Planner(ix._schema, searcher, ix._fold, ix._pairs).plan(SearchQuery(text="đức"))
+    assert plan.boosted is not None and plan.scored
+    page = ix.search(SearchQuery(text="đức", limit=2))
+    assert page.total == 30 and {h.id for h in page.hits} <= {d.id for d in exact}
+    longer = ix.search(SearchQuery(text="đức", limit=10))  # more than the boosted words have: all of them
+    assert longer.total == 30 and {h.id for h in longer.hits[:3]} == {d.id for d in exact}
+    assert len(longer.hits) == 10 and longer.hits[3].score < longer.hits[2].score

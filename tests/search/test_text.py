@@ -1,4 +1,4 @@
-"""Reading typed query text, folding, and marking highlights."""
+"""Reading typed query text, and folding."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from search import InvalidQuery
-from search.text import Clause, fold, mark, parse
+from search.text import Clause, fold, parse
 
 
 def words(text: str) -> list[tuple[str, ...]]:
@@ -40,11 +40,3 @@ def test_parse_refuses_huge_queries():
         parse(" ".join(f"w{i}" for i in range(100)))
     with pytest.raises(InvalidQuery):
         parse("x" * 2000)
-
-
-def test_mark_escapes_everything_but_the_marks():
-    text = "a <b> Đức & c"
-    start = text.index("Đức")
-    assert mark(text, [(start, start + 3)]) == "a &lt;b&gt; <mark>Đức</mark> &amp; c"
-    assert mark("x\n\n  y", []) == "x y"
-    assert mark("abc", [(0, 2), (1, 3)]) == "<mark>ab</mark>c"  # overlaps are skipped
