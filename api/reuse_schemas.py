@@ -65,9 +65,11 @@ class ChecklistOut(BaseModel):
     unlisted: list[ComponentOut] = Field(description="Attached papers not filed under a component of the procedure")
     missing_mandatory: list[str] = Field(description="Mandatory component codes with nothing attached yet")
     reuse: ReuseFiguresOut
+    national_store: bool = Field(False, description="True: papers can be taken from the national data store "
+                                                    "(POST .../components/national-store)")
 
     @classmethod
-    def of(cls, checklist: reuse.Checklist) -> ChecklistOut:
+    def of(cls, checklist: reuse.Checklist, *, national_store: bool = False) -> ChecklistOut:
         items = [ChecklistItemOut(component_code=i.component["code"], name=i.component["name"],
                                   document_type_code=i.component["document_type_code"],
                                   document_type_name=i.document_type_name, mandatory=i.component["mandatory"],
@@ -79,7 +81,8 @@ class ChecklistOut(BaseModel):
                    catalog_version=checklist.catalog_label, items=items,
                    unlisted=[ComponentOut.of(c) for c in checklist.unlisted],
                    missing_mandatory=[i.component_code for i in items if i.mandatory and not i.attached],
-                   reuse=ReuseFiguresOut(**reuse.figures(dossier.components).to_json()))
+                   reuse=ReuseFiguresOut(**reuse.figures(dossier.components).to_json()),
+                   national_store=national_store)
 
 
 class DossierCreatedOut(DossierOut):

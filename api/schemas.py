@@ -74,6 +74,7 @@ class ComponentOut(BaseModel):
     component_code: str | None
     reused: bool
     source: ComponentSourceOut | None = Field(None, description="For a reused paper: where it came from")
+    from_national_store: bool = Field(False, description="Taken from the national data store (DuocLayTuKhoDMQG)")
     document: DocumentSummary
 
     @classmethod
@@ -83,7 +84,7 @@ class ComponentOut(BaseModel):
             source = ComponentSourceOut(kind=c.source_kind,
                                         dossier_code=c.source_dossier.code if c.source_dossier else None)
         return cls(id=c.id, component_code=c.component_code, reused=c.reused, source=source,
-                   document=DocumentSummary.of(c.document))
+                   from_national_store=bool(c.from_national_store), document=DocumentSummary.of(c.document))
 
 
 class ReuseFiguresOut(BaseModel):

@@ -42,7 +42,8 @@ def create_dossier(body: DossierCreate, actor: Intake, services: ServicesDep, se
     checklist = reuse.checklist(session, dossier)
     record(session, actor, "dossier.create", "dossier", dossier.code, owner_ref(owner),
            procedure=body.procedure_code, channel=body.channel.value, shown=checklist.shown_documents())
-    return DossierCreatedOut(**DossierOut.of(dossier).model_dump(), checklist=ChecklistOut.of(checklist))
+    return DossierCreatedOut(**DossierOut.of(dossier).model_dump(), checklist=ChecklistOut.of(
+        checklist, national_store=services.national_store is not None))
 
 
 @router.get("/{code}", response_model=DossierOut)

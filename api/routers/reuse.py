@@ -36,7 +36,7 @@ def checklist(code: DossierCode, actor: Reader, services: ServicesDep, session: 
     record(session, actor, "dossier.checklist", "dossier", dossier.code, owner_ref(dossier.owner), shown=shown,
            cross_office=policy.cross_office(actor, [dossier.office_code])
            or policy.documents_cross_office(session, actor, shown))
-    return ChecklistOut.of(found)
+    return ChecklistOut.of(found, national_store=services.national_store is not None)
 
 
 @router.post("/{code}/components/reuse", status_code=status.HTTP_201_CREATED, response_model=DossierOut)

@@ -119,13 +119,17 @@ function drawChecklist(c) {
   $("checklist").hidden = false;
   $("checklist").tBodies[0].innerHTML = c.items.map((i) => {
     const code = esc(i.component_code);
-    const reused = i.attached.filter((a) => a.reused), scanned = i.attached.filter((a) => !a.reused);
+    const reused = i.attached.filter((a) => a.reused), national = i.attached.filter((a) => a.from_national_store);
+    const scanned = i.attached.filter((a) => !a.reused && !a.from_national_store);
     let have = reused.map((a) => `Đã dùng lại ${esc(a.document.filename)}${sourceText(a.source)}`);
+    have = have.concat(national.map((a) => `Lấy từ Kho DLQG: ${esc(a.document.filename)}`));
     if (scanned.length) have.push(`Đã quét ${scanned.length} tệp`);
     const offers = i.attached.length ? "" : i.candidates.map((k) =>
       `<button type="button" class="small reuse" data-doc="${esc(k.document_id)}" data-component="${code}">` +
       `Đã có — dùng lại ${esc(k.digitization_code || k.filename)}</button>` +
-      `<div class="muted">${k.issue_date ? "cấp " + fmtDate(k.issue_date) : ""}${sourceText(k.source)}</div>`).join("");
+      `<div class="muted">${k.issue_date ? "cấp " + fmtDate(k.issue_date) : ""}${sourceText(k.source)}</div>`).join("") +
+      (c.national_store && i.reusable ? `<button type="button" class="small national" data-component="${code}" ` +
+        `data-type="${esc(i.document_type_code)}">Lấy từ Kho dữ liệu quốc gia</button>` : "");
     const status = have.length ? have.join("<br>") : (missing.has(i.component_code) ? "Còn thiếu (bắt buộc)" : "Chưa có");
     return `<tr id="item-${code}" class="${missing.has(i.component_code) ? "missing" : i.attached.length ? "done" : ""}">` +
       `<td>${esc(i.name)} ${i.mandatory ? '<span class="badge req">bắt buộc</span>' : ""}` +
@@ -151,6 +155,18 @@ document.addEventListener("click", (e) => {
       json: {document_id: b.dataset.doc, component_code: b.dataset.component}});
     await refreshChecklist();
     say("checklist-msg", "Đã dùng lại giấy tờ đã có, không cần quét lại.");
+  });
+});
+/* A missing paper taken from the national data store: offered only when the service has one, and only
+   for papers kept across dossiers (a form or a bill is handed in new and is in no national store). */
+document.addEventListener("click", (e) => {
+  const b = e.target.closest("button.national");
+  if (!b) return;
+  guarded(b, "checklist-msg", async () => {
+    await api(`/api/v1/dossiers/${state.dossier.code}/components/national-store`, {method: "POST",
+      json: {document_type_code: b.dataset.type, component_code: b.dataset.component}});
+    await refreshChecklist();
+    say("checklist-msg", "Đã lấy giấy tờ từ Kho dữ liệu quốc gia, không cần quét.");
   });
 });
 document.addEventListener("change", (e) => {

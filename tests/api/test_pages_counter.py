@@ -31,6 +31,7 @@ def test_a_warned_scan_is_explained_and_replaced_by_a_rescan(browser_page, live,
     page.get_by_label("Họ và tên").fill("Nguyễn Văn Đức")
     page.get_by_role("button", name="Mở hồ sơ").click()
     code = page.locator("#dossier-code").inner_text()
+    assert page.get_by_role("button", name="Lấy từ Kho dữ liệu quốc gia").count() == 0  # no national store here
 
     row = page.locator('tr[id="item-1.000123.TP01"]')
     row.get_by_label("Chọn tệp quét cho: Tờ khai").set_input_files(small)

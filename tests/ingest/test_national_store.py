@@ -46,7 +46,9 @@ def take(client: TestClient, dossier: str, type_code: str = "HT01", component: s
 
 def test_a_paper_from_the_store_is_filed_marked_synced_and_offered_again(with_store, store) -> None:
     client = with_store
-    dossier = open_dossier(client, procedure="1.000123")["code"]
+    opened = open_dossier(client, procedure="1.000123")
+    assert opened["checklist"]["national_store"] is True  # the counter page offers the store
+    dossier = opened["code"]
     r = take(client, dossier)
     assert r.status_code == 202, r.text
     [accepted] = r.json()["documents"]
@@ -63,6 +65,10 @@ def test_a_paper_from_the_store_is_filed_marked_synced_and_offered_again(with_st
         assert component.from_national_store and component.component_code == BIRTH and not component.reused
         assert s.scalar(select(func.count()).select_from(AuditEntry)
                         .where(AuditEntry.action == "document.national_store_take")) == 1
+    checklist = client.get(f"/api/v1/dossiers/{dossier}/checklist").json()
+    assert checklist["national_store"] is True
+    [item] = [i for i in checklist["items"] if i["component_code"] == BIRTH]
+    assert [(a["from_national_store"], a["reused"]) for a in item["attached"]] == [(True, False)]
     record = client.get(f"/api/v1/dossiers/{dossier}/sync-record").json()
     jsonschema.Draft202012Validator(schema()).validate(record)
     [paper] = record["TaiLieuNop"]
@@ -101,7 +107,10 @@ def test_what_the_store_cannot_give_is_refused_clearly_and_nothing_is_written(wi
 
 
 def test_without_a_store_the_counter_is_told_it_is_not_connected(client) -> None:
-    dossier = open_dossier(client, procedure="1.000123")["code"]
+    opened = open_dossier(client, procedure="1.000123")
+    assert opened["checklist"]["national_store"] is False  # the counter page offers no store button
+    dossier = opened["code"]
+    assert client.get(f"/api/v1/dossiers/{dossier}/checklist").json()["national_store"] is False
     r = take(client, dossier)
     assert r.status_code == 409 and r.json()["code"] == "national_store_disabled"
     assert "Chưa kết nối Kho dữ liệu quốc gia" in r.json()["message"]
