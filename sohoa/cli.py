@@ -55,7 +55,9 @@ def serve(host: str, port: int, workers: int) -> None:
     if not settings.broker_url:
         raise click.UsageError("--workers > 1 needs SOHOA_BROKER_URL=redis://… (the in-process queue is one process's)")
     prepare_multiprocess_metrics(settings.data_dir / "metrics")
-    uvicorn.run("sohoa.asgi:create_app", factory=True, workers=workers, **options)
+    # uvicorn kills an API process that misses its 5 s ping; on a server busy with OCR a process
+    # still importing and warming up can miss it and be killed again and again: give it 30 s.
+    uvicorn.run("sohoa.asgi:create_app", factory=True, workers=workers, timeout_worker_healthcheck=30, **options)
 
 
 @main.command()
