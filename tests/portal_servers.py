@@ -15,11 +15,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 
 from catalog.portal_record import schema
+from tests.conftest import OWNER_ID
+from tests.render import text_pdf
 
 
 class PortalServer:
@@ -91,6 +94,19 @@ class NationalStoreServer:
         self.papers[(owner, document_type)] = ({"code": code, "document_type": document_type,
                                                 "filename": f"{code}.pdf", "media_type": "application/pdf",
                                                 "file": f"/files/{code}", **meta}, content)
+
+
+BIRTH_CERTIFICATE_CODE = "KDL.000123456"
+
+
+def store_with_birth_certificate(tmp_path: Path) -> NationalStoreServer:
+    """A national data store holding the test citizen's birth certificate (HT01) and nothing else."""
+    store = NationalStoreServer()
+    pdf = text_pdf([["GIẤY KHAI SINH", "Họ, chữ đệm, tên: NGUYỄN VĂN ĐỨC", "Ngày sinh: 02/05/2010"]],
+                   tmp_path / "khai-sinh.pdf").read_bytes()
+    store.add(OWNER_ID, "HT01", BIRTH_CERTIFICATE_CODE, pdf, document_number="123/KS", issue_date="2010-05-02",
+              issuing_agency="UBND phường Bến Nghé")
+    return store
 
 
 def _store_handler(store: NationalStoreServer) -> type[BaseHTTPRequestHandler]:

@@ -130,6 +130,20 @@ def log_in(page, username: str, path: str = "/login") -> None:
     page.locator("#who").get_by_text(username).wait_for()
 
 
+def open_dossier_for_new_citizen(page, procedure_words: str, procedure: str, owner_id: str, full_name: str) -> str:
+    """At the counter: pick the procedure by words of its name (or its code), look up a citizen the
+    archive does not know yet, name them and open the dossier; its code as the page shows it."""
+    page.get_by_label("Tìm theo tên hoặc mã thủ tục").fill(procedure_words)
+    page.get_by_role("option", name=procedure).wait_for()
+    page.get_by_label("Tìm theo tên hoặc mã thủ tục").press("Enter")
+    page.get_by_label("Số định danh (12 số) hoặc mã số BHXH (10 số)").fill(owner_id)
+    page.get_by_label("Số định danh (12 số) hoặc mã số BHXH (10 số)").press("Enter")
+    page.locator("#citizen-info").get_by_text("Chưa có trong kho lưu trữ").wait_for()
+    page.get_by_label("Họ và tên").fill(full_name)
+    page.get_by_role("button", name="Mở hồ sơ").click()
+    return page.locator("#dossier-code").inner_text()
+
+
 def accessibility_problems(page) -> list[dict]:
     """axe-core's serious and critical violations in the page as it is now."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):

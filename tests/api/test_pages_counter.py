@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests import samples
-from tests.api.browser import browser_page, check_page, chromium, live, log_in  # noqa: F401
+from tests.api.browser import browser_page, chromium, live  # noqa: F401  (fixtures)
+from tests.api.browser import check_page, log_in, open_dossier_for_new_citizen
 from tests.api.test_web import DECLARATION
 from tests.conftest import OWNER_ID
 from tests.render import encode, render_lines
@@ -22,15 +23,7 @@ def test_a_warned_scan_is_explained_and_replaced_by_a_rescan(browser_page, live,
     good.write_bytes(encode(render_lines(DECLARATION, dpi=200, font_pt=12), "PNG"))
     page = browser_page
     log_in(page, "counter1", "/login?next=/")
-    page.get_by_label("Tìm theo tên hoặc mã thủ tục").fill("dieu chinh thong tin")
-    page.get_by_role("option", name="1.000123").wait_for()
-    page.get_by_label("Tìm theo tên hoặc mã thủ tục").press("Enter")
-    page.get_by_label("Số định danh (12 số) hoặc mã số BHXH (10 số)").fill(OWNER_ID)
-    page.get_by_label("Số định danh (12 số) hoặc mã số BHXH (10 số)").press("Enter")
-    page.locator("#citizen-info").get_by_text("Chưa có trong kho lưu trữ").wait_for()
-    page.get_by_label("Họ và tên").fill("Nguyễn Văn Đức")
-    page.get_by_role("button", name="Mở hồ sơ").click()
-    code = page.locator("#dossier-code").inner_text()
+    code = open_dossier_for_new_citizen(page, "dieu chinh thong tin", "1.000123", OWNER_ID, "Nguyễn Văn Đức")
     assert page.get_by_role("button", name="Lấy từ Kho dữ liệu quốc gia").count() == 0  # no national store here
 
     row = page.locator('tr[id="item-1.000123.TP01"]')

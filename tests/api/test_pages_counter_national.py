@@ -8,23 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.browser import Live, browser_page, check_page, chromium, log_in, serve  # noqa: F401
+from tests.api.browser import browser_page, chromium  # noqa: F401  (fixtures)
+from tests.api.browser import Live, check_page, log_in, open_dossier_for_new_citizen, serve
 from tests.catalog.test_reuse import BIRTH, FORM, IDENTITY
 from tests.conftest import OWNER_ID
-from tests.portal_servers import NationalStoreServer, serving
-from tests.render import text_pdf
+from tests.portal_servers import BIRTH_CERTIFICATE_CODE as CODE
+from tests.portal_servers import NationalStoreServer, serving, store_with_birth_certificate
 
-CODE = "KDL.000123456"
 TAKE = "Lấy từ Kho dữ liệu quốc gia"
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> NationalStoreServer:
-    store = NationalStoreServer()
-    pdf = text_pdf([["GIẤY KHAI SINH", "Họ, chữ đệm, tên: NGUYỄN VĂN ĐỨC", "Ngày sinh: 02/05/2010"]],
-                   tmp_path / "khai-sinh.pdf").read_bytes()
-    store.add(OWNER_ID, "HT01", CODE, pdf, document_number="123/KS", issue_date="2010-05-02")
-    return store
+    return store_with_birth_certificate(tmp_path)
 
 
 @pytest.fixture
@@ -38,15 +34,7 @@ def live(settings, store) -> Iterator[Live]:
 def test_a_missing_paper_is_taken_from_the_national_store_and_refusals_are_shown(browser_page, live, store):
     page = browser_page
     log_in(page, "counter1", "/login?next=/")
-    page.get_by_label("Tìm theo tên hoặc mã thủ tục").fill("1.000123")
-    page.get_by_role("option", name="1.000123").wait_for()
-    page.get_by_label("Tìm theo tên hoặc mã thủ tục").press("Enter")
-    page.get_by_label("Số định danh (12 số) hoặc mã số BHXH (10 số)").fill(OWNER_ID)
-    page.get_by_label("Số định danh (12 số) hoặc mã số BHXH (10 số)").press("Enter")
-    page.locator("#citizen-info").get_by_text("Chưa có trong kho lưu trữ").wait_for()
-    page.get_by_label("Họ và tên").fill("Nguyễn Văn Đức")
-    page.get_by_role("button", name="Mở hồ sơ").click()
-    code = page.locator("#dossier-code").inner_text()
+    code = open_dossier_for_new_citizen(page, "1.000123", "1.000123", OWNER_ID, "Nguyễn Văn Đức")
     birth, identity = page.locator(f'tr[id="item-{BIRTH}"]'), page.locator(f'tr[id="item-{IDENTITY}"]')
     msg = page.locator("#checklist-msg")
 

@@ -146,6 +146,17 @@ def approved_birth_certificate(live) -> tuple[str, str]:
     return earlier, paper(archive, earlier, "HT01")
 
 
+
+def act_with_reason(page, action: str, reason: str, status: str) -> None:
+    """On the dossier page, an action that needs a written reason: refused without one (the page
+    says so), then done with it, until the dossier shows ``status``."""
+    page.get_by_label("Thao tác").select_option(action)
+    page.get_by_role("button", name="Thực hiện").click()
+    page.locator("#dossier-msg[role=alert]").get_by_text("Ghi rõ lý do").wait_for()
+    page.get_by_label("Lý do (bắt buộc, ghi rõ để công dân hiểu)").fill(reason)
+    page.get_by_role("button", name="Thực hiện").click()
+    page.locator("#d-status").get_by_text(status).wait_for()
+
 @browser
 @pytest.mark.slow
 def test_counter_reuses_a_paper_uploads_a_scan_and_finishes(browser_page, live, tmp_path):
@@ -295,13 +306,8 @@ def test_handler_finds_a_paper_without_diacritics_reads_it_approves_and_attaches
     page.get_by_label("Thao tác").select_option("start")
     page.get_by_role("button", name="Thực hiện").click()
     page.locator("#d-status").get_by_text("Đang giải quyết").wait_for()
-    page.get_by_label("Thao tác").select_option("request_supplement")
-    page.get_by_role("button", name="Thực hiện").click()
-    page.locator("#dossier-msg[role=alert]").get_by_text("Ghi rõ lý do").wait_for()
     reason = "Bổ sung giấy ra viện của mẹ (bản sao có chứng thực)"
-    page.get_by_label("Lý do (bắt buộc, ghi rõ để công dân hiểu)").fill(reason)
-    page.get_by_role("button", name="Thực hiện").click()
-    page.locator("#d-status").get_by_text("Chờ bổ sung").wait_for()
+    act_with_reason(page, "request_supplement", reason, "Chờ bổ sung")
     assert reason in page.locator("#history").inner_text()
     with page.expect_download() as download:
         page.get_by_role("button", name="Phiếu yêu cầu bổ sung (PDF)").click()
@@ -518,13 +524,8 @@ def test_handler_returns_a_dossier_with_a_written_reason_and_prints_the_notice(b
     page = browser_page
     log_in(page, "handler1", f"/login?next=/dossiers%3Fcode%3D{code}")
     page.get_by_role("heading", name=f"Hồ sơ {code}").wait_for()
-    page.get_by_label("Thao tác").select_option("return")
-    page.get_by_role("button", name="Thực hiện").click()
-    page.locator("#dossier-msg[role=alert]").get_by_text("Ghi rõ lý do").wait_for()
     reason = "Người lao động không thuộc đối tượng hưởng chế độ thai sản"
-    page.get_by_label("Lý do (bắt buộc, ghi rõ để công dân hiểu)").fill(reason)
-    page.get_by_role("button", name="Thực hiện").click()
-    page.locator("#d-status").get_by_text("Đã trả lại").wait_for()
+    act_with_reason(page, "return", reason, "Đã trả lại")
     with page.expect_download() as download:
         page.get_by_role("button", name="Phiếu từ chối giải quyết (PDF)").click()
     notice = pdf_text(download.value.path())

@@ -16,21 +16,15 @@ from catalog.models import Component, Document
 from catalog.portal_record import schema
 from tests.catalog.test_reuse import BIRTH, FORM, candidate_ids
 from tests.conftest import OWNER_ID, auth_header, open_dossier, running_client, wait_document
-from tests.portal_servers import NationalStoreServer, serving
-from tests.render import text_pdf
+from tests.portal_servers import BIRTH_CERTIFICATE_CODE as CODE
+from tests.portal_servers import NationalStoreServer, serving, store_with_birth_certificate
 
 API = "/api/v1/dossiers/{}/components/national-store"
-CODE = "KDL.000123456"
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> NationalStoreServer:
-    store = NationalStoreServer()
-    pdf = text_pdf([["GIẤY KHAI SINH", "Họ, chữ đệm, tên: NGUYỄN VĂN ĐỨC", "Ngày sinh: 02/05/2010"]],
-                   tmp_path / "khai-sinh.pdf").read_bytes()
-    store.add(OWNER_ID, "HT01", CODE, pdf, document_number="123/KS", issue_date="2010-05-02",
-              issuing_agency="UBND phường Bến Nghé")
-    return store
+    return store_with_birth_certificate(tmp_path)
 
 
 @pytest.fixture
