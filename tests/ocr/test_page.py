@@ -1,14 +1,16 @@
-"""What Tesseract is handed for a page (ocr.page): the page itself when it is left at its own size,
-the prepared gray image when it is enlarged; a colour page keeps its colour, turned and straightened."""
+"""What Tesseract is handed for a page (ocr.page): the page itself when it is left at its own size
+or reduced, the prepared gray image when it is enlarged; a colour page keeps its colour, turned and
+straightened; and a reduced page's words land on the page as uploaded."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 
-from ocr.page import _for_reading
+from ocr.page import PageJob, _for_reading, ocr_pages
 from ocr.prepare import prepare
-from tests.render import ADMIN_LINES, render_lines
+from tests.render import ADMIN_LINES, encode, render_lines
 
 
 def _colour_page(dpi: int) -> Image.Image:
@@ -52,3 +54,39 @@ def test_an_enlarged_colour_page_is_read_from_the_prepared_gray_image() -> None:
     image = _for_reading(page, prepared, 0, 0.0)
 
     assert image is prepared.image and image.mode == "L"
+
+
+def test_a_reduced_colour_page_is_read_in_colour_at_the_reduced_size() -> None:
+    page = _colour_page(600)  # large print on a page-sized image: reduced for reading
+    prepared = prepare(page.convert("L"))
+    assert prepared.scale < 1.0
+
+    image = _for_reading(page, prepared, 0, 0.0)
+
+    assert image.mode == "RGB" and image.size == prepared.image.size
+
+
+def test_a_reduced_gray_page_is_read_bilevel_at_the_reduced_size() -> None:
+    page = render_lines(ADMIN_LINES, dpi=600)
+    prepared = prepare(page)
+    assert prepared.scale < 1.0
+
+    image = _for_reading(page, prepared, 0, 0.0)
+
+    assert image.mode == "1" and image.size == prepared.image.size
+
+
+def test_a_reduced_page_is_read_and_its_words_lie_on_the_uploaded_page(tmp_path) -> None:
+    page = render_lines(ADMIN_LINES, dpi=600)
+    assert prepare(page).scale < 1.0
+    path = tmp_path / "page.png"
+    path.write_bytes(encode(page))
+
+    [outcome] = ocr_pages(PageJob(str(path), "image", (0,), "vie", 300))
+
+    text = " ".join(outcome.page.text.split())
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    words = outcome.page.words
+    assert max(w.left + w.width for w in words) > page.width * 0.5  # page pixels, not reduced ones
+    assert all(w.left + w.width <= page.width and w.top + w.height <= page.height for w in words)
+    assert outcome.layer_size == pytest.approx((page.width * 72 / 600, page.height * 72 / 600))

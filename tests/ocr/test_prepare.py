@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from ocr.model import Word
-from ocr.prepare import TARGET_X_HEIGHT, Prepared, drop_leaders, estimate_x_height, prepare, to_page
+from ocr.prepare import (
+    SHRINK_MIN_PIXELS,
+    SHRINK_X_HEIGHT,
+    TARGET_X_HEIGHT,
+    Prepared,
+    drop_leaders,
+    estimate_x_height,
+    prepare,
+    to_page,
+)
 from ocr.tesseract import Line, Recognition
 from tests.render import ADMIN_LINES, _font, render_lines
 
@@ -60,6 +69,25 @@ def test_a_300_dpi_scan_is_read_as_it_is() -> None:
     assert prepared.image is page and prepared.scale == 1.0 and not prepared.low_resolution
 
 
+def test_large_print_on_a_page_is_reduced_to_the_reading_size() -> None:
+    page = render_lines(ADMIN_LINES, dpi=600, font_pt=12)  # a page-sized image, text ~3x the target
+    assert page.width * page.height >= SHRINK_MIN_PIXELS
+    prepared = prepare(page)
+    assert prepared.scale == pytest.approx(SHRINK_X_HEIGHT / prepared.x_height) and prepared.scale < 0.5
+    assert prepared.image.size == (round(page.width * prepared.scale), round(page.height * prepared.scale))
+    assert estimate_x_height(np.asarray(prepared.image)) == pytest.approx(SHRINK_X_HEIGHT, rel=0.2)
+    assert not prepared.low_resolution
+
+
+def test_large_print_on_a_crop_is_left_as_it_is() -> None:
+    """An ID card's line photographed close: shrinking such crops cost CER and saves nothing."""
+    line = render_lines(["Ngày hết hạn: 12/05/2031"], dpi=600, font_pt=12)
+    crop = line.crop(ImageOps.invert(line).getbbox())
+    assert crop.width * crop.height < SHRINK_MIN_PIXELS
+    prepared = prepare(crop)
+    assert prepared.image is crop and prepared.scale == 1.0
+
+
 def _form_line(with_dots: bool) -> Image.Image:
     font = _font(12, 100)
     page = Image.new("L", (700, 60), 255)
@@ -95,3 +123,5 @@ def test_boxes_are_mapped_back_to_the_page() -> None:
     assert (page.lines[0].left, page.lines[0].top, page.lines[0].width, page.lines[0].height) == (12, 7, 120, 14)
     assert page.lines[0].words == page.words and page.text == "Đức" and page.confidence == 91.0
     assert to_page(reading, Prepared(PAGE, 1.0, 20.0)) is reading
+    reduced = to_page(reading, Prepared(PAGE, 0.5, 44.0))
+    assert reduced.words == (Word("Đức", 91.0, 80, 40, 200, 60),)
