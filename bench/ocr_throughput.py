@@ -41,6 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import img2pdf  # noqa: E402
+import numpy as np  # noqa: E402
 import pypdfium2 as pdfium  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
@@ -48,6 +49,8 @@ from ocr import PagePool, digitize, raster, tesseract  # noqa: E402
 from ocr.engine import engine  # noqa: E402
 from ocr.page import PageJob, ocr_pages  # noqa: E402
 from ocr.pdf import write_searchable_pdf  # noqa: E402
+from ocr.prepare import Prepared, prepare  # noqa: E402
+from ocr.sheet import find_sheet  # noqa: E402
 from ocr.skew import estimate_skew, straighten  # noqa: E402
 from ocr.triage import triage  # noqa: E402
 from tests.render import encode, noisy, render_paragraphs, seed_paragraphs, skewed, text_pdf  # noqa: E402
@@ -225,8 +228,11 @@ def profile_page(scan: Path, index: int, dpi: int, workdir: Path) -> None:
     skew = stage("estimate skew", lambda: estimate_skew(gray))  # type: ignore[arg-type]
     if skew:
         gray = stage("straighten", lambda: straighten(gray, skew))  # type: ignore[arg-type]
-    bilevel = stage("binarize (Otsu)", lambda: raster.binarize(gray))  # type: ignore[arg-type]
-    stage("tesseract in-process (tsv)", lambda: tesseract.recognize(bilevel, lang="vie", dpi=dpi))  # type: ignore[arg-type]
+    stage("look for a photographed sheet", lambda: find_sheet(np.asarray(gray)))
+    prepared: Prepared = stage("text size, reduce (prepare)", lambda: prepare(gray))  # type: ignore[assignment,arg-type]
+    bilevel = stage("binarize (Otsu)", lambda: raster.binarize(prepared.image))
+    read_dpi = round(dpi * prepared.scale)
+    stage("tesseract in-process (tsv)", lambda: tesseract.recognize(bilevel, lang="vie", dpi=read_dpi))  # type: ignore[arg-type]
     if skew:
         stage("is the page gray?", lambda: raster.pdf_page_is_gray(path, index))
         stage("encode page image (JPEG)", lambda: raster.image_page_pdf(gray, dpi))  # type: ignore[arg-type]
@@ -234,7 +240,7 @@ def profile_page(scan: Path, index: int, dpi: int, workdir: Path) -> None:
     document = triage(scan, "application/pdf", max_image_pixels=10**9)
     stage("assemble PDF (this page)", lambda: write_searchable_pdf(document, {index: outcome}, workdir / "p.pdf"))
     total = sum(cpu for *_, cpu in stages)
-    print(f"profile of page {index + 1} (skew {skew}°), serial:  wall ms   CPU ms  CPU %")
+    print(f"profile of page {index + 1} (skew {skew}°, read at {read_dpi} dpi), serial:  wall ms   CPU ms  CPU %")
     for name, seconds, cpu in stages:
         print(f"    {name:<34}{seconds * 1000:9.0f}{cpu * 1000:9.0f}{100 * cpu / total:7.1f}")
 

@@ -97,6 +97,8 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> logging.Handler
     logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))
     # alembic announces its context at INFO every time a process opens the catalog: noise, not events.
     logging.getLogger("alembic.runtime.migration").setLevel(max(root.level, logging.WARNING))
+    # pikepdf announces its C++ logger bridge at INFO in every process that opens a PDF (each `sohoa ocr`).
+    logging.getLogger("pikepdf._core").setLevel(max(root.level, logging.WARNING))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "celery"):
         # uvicorn and Celery install handlers of their own: let their records reach ours instead.
         logger = logging.getLogger(name)

@@ -1,6 +1,11 @@
 """``sohoa ocr FILE``: the text of a page, or the refusal's code and message (no traceback)."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from click.testing import CliRunner
 
 from sohoa import cli
@@ -38,3 +43,17 @@ def test_ocr_refuses_what_is_not_a_document(tmp_path, monkeypatch) -> None:
 
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert "Error: unsupported_type: Định dạng tệp không được hỗ trợ" in result.output
+
+
+def test_ocr_prints_only_the_text(tmp_path) -> None:
+    """A clerk pipes the text on: no library's start-up notice may land on the terminal."""
+    page = tmp_path / "giay-khai-sinh.png"
+    page.write_bytes(encode(render_lines(ADMIN_LINES, dpi=200)))
+    env = {**os.environ, "SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_OCR_WORKERS": "1"}
+
+    done = subprocess.run([str(Path(sys.executable).with_name("sohoa")), "ocr", str(page)], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+    assert done.returncode == 0, done.stderr
+    assert "GIẤY KHAI SINH" in done.stdout
+    assert done.stderr == ""
