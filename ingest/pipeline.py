@@ -15,7 +15,6 @@ from pathlib import Path
 
 from catalog import documents as docs
 from catalog.indexing import load_indexed
-from core.errors import Rejected
 from core import metrics
 from ingest.coding import code_after_ocr
 from ingest.scan_quality import record_scan_warnings
@@ -24,7 +23,7 @@ from ocr import OcrResult, digitize
 from ocr.errors import UnreadableDocument
 from ocr.resolution import LOW_RESOLUTION_DPI, page_resolutions
 from records.fixity import record_checksum
-from records.signatures import PIPELINE, sign_issued_result
+from records.signatures import PIPELINE, sign_issued_result_or_leave
 
 log = logging.getLogger(__name__)
 
@@ -124,11 +123,8 @@ def _finish(services: Services, document_id: str, result: OcrResult,
 def _sign_result(services: Services, document_id: str) -> None:
     """An issued result is signed once digitized; a failure leaves it unsigned (the document stays
     ready: its OCR is not redone for a token that was unplugged)."""
-    try:
-        with services.db.session() as s:
-            sign_issued_result(services, s, s.get(docs.Document, document_id), PIPELINE)
-    except Rejected as exc:
-        log.warning("result %s left unsigned: %s", document_id, exc.code)
+    with services.db.session() as s:
+        sign_issued_result_or_leave(services, s, s.get(docs.Document, document_id), PIPELINE)
 
 
 def _count_pages(result: OcrResult, seconds: float) -> None:

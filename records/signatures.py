@@ -51,7 +51,7 @@ from catalog.models import Document, DocumentStatus
 from catalog.owners import owner_ref
 from catalog.signatures import REASONS, DocumentSignature, SignatureStatus
 from core.clock import utcnow
-from core.errors import Conflict, Unavailable
+from core.errors import Conflict, Rejected, Unavailable
 from core.settings import Settings
 from ocr.archival import ArchivalInfo, describe
 from records.fixity import record_checksum
@@ -270,6 +270,19 @@ def sign_issued_result(parts: Signing, session: Session, document: Document,
             or session.get(DocumentSignature, document.id) is not None):
         return None
     return sign_document(parts, session, document, "result", actor, signed_by=document.reviewed_by)
+
+
+def sign_issued_result_or_leave(parts: Signing, session: Session, document: Document,
+                                actor: Actor) -> DocumentSignature | None:
+    """:func:`sign_issued_result`, except that a refusal (token unplugged, timestamp authority down,
+    certificate expired) leaves the result unsigned for the signing retry
+    (records/signing_backlog.py) instead of undoing the caller's work: a result is issued whether or
+    not its digitized copy could be signed yet. Nothing is recorded before such a refusal."""
+    try:
+        return sign_issued_result(parts, session, document, actor)
+    except Rejected as exc:
+        log.warning("result %s left unsigned for the retry: %s", document.id, exc.code)
+        return None
 
 
 _REASON = {"approval": "Bản số hoá đã được duyệt", "result": "Kết quả giải quyết thủ tục hành chính"}

@@ -23,7 +23,7 @@ from catalog.owners import owner_ref
 from catalog.record_dates import check_record_dates
 from catalog.users import Role
 from ingest.intake import Upload, accept
-from records.signatures import sign_issued_result
+from records.signatures import sign_issued_result_or_leave
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["results"])
 
@@ -69,7 +69,7 @@ async def attach_result(
                                              document_number=document_number, issue_date=issue_date,
                                              valid_until=valid_until, replaces_code=replaces_code, actor=actor)
             document = s.get(Document, row.document_id)
-            sign_issued_result(services, s, document, actor)  # already digitized (same bytes): sign now
+            sign_issued_result_or_leave(services, s, document, actor)  # already digitized (same bytes): sign now
             return result_out(row, document)
 
     return await run_in_threadpool(_attach)

@@ -21,6 +21,7 @@ from catalog.audit import AuditEntry
 from catalog.signatures import DocumentSignature
 from core.settings import Settings
 from records.fixity import run_fixity_check, run_issues
+from records.signing_backlog import find_pending
 from tests.api.test_coding import BIRTH_CERTIFICATE
 from tests.archive import Archive, flip_a_byte, paper
 from tests.backends import s3_bucket_url
@@ -229,6 +230,35 @@ def test_an_expired_agency_certificate_refuses_the_approval_whole(settings, pki)
         body = client.get(f"/api/v1/documents/{document_id}").json()
         assert body["record"]["review_status"] == "pending" and body["signature"]["status"] == "unsigned"
         assert list(archive.services.store.iter_keys("signed/")) == []
+
+
+def test_a_result_already_digitized_is_attached_unsigned_when_signing_fails(settings, pki):
+    """The result file is a scan the dossier already holds (same bytes): attaching it signs at once.
+    A signing failure (here an expired agency certificate) must not refuse the attachment: the
+    result is recorded, unsigned, and left to the signing retry (`sohoa sign pending`)."""
+    for client in running_client(signing(settings, pki, holder=pki.expired)):
+        dossier = open_dossier(client)  # 1.000456
+        scan = encode(render_lines(["QUYẾT ĐỊNH HƯỞNG CHẾ ĐỘ ỐM ĐAU"], dpi=300), "PDF")
+        r = client.post(f"/api/v1/dossiers/{dossier['code']}/components",
+                        files={"files": ("kq.pdf", io.BytesIO(scan), "application/pdf")},
+                        data={"component_code": "1.000456.TP01"})
+        assert r.status_code == 202, r.text
+        document_id = r.json()["documents"][0]["id"]
+        assert wait_document(client, document_id)["status"] == "ready"
+
+        r = client.post(f"/api/v1/dossiers/{dossier['code']}/results", headers=auth_header(client, "handler1"),
+                        files={"file": ("kq.pdf", io.BytesIO(scan), "application/pdf")},
+                        data={"result_code": "1.000456.KQ01", "document_number": "46/C70a-BHXH"})
+
+        assert r.status_code == 201, r.text
+        assert r.json()["document_id"] == document_id
+        body = client.get(f"/api/v1/documents/{document_id}").json()
+        assert body["signature"]["status"] == "unsigned" and body["record"]["review_status"] == "approved"
+        listed = client.get(f"/api/v1/dossiers/{dossier['code']}/results", headers=auth_header(client, "handler1"))
+        assert [x["document_id"] for x in listed.json()] == [document_id]
+        with client.app.state.services.db.session() as s:
+            assert document_id in [p.document_id for p in find_pending(s)]
+        assert list(client.app.state.services.store.iter_keys("signed/")) == []
 
 
 def test_a_key_outside_the_trust_folder_refuses_the_approval(settings, pki):
