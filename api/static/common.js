@@ -56,9 +56,50 @@ function watchSession() {
   renewing = api("/api/v1/auth/refresh", {method: "POST"}).then((body) => keepToken(body, true)).catch(() => {}).finally(() => { renewing = null; });
 }
 
+/* What was typed but not sent when the session ran out is kept in this tab (sessionStorage, gone with the
+   tab) for the same person signing in again on the same address: the page puts it back once it has drawn
+   its forms (restoreDraft), then drops it. Passwords and chosen files are never kept. */
+const DRAFT_KEY = "sohoa-draft";
+const DRAFT_HOURS = 12;
+const here = () => location.pathname + location.search + location.hash;
+function changedFields() {
+  const fields = {};
+  for (const el of document.querySelectorAll("main input[id], main textarea[id], main select[id]")) {
+    if (el.type === "password" || el.type === "file" || el.disabled) continue;
+    if (el.type === "checkbox" || el.type === "radio") { if (el.checked !== el.defaultChecked) fields[el.id] = el.checked; }
+    else if (el.tagName === "SELECT") { if ([...el.options].some((o) => o.selected !== o.defaultSelected)) fields[el.id] = el.value; }
+    else if (el.value.trim() && el.value !== el.defaultValue) fields[el.id] = el.value;
+  }
+  return fields;
+}
+function keepDraft() {
+  const fields = changedFields();
+  if (!ME || !Object.keys(fields).length) return;
+  sessionStorage.setItem(DRAFT_KEY, JSON.stringify({user: ME.username, at: here(), saved: Date.now(), fields}));
+}
+/** Put back what the same user typed on this address before being sent to sign-in; true if anything was. */
+function restoreDraft(msg) {
+  const draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) || "null");
+  sessionStorage.removeItem(DRAFT_KEY);
+  if (!draft || !ME || draft.user !== ME.username || draft.at !== here() || Date.now() - draft.saved > DRAFT_HOURS * 3600e3) return false;
+  let restored = 0;
+  for (const [id, value] of Object.entries(draft.fields)) {
+    const el = $(id);
+    if (!el || el.disabled) continue;
+    if (typeof value === "boolean") el.checked = value;
+    else if (el.tagName === "SELECT" && ![...el.options].some((o) => o.value === value)) continue;
+    else el.value = value;
+    el.dispatchEvent(new Event(el.tagName === "SELECT" || typeof value === "boolean" ? "change" : "input", {bubbles: true}));
+    restored += 1;
+  }
+  if (restored && msg) say(msg, "Đã điền lại những gì bạn đã nhập trước khi phiên làm việc hết hạn; kiểm tra rồi gửi lại.", "info");
+  return restored > 0;
+}
+
 function toLogin(message) {
+  keepDraft();
   forgetToken();
-  const next = encodeURIComponent(location.pathname + location.search + location.hash);
+  const next = encodeURIComponent(here());
   location.assign(`/login?next=${next}` + (message ? `&why=${encodeURIComponent(message)}` : ""));
 }
 
@@ -141,7 +182,7 @@ async function signedIn() {
   if (who) {
     who.innerHTML = `${esc(ME.username)} · ${esc(ROLE_NAMES[ME.role] || ME.role)} · ${esc(ME.office_code || "")}` +
       ` <button type="button" id="logout" class="small">Đăng xuất</button>`;
-    $("logout").addEventListener("click", () => { forgetToken(); location.assign("/login"); });
+    $("logout").addEventListener("click", () => { forgetToken(); sessionStorage.removeItem(DRAFT_KEY); location.assign("/login"); });
   }
   return ME;
 }

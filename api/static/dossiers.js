@@ -260,4 +260,5 @@ signedIn().then(async () => {
   if (ME.role !== "handler") $("w-mine").value = "all";  // a counter sees its office's, an archivist everything
   await load();
   if (params.get("code")) await show(params.get("code"));
+  restoreDraft(params.get("code") ? "dossier-msg" : "work-msg");
 }).catch((e) => say("work-msg", e.message, "err"));

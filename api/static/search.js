@@ -110,6 +110,7 @@ signedIn().then(async () => {
   fillOffices(offices);
   typeNames = Object.fromEntries(types.map((t) => [t.code, t.name]));
   $("f-type").insertAdjacentHTML("beforeend", types.map((t) => `<option value="${esc(t.code)}">${esc(t.code)} — ${esc(t.name)}</option>`).join(""));
+  restoreDraft("search-msg");
   const q = new URLSearchParams(location.search).get("q");
   if (q) { $("q").value = q; guarded($("search"), "search-msg", search); }
 }).catch((e) => say("search-msg", e.message, "err"));

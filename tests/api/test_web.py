@@ -535,6 +535,35 @@ def test_handler_returns_a_dossier_with_a_written_reason_and_prints_the_notice(b
 
 
 @browser
+def test_what_was_typed_survives_an_expired_session(browser_page, live):
+    """A handler writes a reason, the session runs out before it is sent: after signing in again the
+    page comes back with the reason in place, and sending it works."""
+    code = open_dossier(live.client("counter1"), procedure="1.000457", full_name="Lê Văn Cường")["code"]
+    page = browser_page
+    log_in(page, "handler1", f"/login?next=/dossiers%3Fcode%3D{code}")
+    page.get_by_role("heading", name=f"Hồ sơ {code}").wait_for()
+    page.get_by_label("Thao tác").select_option("return")
+    reason = "Thiếu giấy chứng nhận nghỉ việc hưởng BHXH của cơ sở khám chữa bệnh"
+    page.get_by_label("Lý do (bắt buộc, ghi rõ để công dân hiểu)").fill(reason)
+    page.evaluate("() => sessionStorage.setItem('sohoa-token', 'het-han')")  # the server no longer knows it
+    page.get_by_role("button", name="Thực hiện").click()
+    page.wait_for_url("**/login?next=*")
+
+    log_in(page, "handler1", page.url)
+
+    page.get_by_role("heading", name=f"Hồ sơ {code}").wait_for()
+    page.locator("#dossier-msg").get_by_text("Đã điền lại những gì bạn đã nhập").wait_for()
+    assert page.get_by_label("Lý do (bắt buộc, ghi rõ để công dân hiểu)").input_value() == reason
+    assert page.get_by_label("Thao tác").input_value() == "return"
+    page.get_by_role("button", name="Thực hiện").click()
+    page.locator("#d-status").get_by_text("Đã trả lại").wait_for()
+    assert page.evaluate("() => sessionStorage.getItem('sohoa-draft')") is None
+    page.reload()  # restored once only
+    page.get_by_role("heading", name=f"Hồ sơ {code}").wait_for()
+    assert page.locator("#dossier-msg").inner_text() == ""
+
+
+@browser
 def test_first_start_setup_link_makes_the_first_administrator(chromium, settings):
     from catalog.first_admin import issue_setup_token
 
