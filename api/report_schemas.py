@@ -12,6 +12,13 @@ class PeriodOut(BaseModel):
     label: str
 
 
+class LinkedFiguresOut(BaseModel):
+    received: int = Field(description="Column 13 = 14 + 15 + 16")
+    resolved_on_time: int
+    resolved_late: int
+    pending: int
+
+
 class FiguresOut(BaseModel):
     carried_over: int = Field(description="Received before the period, not closed at its start")
     received: int
@@ -25,6 +32,8 @@ class FiguresOut(BaseModel):
     resolved: int
     pending: int
     received_by_channel: dict[str, int]
+    linked: LinkedFiguresOut = Field(description="Dossiers handled under the interconnected one-stop mechanism "
+                                                 "(một cửa liên thông): Appendix II's columns 13-16")
 
 
 class ProcedureFiguresOut(FiguresOut):

@@ -24,6 +24,8 @@ class DossierCreate(Input):
     procedure_code: str = Field(..., max_length=32)
     owner: OwnerIn
     channel: Channel = Channel.counter
+    linked: bool = Field(False, description="Received under the interconnected one-stop mechanism (một cửa liên "
+                                            "thông), for several agencies at once")
 
 
 class OwnerOut(BaseModel):
@@ -99,6 +101,7 @@ class DossierOut(BaseModel):
     procedure_code: str
     procedure_name: str
     channel: str
+    linked: bool = Field(description="Handled under the interconnected one-stop mechanism (một cửa liên thông)")
     office_code: str | None = Field(description="The office the dossier belongs to")
     status: str
     received_at: datetime
@@ -112,7 +115,7 @@ class DossierOut(BaseModel):
     def of(cls, d: Dossier, lifecycle: RegisterOut | None = None) -> DossierOut:
         return cls(
             code=d.code, procedure_code=d.procedure_code, procedure_name=d.procedure.name, channel=d.channel,
-            office_code=d.office_code,
+            linked=d.linked, office_code=d.office_code,
             status=d.status, received_at=d.received_at, due_at=d.due_at, owner=OwnerOut.of(d.owner),
             components=[ComponentOut.of(c) for c in d.components],
             reuse=ReuseFiguresOut(**reuse.figures(d.components).to_json()), lifecycle=lifecycle,

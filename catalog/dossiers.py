@@ -25,7 +25,7 @@ def next_counter(session: Session, name: str) -> int:
 
 def open_dossier(session: Session, agency: str, procedure_code: str, owner: Owner, channel: str,
                  office_code: str | None = None, now: datetime | None = None,
-                 cutoff: time = time(16, 30), received_by: str | None = None) -> Dossier:
+                 cutoff: time = time(16, 30), received_by: str | None = None, linked: bool = False) -> Dossier:
     """A new dossier, due the procedure's processing time in working days after the day it counts
     as received (catalog/deadlines.py: holidays skipped, after the cut-off the next working day)."""
     if not code_patterns(session).valid("procedure", procedure_code):  # the catalog in force
@@ -45,6 +45,7 @@ def open_dossier(session: Session, agency: str, procedure_code: str, owner: Owne
         procedure_code=procedure_code,
         owner_id=owner.id,
         channel=channel,
+        linked=linked,
         office_code=office_code,
         received_at=now,
         received_by=received_by,

@@ -113,6 +113,9 @@ class Dossier(Base):
     procedure_code: Mapped[str] = mapped_column(ForeignKey("procedure.code"))
     owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id"), index=True)
     channel: Mapped[str] = mapped_column(String(32))
+    linked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    """Handled under the interconnected one-stop mechanism (một cửa liên thông): received for several
+    agencies at once, e.g. a birth registration with the child's health-insurance card."""
     office_code: Mapped[str | None] = mapped_column(ForeignKey("office.code"), index=True)
     status: Mapped[str] = mapped_column(String(32), default="received")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -31,6 +31,10 @@ PROCEDURE_HEADERS = [
     "Số hồ sơ đang giải quyết - Tổng số (10=11+12)",
     "Chưa đến hạn (11)",
     "Quá thời hạn (12)",
+    "Theo cơ chế một cửa liên thông - Tổng số tiếp nhận (13=14+15+16)",
+    "Liên thông - Đã giải quyết đúng thời hạn (14)",
+    "Liên thông - Đã giải quyết quá thời hạn (15)",
+    "Liên thông - Số hồ sơ đang giải quyết (16)",
     "Số hồ sơ trả lại",
     "Số hồ sơ rút",
     "Số thư xin lỗi đã gửi",
@@ -41,7 +45,9 @@ def _row(figures: Figures) -> list[int]:
     o = figures.outcomes
     return [figures.carried_over + figures.received, *(figures.received_by_channel[c] for c in CHANNELS),
             figures.carried_over, figures.resolved, o["resolved_on_time"], o["resolved_late"], figures.pending,
-            o["pending_not_due"], o["pending_overdue"], o["returned"], o["withdrawn"], figures.apology_letters]
+            o["pending_not_due"], o["pending_overdue"], figures.linked_received, figures.linked["resolved_on_time"],
+            figures.linked["resolved_late"], figures.linked_pending, o["returned"], o["withdrawn"],
+            figures.apology_letters]
 
 
 def procedure_rows(report: QuarterlyReport) -> list[list[Any]]:

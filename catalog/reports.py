@@ -19,6 +19,10 @@ Each dossier the period sees lands in exactly one of the six outcomes, so
 carried_over + received = resolved_on_time + resolved_late + returned + withdrawn
 + pending_not_due + pending_overdue.
 
+Linked dossiers (``Dossier.linked``: the interconnected one-stop mechanism) are counted again
+apart, as Appendix II's columns 13-16: 13 = 14 + 15 + 16, those resolved on time, resolved late
+and still being handled (returned and withdrawn ones are in none of them).
+
 The database does the counting (GROUP BY over the outcome computed per dossier, counts with
 FILTER); Python only arranges the few grouped rows. The register is the only writer of the
 closed states and writes a history row with each, so the first closing row's time is when a
@@ -141,6 +145,8 @@ class Figures:
     outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     apology_letters: int = 0
     resolved_with_result_digitized: int = 0
+    linked: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    """The outcomes of the linked dossiers (một cửa liên thông) among them: Appendix II's columns 13-16."""
 
     @property
     def received(self) -> int:
@@ -154,6 +160,16 @@ class Figures:
     def pending(self) -> int:
         return self.outcomes["pending_not_due"] + self.outcomes["pending_overdue"]
 
+    @property
+    def linked_received(self) -> int:
+        """Column 13 = 14 + 15 + 16: linked dossiers resolved on time, late, or still being handled."""
+        o = self.linked
+        return o["resolved_on_time"] + o["resolved_late"] + o["pending_not_due"] + o["pending_overdue"]
+
+    @property
+    def linked_pending(self) -> int:
+        return self.linked["pending_not_due"] + self.linked["pending_overdue"]
+
     def reconciles(self) -> bool:
         return self.carried_over + self.received == sum(self.outcomes.values())
 
@@ -163,13 +179,17 @@ class Figures:
             self.received_by_channel[channel] = self.received_by_channel.get(channel, 0) + n
         for outcome, n in other.outcomes.items():
             self.outcomes[outcome] += n
+        for outcome, n in other.linked.items():
+            self.linked[outcome] += n
         self.apology_letters += other.apology_letters
         self.resolved_with_result_digitized += other.resolved_with_result_digitized
 
     def to_json(self) -> dict[str, Any]:
         return {"carried_over": self.carried_over, "received": self.received, **self.outcomes,
                 "apology_letters": self.apology_letters, "resolved": self.resolved, "pending": self.pending,
-                "received_by_channel": dict(self.received_by_channel)}
+                "received_by_channel": dict(self.received_by_channel),
+                "linked": {"received": self.linked_received, "resolved_on_time": self.linked["resolved_on_time"],
+                           "resolved_late": self.linked["resolved_late"], "pending": self.linked_pending}}
 
 
 @dataclass(frozen=True)
@@ -257,8 +277,8 @@ def _outcomes(period: Period, offices: Collection[str] | None):
     # The dossiers the period can see: open today, or closed at or after its start.
     closing = (select(ev.dossier_id, func.min(ev.at).label("closed_at"))
                .where(ev.to_status.in_(sorted(CLOSED)), ev.at >= start).group_by(ev.dossier_id).subquery("closing"))
-    columns = (Dossier.id, Dossier.procedure_code, Dossier.channel, Dossier.status, Dossier.received_at,
-               Dossier.due_at, Dossier.resolved_at)
+    columns = (Dossier.id, Dossier.procedure_code, Dossier.channel, Dossier.linked, Dossier.status,
+               Dossier.received_at, Dossier.due_at, Dossier.resolved_at)
     seen = union_all(
         select(*columns, closing.c.closed_at).join(closing, closing.c.dossier_id == Dossier.id)
         .where(Dossier.received_at < end, *_in_offices(offices)),
@@ -296,17 +316,19 @@ def _outcomes(period: Period, offices: Collection[str] | None):
     digitized_result = exists().where(DossierResult.dossier_id == d.id, Document.id == DossierResult.document_id,
                                       Document.status.in_(_DIGITIZED))
     with_result = case((and_(resolved, digitized_result), 1), else_=0)
-    rows = select(d.procedure_code, d.channel, case((d.received_at < start, 1), else_=0).label("carried"),
+    rows = select(d.procedure_code, d.channel, d.linked, case((d.received_at < start, 1), else_=0).label("carried"),
                   outcome.label("outcome"), with_result.label("with_result")).subquery("classified")
-    return select(rows.c.procedure_code, rows.c.channel, rows.c.carried, rows.c.outcome, func.count(),
+    return select(rows.c.procedure_code, rows.c.channel, rows.c.linked, rows.c.carried, rows.c.outcome, func.count(),
                   func.sum(rows.c.with_result)) \
-        .group_by(rows.c.procedure_code, rows.c.channel, rows.c.carried, rows.c.outcome)
+        .group_by(rows.c.procedure_code, rows.c.channel, rows.c.linked, rows.c.carried, rows.c.outcome)
 
 
 def _figures_by_procedure(session: Session, period: Period, offices: Collection[str] | None) -> dict[str, Figures]:
     found: dict[str, Figures] = {}
-    for procedure, channel, carried, outcome, n, with_result in session.execute(_outcomes(period, offices)):
+    for procedure, channel, linked, carried, outcome, n, with_result in session.execute(_outcomes(period, offices)):
         figures = found.setdefault(procedure, Figures())
+        if linked:
+            figures.linked[outcome] += n
         if carried:
             figures.carried_over += n
         else:

@@ -37,11 +37,12 @@ def create_dossier(body: DossierCreate, actor: Intake, services: ServicesDep, se
                                 body.owner.full_name)
     dossier = open_dossier(session, services.settings.agency_code, body.procedure_code, owner,
                            body.channel.value, office_code=actor.office_code,
-                           cutoff=services.settings.receipt_cutoff, received_by=actor.username)
+                           cutoff=services.settings.receipt_cutoff, received_by=actor.username, linked=body.linked)
     session.refresh(dossier)
     checklist = reuse.checklist(session, dossier)
     record(session, actor, "dossier.create", "dossier", dossier.code, owner_ref(owner),
-           procedure=body.procedure_code, channel=body.channel.value, shown=checklist.shown_documents())
+           procedure=body.procedure_code, channel=body.channel.value, linked=body.linked,
+           shown=checklist.shown_documents())
     return DossierCreatedOut(**DossierOut.of(dossier).model_dump(), checklist=ChecklistOut.of(
         checklist, national_store=services.national_store is not None))
 

@@ -96,11 +96,11 @@ $("open").addEventListener("click", () => guarded($("open"), "open-msg", async (
   const code = state.owner.code, owner = {full_name: $("full-name").value.trim() || null};
   owner[code.length === 12 ? "personal_id" : "social_insurance_code"] = code;
   const d = await api("/api/v1/dossiers", {method: "POST",
-    json: {procedure_code: state.procedure.code, channel: $("channel").value, owner}});
+    json: {procedure_code: state.procedure.code, channel: $("channel").value, linked: $("linked").value === "true", owner}});
   state.dossier = d;
   say("open-msg", `Đã mở hồ sơ ${d.code}.`);
   $("dossier-head").innerHTML = `Hồ sơ <strong id="dossier-code">${esc(d.code)}</strong> — ${esc(d.procedure_name)}. ` +
-    `Tiếp nhận ${fmtDate(d.received_at, true)}.`;
+    `Tiếp nhận ${fmtDate(d.received_at, true)}${d.linked ? " theo cơ chế một cửa liên thông" : ""}.`;
   drawChecklist(d.checklist);
   $("finish").hidden = false;
   const first = document.querySelector("#checklist button, #checklist input");

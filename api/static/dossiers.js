@@ -72,7 +72,8 @@ async function show(code, focus = true) {
   $("h-dossier").textContent = `Hồ sơ ${d.code}`;
   const owner = d.owner ? [d.owner.full_name, d.owner.personal_id || d.owner.social_insurance_code].filter(Boolean).join(", ") : "";
   $("dossier-body").innerHTML = `<p><strong>${esc(d.procedure_code)} — ${esc(d.procedure_name)}</strong><br>` +
-    `Công dân: ${esc(owner)} · tiếp nhận ${fmtDate(d.received_at, true)}${life.received_by ? ` (${esc(life.received_by)})` : ""}<br>` +
+    `Công dân: ${esc(owner)} · tiếp nhận ${fmtDate(d.received_at, true)}${life.received_by ? ` (${esc(life.received_by)})` : ""}` +
+    `${d.linked ? ' <span class="badge">một cửa liên thông</span>' : ""}<br>` +
     `Trạng thái: <strong id="d-status">${esc(STATES[d.status] || d.status)}</strong>` +
     `${life.overdue ? ' <span class="badge req">quá hạn</span>' : ""} · hẹn trả <strong id="d-due">${fmtDate(d.due_at)}</strong>` +
     `${life.paused_at ? ` · tạm dừng tính hạn từ ${fmtDate(life.paused_at, true)} (còn ${life.remaining_working_days} ngày làm việc)` : ""}` +

@@ -28,6 +28,9 @@ function render(report) {
   $("report-view").innerHTML =
     table(`Tổng hợp ${report.period.label}`, ["Chỉ tiêu", "Số hồ sơ"], TOTAL_ROWS.map(([k, label]) => [label, t[k]])) +
     table("Hình thức tiếp nhận", ["Hình thức", "Số hồ sơ", "Tỷ lệ"], report.channels.map((c) => [c.name, c.received, pct(c.share)])) +
+    table("Theo cơ chế một cửa liên thông", ["Chỉ tiêu", "Số hồ sơ"], [["Tổng số tiếp nhận", t.linked.received],
+      ["Đã giải quyết đúng thời hạn", t.linked.resolved_on_time], ["Đã giải quyết quá thời hạn", t.linked.resolved_late],
+      ["Đang giải quyết", t.linked.pending]]) +
     table("Giao dịch điện tử", ["Chỉ tiêu", "Tỷ lệ"], [["Quý này", pct(e.share)], ["Quý trước liền kề", pct(e.previous_share)],
       ["Tăng/giảm", pct(e.change)]]) +
     table("Số hoá", ["Chỉ tiêu", "Số lượng", "Tỷ lệ"], [

@@ -20,6 +20,22 @@ def test_open_dossier_allocates_code_and_due_date(client):
     assert again["code"] == body["code"] and again["components"] == []
 
 
+def test_a_linked_dossier_is_marked_and_the_mark_audited(client):
+    """One-stop interconnected intake (một cửa liên thông) is recorded at opening: the report counts it apart."""
+    assert open_dossier(client)["linked"] is False
+    r = client.post("/api/v1/dossiers", json={"procedure_code": PROCEDURE, "owner": {"personal_id": OWNER_ID},
+                                              "linked": True})
+    assert r.status_code == 201 and r.json()["linked"] is True
+    assert client.get(f"/api/v1/dossiers/{r.json()['code']}").json()["linked"] is True
+    with client.app.state.services.db.session() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "dossier.create",
+                                                   AuditEntry.object_id == r.json()["code"])).one()
+        assert '"linked": true' in entry.details
+    r = client.post("/api/v1/dossiers", json={"procedure_code": PROCEDURE, "owner": {"personal_id": OWNER_ID},
+                                              "linked": "có lẽ"})
+    assert r.status_code == 422
+
+
 def test_dossier_codes_are_unique_under_concurrent_intake(client):
     with ThreadPoolExecutor(8) as pool:
         codes = list(pool.map(lambda _: open_dossier(client)["code"], range(24)))

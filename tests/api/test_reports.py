@@ -32,20 +32,20 @@ def at(day: str) -> datetime:
 @pytest.fixture
 def register(client: TestClient) -> dict[str, str]:
     """Quarter I/2026: in PT01 two received online and on the counter (one resolved on time with
-    a reused paper, one returned) and one carried over, still pending; one dossier in PT02."""
+    a reused paper, linked, one returned) and one carried over, still pending; one dossier in PT02."""
     db = client.app.state.services.db
 
-    def receive(day: str, channel: str, office: str = "PT01", owner: str = "001203000001") -> str:
+    def receive(day: str, channel: str, office: str = "PT01", owner: str = "001203000001", linked: bool = False) -> str:
         with db.session() as s:
             return open_dossier(s, "BHXH", "1.000456", get_or_create_owner(s, owner), channel, office_code=office,
-                                now=at(day)).code
+                                now=at(day), linked=linked).code
 
     def act(code: str, action: str, day: str, actor: Actor = HANDLER, reason: str | None = None) -> None:
         with db.session() as s:
             transition(s, code, Request(action, reason), actor, cutoff=time(16, 30), now=at(day))
 
     old = receive("2025-12-01", "counter")
-    online = receive("2026-01-05", "online")
+    online = receive("2026-01-05", "online", linked=True)  # interconnected one-stop (liên thông)
     act(online, "start", "2026-01-06")
     act(online, "resolve", "2026-01-08")
     returned = receive("2026-02-02", "counter", owner="001203000002")
@@ -72,6 +72,7 @@ def test_the_quarterly_report_as_json_and_audited(client: TestClient, register, 
         "carried_over": 1, "received": 2, "resolved_on_time": 1, "resolved_late": 0, "returned": 1, "withdrawn": 0,
         "pending_not_due": 0, "pending_overdue": 1, "apology_letters": 0}
     assert totals["received_by_channel"] == {"online": 1, "counter": 1, "postal": 0, "public_admin_centre": 0}
+    assert totals["linked"] == {"received": 1, "resolved_on_time": 1, "resolved_late": 0, "pending": 0}
     assert body["electronic"] == {"share": 0.5, "previous_share": 0.0, "change": 0.5}
     assert [p["procedure_code"] for p in body["procedures"]] == ["1.000456"]
     assert body["digitization"]["components_reused_share"] == 1.0
@@ -95,7 +96,9 @@ def test_the_xlsx_has_a_sheet_per_table_with_numbers_and_a_frozen_header(client:
     assert list(rows[0]) == PROCEDURE_HEADERS and rows[0][4] == "Qua giao dịch điện tử (2)"
     total = rows[-1]
     assert total[2] == "Tổng cộng"
-    assert total[3:] == (3, 1, 1, 0, 0, 1, 1, 1, 0, 1, 0, 1, 1, 0, 0), "1=2+..+6, 7=8+9, 10=11+12"
+    assert total[3:] == (3, 1, 1, 0, 0, 1, 1, 1, 0, 1, 0, 1, 1, 1, 0, 0, 1, 0, 0), \
+        "1=2+..+6, 7=8+9, 10=11+12, 13=14+15+16"
+    assert rows[0][15] == "Theo cơ chế một cửa liên thông - Tổng số tiếp nhận (13=14+15+16)"
     assert all(isinstance(v, int) for v in total[3:]), "numbers are numbers"
     summary = dict(book["Tổng hợp"].iter_rows(min_row=2, values_only=True))
     assert summary["Số kỳ trước chuyển qua"] == 1 and summary["Số hồ sơ giải quyết đúng thời hạn"] == 1

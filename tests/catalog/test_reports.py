@@ -57,11 +57,11 @@ def at(day: str, hhmm: str = "09:00") -> datetime:
 
 
 def receive(db: Database, received: datetime, channel: str = "counter", office: str = "PT01",
-            owner: str = "001203004567", procedure: str = "1.000456") -> str:
+            owner: str = "001203004567", procedure: str = "1.000456", linked: bool = False) -> str:
     with db.session() as s:
         person = get_or_create_owner(s, owner)
         return open_dossier(s, "BHXH", procedure, person, channel, office_code=office, now=received,
-                            cutoff=CUTOFF).code
+                            cutoff=CUTOFF, linked=linked).code
 
 
 def act(db: Database, code: str, action: str, now: datetime, office: str = "PT01", reason: str | None = None):
@@ -133,7 +133,7 @@ def test_the_plans_window_closes_on_day_14_of_the_quarters_last_month() -> None:
 
 def test_a_quarter_counted_by_hand(db: Database) -> None:
     """Quarter I/2026 (15/12/2025 – 14/03/2026) of office PT01; each dossier's line says where it lands."""
-    a = receive(db, at("2025-12-01"), owner="001203000001")                    # carried over, resolved late
+    a = receive(db, at("2025-12-01"), owner="001203000001", linked=True)       # carried over, resolved late
     act(db, a, "start", at("2025-12-02"))
     act(db, a, "resolve", at("2026-01-05"))
     b = receive(db, at("2025-11-03"), owner="001203000002")                    # closed before: not seen
@@ -145,17 +145,17 @@ def test_a_quarter_counted_by_hand(db: Database) -> None:
     act(db, c, "resolve", at("2025-12-16"))
     result(db, c, "processing")                                                # its result not yet digitized
     c_paper = paper(db, c)
-    d = receive(db, at("2026-01-05"), "online", owner="001203000003")          # received, on time
+    d = receive(db, at("2026-01-05"), "online", owner="001203000003", linked=True)  # received, on time
     act(db, d, "start", at("2026-01-06"))
     act(db, d, "resolve", at("2026-01-08"))
     result(db, d, "ready")
     paper(db, d, reused_from=c, document_id=c_paper)
     paper(db, d)
-    e = receive(db, at("2026-01-12"), "postal", owner="001203000004")          # returned
+    e = receive(db, at("2026-01-12"), "postal", owner="001203000004", linked=True)  # returned
     act(db, e, "return", at("2026-01-13"))
     f = receive(db, at("2026-02-02"), "public_admin_centre", owner="001203000005")  # withdrawn
     act(db, f, "withdraw", at("2026-02-03"))
-    g = receive(db, at("2026-03-02"), owner="001203000006")                    # pending, overdue (due 10/3)
+    g = receive(db, at("2026-03-02"), owner="001203000006", linked=True)       # pending, overdue (due 10/3)
     paper(db, g, status="pending")
     h = receive(db, at("2026-03-12"), "online", owner="001203000002")          # pending, not yet due
     paper(db, h, reused_from=b, document_id=b_paper)
@@ -171,7 +171,7 @@ def test_a_quarter_counted_by_hand(db: Database) -> None:
     act(db, ell, "start", at("2026-01-20"))
     apologise(db, ell, at("2026-01-29"), "2026-02-05")
     act(db, ell, "resolve", at("2026-02-04"))
-    m = receive(db, at("2026-01-05"), office="PT02", owner="001203000011")     # another office
+    m = receive(db, at("2026-01-05"), office="PT02", owner="001203000011", linked=True)  # another office
     n = receive(db, at("2026-03-02"), owner="001203000012")                    # overdue at the end; its letter
     apologise(db, n, at("2026-03-20"), "2026-03-27")                           # after it moved the due day
     p = receive(db, at("2026-03-10"), owner="001203000013")                    # due 18/3: not yet due at the end,
@@ -185,6 +185,10 @@ def test_a_quarter_counted_by_hand(db: Database) -> None:
     assert t.outcomes == {"resolved_on_time": 2, "resolved_late": 2, "returned": 1, "withdrawn": 1,
                           "pending_not_due": 3, "pending_overdue": 3}
     assert t.apology_letters == 1 and t.reconciles()
+    # Linked dossiers (columns 13-16): a late, d on time, g still being handled; e was returned.
+    assert t.linked["resolved_on_time"] == 1 and t.linked["resolved_late"] == 1 and t.linked_pending == 1
+    assert t.linked_received == 3 and t.linked["returned"] == 1
+    assert q1.to_json()["totals"]["linked"] == {"received": 3, "resolved_on_time": 1, "resolved_late": 1, "pending": 1}
     assert q1.electronic_share == 0.2 and q1.previous_electronic_share == 0.3333
     assert q1.electronic_share_change == -0.1333
     assert [p.code for p in q1.procedures] == ["1.000456"] and q1.procedures[0].name == "Giải quyết hưởng chế độ ốm đau"
@@ -201,6 +205,7 @@ def test_a_quarter_counted_by_hand(db: Database) -> None:
 
     everyone = report(db, quarter_period(2026, 1, WINDOW)).totals
     assert everyone.received == 11 and everyone.outcomes["pending_overdue"] == 4, "PT02's dossier is overdue too"
+    assert everyone.linked_received == 4 and everyone.linked_pending == 2, "PT02's linked dossier too"
     q2 = report(db, quarter_period(2026, 2, WINDOW), offices={"PT01"}).totals
     assert q2.carried_over == q1.totals.pending == 6 and q2.received == 1 and q2.apology_letters == 2
     assert q2.outcomes["resolved_late"] == 1, "j, resolved after its due day"
@@ -222,6 +227,7 @@ class Lifecycle:
     office: str
     procedure: str
     channel: str
+    linked: bool
     received: datetime
     due: datetime
     events: list[tuple[datetime, str, datetime | None]] = field(default_factory=list)  # (at, status after, due after)
@@ -257,10 +263,11 @@ def build(db: Database, data: st.DataObject) -> list[Lifecycle]:
         office = data.draw(st.sampled_from(["PT01", "PT02"]))
         channel = data.draw(st.sampled_from(["online", "counter", "postal", "public_admin_centre"]))
         procedure = data.draw(st.sampled_from(["1.000456", "1.000501"]))
+        linked = data.draw(st.booleans(), label="linked")
         received = BASE + timedelta(days=data.draw(st.integers(0, 330)), minutes=data.draw(st.integers(0, 600)))
-        code = receive(db, received, channel, office, owner=f"0012030{n:05d}", procedure=procedure)
+        code = receive(db, received, channel, office, owner=f"0012030{n:05d}", procedure=procedure, linked=linked)
         with db.session() as s:
-            life = Lifecycle(office, procedure, channel, received, get_dossier(s, code).due_at)
+            life = Lifecycle(office, procedure, channel, linked, received, get_dossier(s, code).due_at)
         now, state = received, "received"
         for _ in range(data.draw(st.integers(0, 5), label="steps")):
             if state not in NEXT:
@@ -286,7 +293,7 @@ def build(db: Database, data: st.DataObject) -> list[Lifecycle]:
 
 
 def expected(lives: list[Lifecycle], period: Period, offices: set[str] | None) -> dict[str, int]:
-    counts = dict.fromkeys(("carried_over", "received", *OUTCOMES), 0)
+    counts = dict.fromkeys(("carried_over", "received", *OUTCOMES, *(f"linked {o}" for o in OUTCOMES)), 0)
     for life in lives:
         if offices is not None and life.office not in offices:
             continue
@@ -294,13 +301,17 @@ def expected(lives: list[Lifecycle], period: Period, offices: set[str] | None) -
         if seen is not None:
             counts["carried_over" if seen[0] else "received"] += 1
             counts[seen[1]] += 1
+            if life.linked:
+                counts[f"linked {seen[1]}"] += 1
     return counts
 
 
 def counted(db: Database, period: Period, offices: set[str] | None) -> dict[str, int]:
     t = report(db, period, offices).totals
     assert t.reconciles(), "carried over + received = the six outcomes"
-    return {"carried_over": t.carried_over, "received": t.received, **t.outcomes}
+    assert t.linked_received == t.linked["resolved_on_time"] + t.linked["resolved_late"] + t.linked_pending
+    return {"carried_over": t.carried_over, "received": t.received, **t.outcomes,
+            **{f"linked {o}": n for o, n in t.linked.items()}}
 
 
 @pytest.mark.slow
