@@ -20,6 +20,7 @@ from catalog.models import Document, DocumentStatus
 from catalog.records_models import FixityRun
 from core import metrics
 from ingest.services import Services
+from records.signing_backlog import pending_counts
 
 UNMATCHED = "unmatched"
 FIXITY_PROBLEMS = ("missing", "altered", "orphans", "unreadable")
@@ -74,6 +75,7 @@ class CatalogGauges(Collector):
             last_fixity = s.scalars(select(FixityRun).where(FixityRun.finished_at.is_not(None))
                                     .order_by(FixityRun.finished_at.desc()).limit(1)).first()
             outbox_counts = outbox.counts(s)
+            unsigned = pending_counts(s) if self.services.signing_key is not None else None
         documents = GaugeMetricFamily("sohoa_documents", "Documents in the catalog, by status", labels=["status"])
         for status in DocumentStatus:
             documents.add_metric([status.value], by_status.get(status.value, 0))
@@ -86,6 +88,12 @@ class CatalogGauges(Collector):
                                 "(pending or to be retried)", value=outbox_counts["pending"] + outbox_counts["failed"])
         yield GaugeMetricFamily("sohoa_outbox_dead", "Sync records given up on (admin/sync-outbox re-queues them)",
                                 value=outbox_counts["dead"])
+        if unsigned is not None:  # without a key nothing is ever signed: no backlog to watch
+            pending = GaugeMetricFamily("sohoa_signatures_pending", "Approved papers (component) and issued results "
+                                        "(result) without a signed copy yet (sohoa sign pending)", labels=["kind"])
+            for kind, n in unsigned.items():
+                pending.add_metric([kind], n)
+            yield pending
         indexed = self.services.index.count()
         ready = by_status.get(DocumentStatus.ready.value, 0)
         yield GaugeMetricFamily("sohoa_index_documents", "Documents in the search index", value=indexed)

@@ -62,6 +62,13 @@ def find_pending(session: Session, kinds: tuple[str, ...] = KINDS, limit: int | 
     return [Pending(*row) for row in rows]
 
 
+def pending_counts(session: Session, kinds: tuple[str, ...] = KINDS) -> dict[str, int]:
+    """How many approved, ready papers of each kind wait for a signed copy (the metrics' gauge)."""
+    found = dict(session.execute(select(Document.kind, func.count()).where(*_unsigned(kinds))
+                                 .group_by(Document.kind)).all())
+    return {kind: found.get(kind, 0) for kind in kinds}
+
+
 def sign_pending(parts: Signing, actor: Actor, *, kinds: tuple[str, ...] = KINDS, dry_run: bool = False,
                  limit: int | None = None) -> Report:
     """Sign every pending paper (or only list them with ``dry_run``); one failure does not stop the rest."""

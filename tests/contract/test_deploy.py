@@ -257,7 +257,18 @@ def exported_names(client) -> set[str]:
     return names | {s.name for f in scraped for s in f.samples if s.name.startswith("sohoa_")}
 
 
-def test_the_dashboard_and_the_alerts_use_only_metrics_the_service_exports(client):
+@pytest.fixture
+def keyed_client(settings: Settings, tmp_path: Path):
+    """A service with a signing key: the signing backlog's gauge exists only then."""
+    from tests.api.test_signed_copies import signing
+    from tests.conftest import running_client
+    from tests.records.pki import make_pki
+
+    yield from running_client(signing(settings, make_pki(tmp_path / "pki")))
+
+
+def test_the_dashboard_and_the_alerts_use_only_metrics_the_service_exports(keyed_client):
+    client = keyed_client
     exported = exported_names(client)
     assert {"sohoa_http_requests_total", "sohoa_ocr_pages_total", "sohoa_documents", "sohoa_queue_depth",
             "sohoa_index_lag_documents", "sohoa_fixity_last_run_problems", "sohoa_failed_logins_total",

@@ -14,7 +14,7 @@ from records.signing_backlog import find_pending
 from sohoa.scheduler import Scheduler, default_jobs
 from tests.api.test_signed_copies import signing
 from tests.archive import Archive, paper
-from tests.conftest import running_client
+from tests.conftest import auth_header, running_client
 from tests.records.pki import PASSPHRASE, make_pki, timestamp_authority
 from tests.records.test_signatures import scanned_pdf
 
@@ -109,3 +109,25 @@ def test_the_scheduler_retries_issued_results_only(settings, tmp_path):
         assert scheduler.due(utcnow() + timedelta(minutes=31)) == [job]
         with services.db.session() as s:
             assert [p.document_id for p in find_pending(s)] == [made["approved"]]
+
+
+def test_without_a_key_there_is_no_signing_backlog_to_watch(client):
+    unsigned_papers(Archive(client))
+    assert "sohoa_signatures_pending" not in client.get("/metrics", headers=auth_header(client, "admin1")).text
+
+
+def test_the_backlog_is_a_metric_when_there_is_a_key(settings, tmp_path):
+    pki = make_pki(tmp_path / "pki")
+    for keyed in running_client(signing(settings, pki)):
+        unsigned_papers(Archive(keyed))
+
+        def gauge() -> str:
+            text = keyed.get("/metrics", headers=auth_header(keyed, "admin1")).text
+            return "\n".join(line for line in text.splitlines() if line.startswith("sohoa_signatures_pending{"))
+
+        assert gauge() == ('sohoa_signatures_pending{kind="result"} 1.0\n'
+                           'sohoa_signatures_pending{kind="component"} 1.0')
+        (job,) = [j for j in default_jobs(keyed.app.state.services) if j.name == "sign_pending"]
+        Scheduler(keyed.app.state.services, [job], start_delay=0, on_start=None).run_due()  # signs the result
+        assert gauge() == ('sohoa_signatures_pending{kind="result"} 0.0\n'
+                           'sohoa_signatures_pending{kind="component"} 1.0')
