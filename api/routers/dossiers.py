@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
 from api import policy
@@ -84,8 +84,12 @@ async def upload_components(
 
 
 @router.delete("/{code}/components/{document_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-def remove(code: DossierCode, document_id: DocumentId, actor: Filing, session: SessionDep) -> Response:
-    """Take a paper off the dossier while it is at the counter (a scan replaced by a better one); the
-    document stays in the archive. A dossier a handler has started is 409."""
-    remove_component(session, code, document_id, actor)
+def remove(code: DossierCode, document_id: DocumentId, actor: Filing, session: SessionDep,
+           reason: Annotated[Literal["rescanned", "misfiled"] | None, Query(
+               description="rescanned: a better scan replaces it (the poor one leaves the review queue); "
+                           "misfiled: it belongs to another dossier")] = None) -> Response:
+    """Take a paper off the dossier while it is at the counter (a scan replaced by a better one, or a
+    paper filed under the wrong dossier); the document stays in the archive. A dossier a handler has
+    started is 409."""
+    remove_component(session, code, document_id, actor, rescanned=reason == "rescanned")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

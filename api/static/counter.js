@@ -179,7 +179,7 @@ document.addEventListener("change", (e) => {
 /** A rescan accepted: the warned scan comes off the dossier (it stays in the archive) and off the list. */
 async function replaced(component, old, fresh) {
   if (fresh.id === old.id) throw new Error(`Tệp quét lại giống hệt ${old.filename}; hãy quét lại bản rõ hơn.`);
-  await api(`/api/v1/dossiers/${state.dossier.code}/components/${encodeURIComponent(old.id)}`, {method: "DELETE"});
+  await api(`/api/v1/dossiers/${state.dossier.code}/components/${encodeURIComponent(old.id)}?reason=rescanned`, {method: "DELETE"});
   state.files[component] = state.files[component].filter((f) => f !== old);
   const el = $(`file-${old.key}`);
   if (el) el.remove();

@@ -7,6 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import select
 
 from catalog.audit import AuditEntry
+from catalog.dossiers import get_dossier
+from catalog.models import Component
 from tests.conftest import OWNER_ID, PROCEDURE, open_dossier
 
 
@@ -66,6 +68,31 @@ def test_bad_dossier_requests_get_clear_errors(client):
         r = client.post("/api/v1/dossiers", json=body)
         assert (r.status_code, r.json()["code"]) == (status, code), body
         assert r.json()["message"]
+
+
+def test_a_replaced_scan_leaves_the_review_queue_and_a_misfiled_paper_does_not(client, archive):
+    code = archive.dossier(resolved=None)
+    poor, misfiled = archive.document(code, review_status="pending"), archive.document(code, review_status="pending")
+    r = client.delete(f"/api/v1/dossiers/{code}/components/{poor}", params={"reason": "rescanned"})
+    assert r.status_code == 204, r.text
+    record = client.get(f"/api/v1/documents/{poor}").json()["record"]
+    assert record["review_status"] == "rejected" and "quét lại" in record["review_note"]
+    assert client.delete(f"/api/v1/dossiers/{code}/components/{misfiled}", params={"reason": "misfiled"}).status_code == 204
+    assert client.get(f"/api/v1/documents/{misfiled}").json()["record"]["review_status"] == "pending"
+    with client.app.state.services.db.session() as s:
+        review = s.scalars(select(AuditEntry).where(AuditEntry.action == "document.review")).one()
+        assert review.object_id == poor and "rescanned" in review.details
+    bad = client.delete(f"/api/v1/dossiers/{code}/components/{misfiled}", params={"reason": "xoá"})
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_request"
+
+
+def test_a_replaced_scan_another_dossier_also_holds_keeps_its_review(client, archive):
+    first, second = archive.dossier(resolved=None), archive.dossier(resolved=None)
+    shared = archive.document(first, review_status="pending")
+    with client.app.state.services.db.session() as s:
+        s.add(Component(dossier_id=get_dossier(s, second).id, document_id=shared, reused=False))
+    assert client.delete(f"/api/v1/dossiers/{first}/components/{shared}", params={"reason": "rescanned"}).status_code == 204
+    assert client.get(f"/api/v1/documents/{shared}").json()["record"]["review_status"] == "pending"
 
 
 def test_unknown_dossier_is_404_json(client):

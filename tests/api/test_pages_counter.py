@@ -44,4 +44,5 @@ def test_a_warned_scan_is_explained_and_replaced_by_a_rescan(browser_page, live,
     assert "chữ quá nhỏ" not in row.inner_text()  # the new scan reads well
     components = counter.get(f"/api/v1/dossiers/{code}").json()["components"]
     assert [c["document"]["filename"] for c in components] == ["to-khai-quet-lai.png"]
-    assert counter.get(f"/api/v1/documents/{first}").status_code == 200  # the first scan stays in the archive
+    kept = counter.get(f"/api/v1/documents/{first}")  # the first scan stays in the archive,
+    assert kept.status_code == 200 and kept.json()["record"]["review_status"] == "rejected"  # out of review
