@@ -1,6 +1,8 @@
 """The guard that stays: schemathesis generates requests over the whole OpenAPI, as an admin and
 as a counter, against the app with its embedded defaults; no request may end in a server error,
-and every status a route answers must be declared in its OpenAPI responses."""
+and every status a route answers must be declared in its OpenAPI responses. Positive requests
+follow the schema; negative ones break it on purpose (wrong types, missing or extra fields,
+out-of-range values), which must end in a 4xx, never a 500."""
 from __future__ import annotations
 
 import os
@@ -11,13 +13,16 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given
+from hypothesis.errors import Unsatisfiable
 from hypothesis import settings as hypothesis_settings
+from schemathesis.generation import GenerationMode
 
 from core.settings import Settings
 from tests.conftest import PASSWORD, ROLES
 
 EXAMPLES = int(os.environ.get("SOHOA_FUZZ_EXAMPLES", "12"))
 """Generated requests per operation and role; the run stays within a few minutes on 2 cores."""
+NEGATIVE_EXAMPLES = int(os.environ.get("SOHOA_FUZZ_NEGATIVE_EXAMPLES", "6"))
 FUZZ_ROLES = ("admin", "counter")
 
 
@@ -59,7 +64,8 @@ def documented(declared: set[str], status: int) -> bool:
     return str(status) in declared or f"{str(status)[0]}XX" in declared or "default" in declared
 
 
-def fuzz(client: TestClient, role: str) -> tuple[Counter, list[str]]:
+def fuzz(client: TestClient, role: str, mode: GenerationMode = GenerationMode.POSITIVE,
+         examples: int = EXAMPLES) -> tuple[Counter, list[str]]:
     """Run every operation; return the status counts and the problems found (not stopping at the first)."""
     schema = schemathesis.openapi.from_dict(client.app.openapi())
     headers = _headers(client, f"{role}1")
@@ -69,9 +75,9 @@ def fuzz(client: TestClient, role: str) -> tuple[Counter, list[str]]:
         operation = result.ok()
         declared = set(client.app.openapi()["paths"][operation.path][operation.method.lower()]["responses"])
 
-        @hypothesis_settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+        @hypothesis_settings(max_examples=examples, deadline=None, database=None, derandomize=True,
                              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
-        @given(case=operation.as_strategy())
+        @given(case=operation.as_strategy(generation_mode=mode))
         def run(case) -> None:
             response = _send(client, case, headers)
             statuses[response.status_code] += 1
@@ -82,7 +88,11 @@ def fuzz(client: TestClient, role: str) -> tuple[Counter, list[str]]:
             if not documented(declared, response.status_code):
                 problems.append(f"{label}: status not declared in the OpenAPI (declared: {sorted(declared)})")
 
-        run()
+        try:
+            run()
+        except Unsatisfiable:  # negative mode: an operation without parameters or body has nothing to break
+            if mode is GenerationMode.POSITIVE:
+                raise
     return statuses, problems
 
 
@@ -97,3 +107,14 @@ def test_no_server_errors_and_every_status_documented(fuzz_client, role):
     assert total > 100
     unique = sorted(set(problems))
     assert not unique, f"{len(problems)} findings ({server_errors} server errors):\n" + "\n".join(unique[:60])
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_requests_that_break_the_schema_get_a_4xx(fuzz_client):
+    statuses, problems = fuzz(fuzz_client, "admin", GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES)
+    total = sum(statuses.values())
+    print(f"\nschemathesis negative as admin: {total} requests, statuses {dict(statuses)}")
+    assert total > 100
+    unique = sorted(set(problems))
+    assert not unique, f"{len(problems)} findings:\n" + "\n".join(unique[:60])
