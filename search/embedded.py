@@ -3,7 +3,7 @@
 Fields (see `_schema`):
   body    the searchable content (title, owner name, OCR text), lowercased and
           ASCII-folded (đ → d), with positions; stored, for highlights
-  exact   the content's words that carry diacritics, lowercased only, no positions:
+  exact   the content's words that carry diacritics, lowercased only, each once, no frequencies:
           a boost for documents whose words carry the diacritics the user typed
   pairs   each pair of consecutive folded words as one token ("xa_hoi"), no
           positions: a phrase of common words becomes a few term look-ups
@@ -46,7 +46,7 @@ from search.types import (
     SearchResults,
 )
 
-SCHEMA_VERSION = 3  # 3: each document's office; exact holds only words with diacritics, made from plain words
+SCHEMA_VERSION = 4  # 3: each document's office; 4: exact holds each diacritic word once, lowercased by Python
 FOLD = "sohoa_fold"
 DIACRITIC = "sohoa_diacritic"
 PAIRS = "sohoa_pairs"
@@ -82,7 +82,7 @@ def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
     sb.add_text_field("body", stored=True, tokenizer_name=FOLD)
-    sb.add_text_field("exact", tokenizer_name=DIACRITIC, index_option="freq")
+    sb.add_text_field("exact", tokenizer_name=DIACRITIC, index_option="basic")
     sb.add_text_field("pairs", tokenizer_name=PAIRS, index_option="freq")
     sb.add_text_field("title", stored=True, tokenizer_name="raw")
     sb.add_text_field("owner", stored=True, tokenizer_name="raw")
@@ -230,12 +230,12 @@ class TantivyIndex:
 
     def _document(self, doc: IndexedDocument) -> tantivy.Document:
         content = _content(doc)
-        words = pairsmod.words(content)
+        exact, pairs = pairsmod.page_texts(content)
         out = tantivy.Document(
             id=doc.id,
             body=content,
-            exact=pairsmod.diacritic_text(words),
-            pairs=pairsmod.pair_text(words),
+            exact=exact,
+            pairs=pairs,
             title=doc.title,
             owner=[o.strip() for o in doc.owner_ids if o and o.strip()],
             procedure=list(doc.procedure_codes),
