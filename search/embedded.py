@@ -33,6 +33,7 @@ from pathlib import Path
 
 import tantivy
 
+from search import highlight as highlightmod
 from search import pairs as pairsmod
 from search import text as textmod
 from search.types import (
@@ -311,16 +312,17 @@ class TantivyIndex:
         return searcher.search(plan.query, window, count=count)
 
     def _hits(self, searcher, plan: "_Plan", hits, by_date: bool) -> list[SearchHit]:
-        snippets = None
+        snippets = pattern = None
         if plan.highlight is not None and hits:
             snippets = tantivy.SnippetGenerator.create(searcher, plan.highlight, self._schema, "body")
             snippets.set_max_num_chars(SNIPPET_CHARS)
+            pattern = highlightmod.locator(plan.words)
         out = []
         for score, address in hits:
             doc = searcher.doc(address)
             highlights = []
             if snippets is not None:
-                snippet = snippets.snippet_from_doc(doc)
+                snippet = self._snippet(snippets, pattern, doc)
                 if snippet.highlighted():
                     highlights.append(_render(snippet))
             out.append(
@@ -336,6 +338,18 @@ class TantivyIndex:
                 )
             )
         return out
+
+    @staticmethod
+    def _snippet(snippets: tantivy.SnippetGenerator, pattern, doc: tantivy.Document) -> tantivy.Snippet:
+        """The snippet cut from a window around the first typed word (search/highlight.py), or
+        from the whole text when the window has none tantivy agrees with."""
+        if pattern is not None:
+            part = highlightmod.window(doc.get_first("body") or "", pattern, SNIPPET_CHARS)
+            if part is not None:
+                snippet = snippets.snippet_from_doc(tantivy.Document(body=part))
+                if snippet.highlighted():
+                    return snippet
+        return snippets.snippet_from_doc(doc)
 
 
 def _render(snippet: tantivy.Snippet) -> str:
@@ -394,6 +408,7 @@ class _Plan:
     key: tuple  # what the matching set depends on (not paging, not sort)
     scored: bool  # False: nothing ranks, so results come newest first
     highlight: tantivy.Query | None  # folded words, on "body"
+    words: list[str]  # the folded words highlighted
     # When only exact-diacritics boosts rank: the query restricted to documents with a boosted
     # word. Every such document outscores every other (score 0), so when it has a full page it
     # is that page, found from the boosted words' few postings instead of scoring every match.
@@ -465,7 +480,7 @@ class _Planner:
         if parts.boosts and not parts.ranked:
             any_boost = tantivy.Query.boolean_query([(tantivy.Occur.Should, b) for b in parts.boosts])
             boosted = tantivy.Query.boolean_query([(tantivy.Occur.Must, m) for m in [*parts.filters, any_boost]])
-        return _Plan(query, key, bool(parts.ranked or parts.boosts), highlight, boosted)
+        return _Plan(query, key, bool(parts.ranked or parts.boosts), highlight, list(dict.fromkeys(parts.words)), boosted)
 
     def _required(self, parts: _Parts, field: str, term: str, df: int) -> None:
         query = self.term(field, term)
