@@ -60,6 +60,11 @@ POSITION_CHECK_MAX_DOCS = 20_000
 # rank, once the index is big enough for that to matter.
 COMMON_FRACTION = 0.25
 COMMON_MIN_DOCS = 10_000
+# A page sorted by date is looked for first among the newest documents that should hold this many
+# times the page (see TantivyIndex._newest).
+NEWEST_MARGIN = 4
+# The document_type bucket of documents without one (no type code has a NUL).
+NO_TYPE = "\x00"
 LOCK_TIMEOUT_S = 60.0
 BATCH_DOCS = 5_000
 
@@ -126,6 +131,7 @@ class TantivyIndex:
         self._schema = _schema()
         self._index = self._open(rebuild)
         self._counts = _CountCache(cache_size)
+        self._dates: tuple | None = None  # (index state, oldest and newest created_at)
         self._meta_stamp = self._stamp()
 
     # ------------------------------------------------------------ opening
@@ -269,47 +275,65 @@ class TantivyIndex:
         by_date = query.sort == "date" or not plan.scored
         window = query.offset + query.limit
         counted = self._counts.get((stamp, plan.key))
-        if counted is None and plan.boosted is not None and not by_date:
-            counted = self._count(searcher, plan.query)  # the page will not need a pass over every match
+        if counted is None:
+            counted = self._count(searcher, plan.query)
             self._counts.put((stamp, plan.key), counted)
-        if counted is None:  # the page's pass counts too (a counting collector costs nothing there)
-            result = self._top(searcher, plan, max(window, 1), by_date, count=True)
-            facets = self._facets(searcher, plan.query) if result.count else {}
-            counted = (result.count, facets)
-            self._counts.put((stamp, plan.key), counted)
-            found = result.hits
-        else:
-            found = self._top(searcher, plan, window, by_date).hits if counted[0] and window else []
         total, facets = counted
+        found = []
+        if total and window:
+            found = self._newest(searcher, stamp, plan.query, window, total) if by_date else self._top(searcher, plan, window)
         hits = self._hits(searcher, plan, found[query.offset : window], by_date)
         return SearchResults(total, hits, {"document_type": facets}, _ms(started))
 
     @staticmethod
-    def _facets(searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, int]:
-        agg = searcher.aggregate(query, {"t": {"terms": {"field": "document_type", "size": FACET_SIZE}}})
-        return {b["key"]: b["doc_count"] for b in agg["t"]["buckets"]}
-
-    @staticmethod
     def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> tuple[int, dict[str, int]]:
-        """Total and facets in one pass that scores nothing (every document has a created_at)."""
-        agg = searcher.aggregate(
-            query,
-            {"t": {"terms": {"field": "document_type", "size": FACET_SIZE}}, "n": {"value_count": {"field": "created_at"}}},
-        )
-        return int(agg["n"]["value"]), {b["key"]: b["doc_count"] for b in agg["t"]["buckets"]}
+        """Total and facets in one pass that scores nothing: the total is the sum of the type
+        buckets, the ones not returned and the documents without a type."""
+        terms = {"field": "document_type", "size": FACET_SIZE + 1, "missing": NO_TYPE}
+        agg = searcher.aggregate(query, {"t": {"terms": terms}})["t"]
+        buckets = agg["buckets"]
+        total = sum(b["doc_count"] for b in buckets) + agg.get("sum_other_doc_count", 0)
+        facets = {b["key"]: b["doc_count"] for b in buckets if b["key"] != NO_TYPE}
+        return total, dict(islice(facets.items(), FACET_SIZE))
 
     @staticmethod
-    def _top(searcher: tantivy.Searcher, plan: "_Plan", window: int, by_date: bool, count: bool = False):
-        """The first `window` hits; counted only when asked (the boosted shortcut cannot count)."""
-        if by_date:
-            return searcher.search(
-                plan.query, window, count=count, order_by_field="created_at", order=tantivy.Order.Desc
-            )
-        if plan.boosted is not None and not count:
-            result = searcher.search(plan.boosted, window, count=False)
-            if len(result.hits) >= window:
-                return result
-        return searcher.search(plan.query, window, count=count)
+    def _top(searcher: tantivy.Searcher, plan: "_Plan", window: int) -> list:
+        """The best `window` hits by score."""
+        if plan.boosted is not None:
+            hits = searcher.search(plan.boosted, window, count=False).hits
+            if len(hits) >= window:
+                return hits
+        return searcher.search(plan.query, window, count=False).hits
+
+    def _newest(self, searcher: tantivy.Searcher, stamp, query: tantivy.Query, window: int, total: int) -> list:
+        """The newest `window` hits of the `total` matches. Sorting every match by date costs a
+        column read per match; the newest share of the index that should hold NEWEST_MARGIN
+        times the window (if the matches were spread evenly over time) is searched first, and a
+        share eight times larger while it holds fewer than `window`. Any share that holds
+        `window` matches holds the newest ones."""
+        span = self._span(searcher, stamp) if total > NEWEST_MARGIN * window else None
+        share = NEWEST_MARGIN * window / total
+        while span is not None and share < 1:
+            oldest, newest = span
+            cutoff = datetime.fromtimestamp((newest - (newest - oldest) * share) / 1e9, timezone.utc)
+            since = tantivy.Query.range_query(self._schema, "created_at", tantivy.FieldType.Date, cutoff,
+                                              tantivy.MAX_DATETIME, include_lower=True, include_upper=True)
+            restricted = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Must, since)])
+            hits = _by_date(searcher, restricted, window)
+            if len(hits) >= window:
+                return hits
+            share *= 8
+        return _by_date(searcher, query, window)
+
+    def _span(self, searcher: tantivy.Searcher, stamp) -> tuple[float, float] | None:
+        """The oldest and newest created_at in the index (nanoseconds), per index state."""
+        cached = self._dates
+        if cached is None or cached[0] != stamp:
+            agg = searcher.aggregate(tantivy.Query.all_query(),
+                                     {"a": {"min": {"field": "created_at"}}, "b": {"max": {"field": "created_at"}}})
+            oldest, newest = agg["a"]["value"], agg["b"]["value"]
+            cached = self._dates = (stamp, None if oldest is None or newest is None else (oldest, newest))
+        return cached[1]
 
     def _hits(self, searcher, plan: "_Plan", hits, by_date: bool) -> list[SearchHit]:
         snippets = pattern = None
@@ -350,6 +374,10 @@ class TantivyIndex:
                 if snippet.highlighted():
                     return snippet
         return snippets.snippet_from_doc(doc)
+
+
+def _by_date(searcher: tantivy.Searcher, query: tantivy.Query, window: int) -> list:
+    return searcher.search(query, window, count=False, order_by_field="created_at", order=tantivy.Order.Desc).hits
 
 
 def _render(snippet: tantivy.Snippet) -> str:
