@@ -11,6 +11,8 @@ Fields (see `_schema`):
   (exact and pairs are made from the content's plain words, search/pairs.py)
   id, owner, document_type, procedure, dossier, status, office: exact, untokenized
   created_at: date, indexed and fast (range filter, sort)
+  day: created_at's day (days since 1970, UTC), indexed only: a date-sorted page is looked for
+          among the newest days' postings first (see TantivyIndex._newest)
 
 Query planning (see `_Planner`) is where the speed at a million documents comes
 from; bench/search_scale.py measures it against a naive index.
@@ -19,6 +21,7 @@ from; bench/search_scale.py measures it against a naive index.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import threading
 import time
@@ -47,7 +50,8 @@ from search.types import (
     SearchResults,
 )
 
-SCHEMA_VERSION = 4  # 3: each document's office; 4: exact holds each diacritic word once, lowercased by Python
+SCHEMA_VERSION = 4  # 3: each document's office; 4: exact holds each diacritic word once, lowercased by
+# Python; each document's day
 FOLD = "sohoa_fold"
 DIACRITIC = "sohoa_diacritic"
 PAIRS = "sohoa_pairs"
@@ -60,13 +64,17 @@ POSITION_CHECK_MAX_DOCS = 20_000
 # rank, once the index is big enough for that to matter.
 COMMON_FRACTION = 0.25
 COMMON_MIN_DOCS = 10_000
-# A page sorted by date is looked for first among the newest documents that should hold this many
-# times the page (see TantivyIndex._newest).
+# A page sorted by date is looked for first among the newest days that should hold this many times
+# the page, searching at most this many days' postings (see TantivyIndex._newest).
 NEWEST_MARGIN = 4
+MAX_DAY_TERMS = 64
 # The document_type bucket of documents without one (no type code has a NUL).
 NO_TYPE = "\x00"
 LOCK_TIMEOUT_S = 60.0
 BATCH_DOCS = 5_000
+# The writer's memory for a bulk upsert (sohoa reindex): segments merged later cost as much again
+# as writing them (nine segments of a million pages, eight of them merged, with 512 MB).
+BULK_HEAP = 2_000_000_000
 
 
 class IndexLockTimeout(RuntimeError):
@@ -98,6 +106,7 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("status", tokenizer_name="raw")
     sb.add_text_field("office", stored=True, tokenizer_name="raw")
     sb.add_date_field("created_at", stored=True, indexed=True, fast=True)
+    sb.add_integer_field("day", indexed=True)
     return sb.build()
 
 
@@ -112,6 +121,10 @@ def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("created_at must be timezone-aware (UTC)")
     return value.astimezone(timezone.utc)
+
+
+def _day(moment: datetime) -> int:
+    return int(moment.timestamp() // 86_400)
 
 
 def _day_start(day: date) -> datetime:
@@ -182,8 +195,8 @@ class TantivyIndex:
         delay = 0.02
         while True:
             try:
-                if bulk:
-                    return self._index.writer(heap_size=512_000_000, num_threads=2)
+                if bulk:  # a segment per thread's heap: with 1 GB each, a million pages need no merge
+                    return self._index.writer(heap_size=BULK_HEAP, num_threads=2)
                 return self._index.writer(heap_size=64_000_000, num_threads=1)
             except ValueError as exc:
                 if "LockBusy" not in str(exc):
@@ -253,7 +266,9 @@ class TantivyIndex:
             out.add_text("document_type", doc.document_type)
         if doc.office:
             out.add_text("office", doc.office)
-        out.add_date("created_at", _utc(doc.created_at))
+        created = _utc(doc.created_at)
+        out.add_date("created_at", created)
+        out.add_integer("day", _day(created))
         return out
 
     # ------------------------------------------------------------ reading
@@ -281,7 +296,7 @@ class TantivyIndex:
         total, facets = counted
         found = []
         if total and window:
-            found = self._newest(searcher, stamp, plan.query, window, total) if by_date else self._top(searcher, plan, window)
+            found = self._newest(searcher, stamp, query, plan.query, window, total) if by_date else self._top(searcher, plan, window)
         hits = self._hits(searcher, plan, found[query.offset : window], by_date)
         return SearchResults(total, hits, {"document_type": facets}, _ms(started))
 
@@ -305,34 +320,41 @@ class TantivyIndex:
                 return hits
         return searcher.search(plan.query, window, count=False).hits
 
-    def _newest(self, searcher: tantivy.Searcher, stamp, query: tantivy.Query, window: int, total: int) -> list:
+    def _newest(self, searcher: tantivy.Searcher, stamp, q: SearchQuery, query: tantivy.Query, window: int,
+                total: int) -> list:
         """The newest `window` hits of the `total` matches. Sorting every match by date costs a
-        column read per match; the newest share of the index that should hold NEWEST_MARGIN
-        times the window (if the matches were spread evenly over time) is searched first, and a
-        share eight times larger while it holds fewer than `window`. Any share that holds
-        `window` matches holds the newest ones."""
-        span = self._span(searcher, stamp) if total > NEWEST_MARGIN * window else None
-        share = NEWEST_MARGIN * window / total
-        while span is not None and share < 1:
-            oldest, newest = span
-            cutoff = datetime.fromtimestamp((newest - (newest - oldest) * share) / 1e9, timezone.utc)
-            since = tantivy.Query.range_query(self._schema, "created_at", tantivy.FieldType.Date, cutoff,
-                                              tantivy.MAX_DATETIME, include_lower=True, include_upper=True)
-            restricted = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Must, since)])
-            hits = _by_date(searcher, restricted, window)
-            if len(hits) >= window:
-                return hits
-            share *= 8
+        column read per match, so the newest days that should hold NEWEST_MARGIN times the window
+        (if the matches were spread evenly over the days they can be on) are searched first, by
+        their day postings, and eight times as many days while those hold fewer than `window`.
+        Any newest days that hold `window` matches hold the newest ones."""
+        span = self._span(searcher, stamp)
+        if span is not None:
+            first = max(span[0], _day(_day_start(q.date_from))) if q.date_from else span[0]
+            last = span[1] + 1  # a day more than the newest's: never short of it, whatever the rounding
+            last = min(last, _day(_day_start(q.date_to))) if q.date_to else last
+            days = math.ceil(NEWEST_MARGIN * window * (last - first + 1) / total)
+            while days <= min(MAX_DAY_TERMS, last - first):
+                recent = tantivy.Query.boolean_query(
+                    [(tantivy.Occur.Should, self.term("day", d)) for d in range(last - days + 1, last + 1)])
+                hits = _by_date(searcher, tantivy.Query.boolean_query(
+                    [(tantivy.Occur.Must, query), (tantivy.Occur.Must, recent)]), window)
+                if len(hits) >= window:
+                    return hits
+                days *= 8
         return _by_date(searcher, query, window)
 
-    def _span(self, searcher: tantivy.Searcher, stamp) -> tuple[float, float] | None:
-        """The oldest and newest created_at in the index (nanoseconds), per index state."""
+    def term(self, field: str, value) -> tantivy.Query:
+        return tantivy.Query.term_query(self._schema, field, value)
+
+    def _span(self, searcher: tantivy.Searcher, stamp) -> tuple[int, int] | None:
+        """The days of the oldest and the newest created_at in the index, per index state."""
         cached = self._dates
         if cached is None or cached[0] != stamp:
             agg = searcher.aggregate(tantivy.Query.all_query(),
                                      {"a": {"min": {"field": "created_at"}}, "b": {"max": {"field": "created_at"}}})
             oldest, newest = agg["a"]["value"], agg["b"]["value"]
-            cached = self._dates = (stamp, None if oldest is None or newest is None else (oldest, newest))
+            span = None if oldest is None or newest is None else (int(oldest // 86_400e9), int(newest // 86_400e9))
+            cached = self._dates = (stamp, span)
         return cached[1]
 
     def _hits(self, searcher, plan: "_Plan", hits, by_date: bool) -> list[SearchHit]:

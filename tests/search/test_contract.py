@@ -245,6 +245,17 @@ def test_date_pages_are_the_newest_matches_however_they_are_spread_over_time(ind
     assert ids(index.search(SearchQuery(text="thai san", sort="date", limit=3))) == [uid(300), uid(299), uid(298)]
 
 
+def test_date_pages_when_the_newest_days_hold_other_documents(index):
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    older = [make_doc(n, "hưu trí", created_at=start + timedelta(hours=2 * n)) for n in range(1, 241)]  # 20 days
+    newer = [make_doc(n, "thai sản", created_at=start + timedelta(days=20, hours=n - 240)) for n in range(241, 481)]
+    index.upsert([*older, *newer])
+    assert ids(index.search(SearchQuery(text="huu tri", sort="date", limit=5))) == [uid(n) for n in range(240, 235, -1)]
+    until = index.search(SearchQuery(text="thai san", sort="date", limit=3, date_to=date(2024, 1, 25)))
+    assert ids(until) == [uid(n) for n in range(359, 356, -1)]  # 2024-01-25 23:00: 119 hours after day 20 began
+    assert until.total == 119
+
+
 def test_documents_without_a_type_are_counted_but_not_a_facet(index):
     index.upsert([make_doc(1, "tờ khai"), make_doc(2, "tờ khai", document_type=None), make_doc(3, "tờ khai")])
     found = index.search(SearchQuery(text="to khai"))
