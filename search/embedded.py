@@ -50,8 +50,7 @@ from search.types import (
     SearchResults,
 )
 
-SCHEMA_VERSION = 4  # 3: each document's office; 4: exact holds each diacritic word once, lowercased by
-# Python; each document's day
+SCHEMA_VERSION = 4  # 3: each document's office; 4: exact words once, lowercased by Python; the day field
 FOLD = "sohoa_fold"
 DIACRITIC = "sohoa_diacritic"
 PAIRS = "sohoa_pairs"
