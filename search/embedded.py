@@ -290,12 +290,15 @@ class TantivyIndex:
         window = query.offset + query.limit
         counted = self._counts.get((stamp, plan.key))
         if counted is None:
-            counted = self._count(searcher, plan.query)
+            counted = self._count(searcher, plan.matching)
             self._counts.put((stamp, plan.key), counted)
         total, facets = counted
         found = []
         if total and window:
-            found = self._newest(searcher, stamp, query, plan.query, window, total) if by_date else self._top(searcher, plan, window)
+            if by_date:
+                found = self._newest(searcher, stamp, query, plan.matching, window, total)
+            else:
+                found = self._top(searcher, plan, window)
         hits = self._hits(searcher, plan, found[query.offset : window], by_date)
         return SearchResults(total, hits, {"document_type": facets}, _ms(started))
 
@@ -454,6 +457,7 @@ class _CountCache:
 @dataclass
 class _Plan:
     query: tantivy.Query
+    matching: tantivy.Query  # the same documents, without the optional boosts: what is counted
     key: tuple  # what the matching set depends on (not paging, not sort)
     scored: bool  # False: nothing ranks, so results come newest first
     highlight: tantivy.Query | None  # folded words, on "body"
@@ -510,14 +514,16 @@ class _Planner:
         if q.text.strip() and not parts.words:
             return None  # text that analysis reduces to nothing ("*", "!!!") matches nothing, not everything
         parts.filters.extend(self._filters(q))
-        occurs = [(tantivy.Occur.Must, m) for m in parts.ranked + parts.filters]
-        occurs += [(tantivy.Occur.Should, b) for b in parts.boosts]
-        if not occurs:
-            query = tantivy.Query.all_query()
-        elif len(occurs) == 1:
-            query = occurs[0][1]
+        musts = [(tantivy.Occur.Must, m) for m in parts.ranked + parts.filters]
+        if not musts:
+            matching = tantivy.Query.all_query()
+        elif len(musts) == 1:
+            matching = musts[0][1]
         else:
-            query = tantivy.Query.boolean_query(occurs)
+            matching = tantivy.Query.boolean_query(musts)
+        query = matching
+        if parts.boosts:
+            query = tantivy.Query.boolean_query(musts + [(tantivy.Occur.Should, b) for b in parts.boosts])
         highlight = None
         if parts.words:
             highlight = tantivy.Query.boolean_query(
@@ -529,7 +535,8 @@ class _Planner:
         if parts.boosts and not parts.ranked:
             any_boost = tantivy.Query.boolean_query([(tantivy.Occur.Should, b) for b in parts.boosts])
             boosted = tantivy.Query.boolean_query([(tantivy.Occur.Must, m) for m in [*parts.filters, any_boost]])
-        return _Plan(query, key, bool(parts.ranked or parts.boosts), highlight, list(dict.fromkeys(parts.words)), boosted)
+        scored = bool(parts.ranked or parts.boosts)
+        return _Plan(query, matching, key, scored, highlight, list(dict.fromkeys(parts.words)), boosted)
 
     def _required(self, parts: _Parts, field: str, term: str, df: int) -> None:
         query = self.term(field, term)

@@ -33,7 +33,7 @@ _ASCII_SEPARATORS = bytes(
 )
 # The non-ASCII separators common in typed and OCR text, in UTF-8: General Punctuation (U+2000-206F:
 # quotes, dashes, ellipsis, odd spaces) and the Latin-1 symbols (U+00A0-00BF) but for its letters
-# and digits (ª ² ³ µ ¹ º ¼ ½ ¾). Any other one is caught by `plain`'s check.
+# and digits (ª ² ³ µ ¹ º ¼ ½ ¾). Any other one is caught by `_split`'s check.
 _ASCII_BYTES = bytes(range(0x80))
 _COMMON_PUNCTUATION = re.compile(rb"\xe2\x80[\x80-\xbf]|\xe2\x81[\x80-\xaf]|\xc2[\xa0-\xa9\xab-\xb1\xb4\xb6-\xb8\xbb\xbf]")
 _WORD = re.compile(r"[^\W_]+")

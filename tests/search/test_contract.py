@@ -233,7 +233,8 @@ def test_pagination(index):
 
 def test_date_pages_are_the_newest_matches_however_they_are_spread_over_time(index):
     utc = timezone.utc
-    old = [make_doc(n, "hưu trí", created_at=datetime(2020, 1, 1, tzinfo=utc) + timedelta(hours=n)) for n in range(1, 61)]
+    early = datetime(2020, 1, 1, tzinfo=utc)
+    old = [make_doc(n, "hưu trí", created_at=early + timedelta(hours=n)) for n in range(1, 61)]
     new = [make_doc(n, "thai sản", created_at=datetime(2024, 6, 1, tzinfo=utc) + timedelta(hours=n))
            for n in range(61, 301)]
     last = make_doc(301, "hưu trí", created_at=datetime(2024, 12, 1, tzinfo=utc))
