@@ -71,8 +71,10 @@ MAX_DAY_TERMS = 64
 NO_TYPE = "\x00"
 LOCK_TIMEOUT_S = 60.0
 BATCH_DOCS = 5_000
-# The writer's memory for a bulk upsert (sohoa reindex): segments merged later cost as much again
-# as writing them (nine segments of a million pages, eight of them merged, with 512 MB).
+# The writer's memory for a bulk upsert (sohoa reindex). With 2 GB a million pages are four segments
+# and nothing is merged (a search reads fewer segments); with 512 MB they were nine segments, eight of
+# them merged, for less CPU (bench/search_scale.py at 1M: 694 against 785 us a page, that build
+# without the day field).
 BULK_HEAP = 2_000_000_000
 
 
@@ -194,7 +196,7 @@ class TantivyIndex:
         delay = 0.02
         while True:
             try:
-                if bulk:  # a segment per thread's heap: with 1 GB each, a million pages need no merge
+                if bulk:
                     return self._index.writer(heap_size=BULK_HEAP, num_threads=2)
                 return self._index.writer(heap_size=64_000_000, num_threads=1)
             except ValueError as exc:

@@ -15,7 +15,8 @@ def test_a_folded_word_is_found_with_any_diacritics_and_case_as_a_whole_word():
     part = window(page, duc, 20)  # ĐỨCX is no whole word Đức: the window is about the last one
     assert part.strip().startswith("ông Đức") and page.index(part) > page.index("ĐỨCX")
     assert window(page, locator(["nop"]), 20).startswith("Người nộp")
-    assert locator(["nguyen"]).search(b"nguyen") and locator(["中文"]) is None
+    assert locator(["nguyen"]).first(b"nguyen") == (0, 6) and locator(["中文"]) is None
+    assert locator(["che"]).first("CHỦ chế".encode()) == (6, 11)  # CHỦ fits the pattern, does not fold to che
     assert window("không có gì" + " y" * 400, duc, 20) is None
 
 
