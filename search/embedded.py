@@ -3,7 +3,7 @@
 Fields (see `_schema`):
   body    the searchable content (title, owner name, OCR text), lowercased and
           ASCII-folded (đ → d), with positions; stored, for highlights
-  exact   the content's words that carry diacritics, lowercased only, no positions:
+  exact   the content's words that carry diacritics, lowercased only, each once, no frequencies:
           a boost for documents whose words carry the diacritics the user typed
   pairs   each pair of consecutive folded words as one token ("xa_hoi"), no
           positions: a phrase of common words becomes a few term look-ups
@@ -11,6 +11,8 @@ Fields (see `_schema`):
   (exact and pairs are made from the content's plain words, search/pairs.py)
   id, owner, document_type, procedure, dossier, status, office: exact, untokenized
   created_at: date, indexed and fast (range filter, sort)
+  day: created_at's day (days since 1970, UTC), indexed only: a date-sorted page is looked for
+          among the newest days' postings first (see TantivyIndex._newest)
 
 Query planning (see `_Planner`) is where the speed at a million documents comes
 from; bench/search_scale.py measures it against a naive index.
@@ -19,6 +21,7 @@ from; bench/search_scale.py measures it against a naive index.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import threading
 import time
@@ -33,6 +36,7 @@ from pathlib import Path
 
 import tantivy
 
+from search import highlight as highlightmod
 from search import pairs as pairsmod
 from search import text as textmod
 from search.types import (
@@ -46,7 +50,7 @@ from search.types import (
     SearchResults,
 )
 
-SCHEMA_VERSION = 3  # 3: each document's office; exact holds only words with diacritics, made from plain words
+SCHEMA_VERSION = 4  # 3: each document's office; 4: exact words once, lowercased by Python; the day field
 FOLD = "sohoa_fold"
 DIACRITIC = "sohoa_diacritic"
 PAIRS = "sohoa_pairs"
@@ -59,8 +63,19 @@ POSITION_CHECK_MAX_DOCS = 20_000
 # rank, once the index is big enough for that to matter.
 COMMON_FRACTION = 0.25
 COMMON_MIN_DOCS = 10_000
+# A page sorted by date is looked for first among the newest days that should hold this many times
+# the page, searching at most this many days' postings (see TantivyIndex._newest).
+NEWEST_MARGIN = 4
+MAX_DAY_TERMS = 64
+# The document_type bucket of documents without one (no type code has a NUL).
+NO_TYPE = "\x00"
 LOCK_TIMEOUT_S = 60.0
 BATCH_DOCS = 5_000
+# The writer's memory for a bulk upsert (sohoa reindex). With 2 GB a million pages are four segments
+# and nothing is merged (a search reads fewer segments); with 512 MB they were nine segments, eight of
+# them merged, for less CPU (bench/search_scale.py at 1M: 694 against 785 us a page, that build
+# without the day field).
+BULK_HEAP = 2_000_000_000
 
 
 class IndexLockTimeout(RuntimeError):
@@ -82,7 +97,7 @@ def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
     sb.add_text_field("body", stored=True, tokenizer_name=FOLD)
-    sb.add_text_field("exact", tokenizer_name=DIACRITIC, index_option="freq")
+    sb.add_text_field("exact", tokenizer_name=DIACRITIC, index_option="basic")
     sb.add_text_field("pairs", tokenizer_name=PAIRS, index_option="freq")
     sb.add_text_field("title", stored=True, tokenizer_name="raw")
     sb.add_text_field("owner", stored=True, tokenizer_name="raw")
@@ -92,6 +107,7 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("status", tokenizer_name="raw")
     sb.add_text_field("office", stored=True, tokenizer_name="raw")
     sb.add_date_field("created_at", stored=True, indexed=True, fast=True)
+    sb.add_integer_field("day", indexed=True)
     return sb.build()
 
 
@@ -106,6 +122,10 @@ def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("created_at must be timezone-aware (UTC)")
     return value.astimezone(timezone.utc)
+
+
+def _day(moment: datetime) -> int:
+    return int(moment.timestamp() // 86_400)
 
 
 def _day_start(day: date) -> datetime:
@@ -125,6 +145,7 @@ class TantivyIndex:
         self._schema = _schema()
         self._index = self._open(rebuild)
         self._counts = _CountCache(cache_size)
+        self._dates: tuple | None = None  # (index state, oldest and newest created_at)
         self._meta_stamp = self._stamp()
 
     # ------------------------------------------------------------ opening
@@ -176,7 +197,7 @@ class TantivyIndex:
         while True:
             try:
                 if bulk:
-                    return self._index.writer(heap_size=512_000_000, num_threads=2)
+                    return self._index.writer(heap_size=BULK_HEAP, num_threads=2)
                 return self._index.writer(heap_size=64_000_000, num_threads=1)
             except ValueError as exc:
                 if "LockBusy" not in str(exc):
@@ -230,12 +251,12 @@ class TantivyIndex:
 
     def _document(self, doc: IndexedDocument) -> tantivy.Document:
         content = _content(doc)
-        words = pairsmod.words(content)
+        exact, pairs = pairsmod.page_texts(content)
         out = tantivy.Document(
             id=doc.id,
             body=content,
-            exact=pairsmod.diacritic_text(words),
-            pairs=pairsmod.pair_text(words),
+            exact=exact,
+            pairs=pairs,
             title=doc.title,
             owner=[o.strip() for o in doc.owner_ids if o and o.strip()],
             procedure=list(doc.procedure_codes),
@@ -246,7 +267,9 @@ class TantivyIndex:
             out.add_text("document_type", doc.document_type)
         if doc.office:
             out.add_text("office", doc.office)
-        out.add_date("created_at", _utc(doc.created_at))
+        created = _utc(doc.created_at)
+        out.add_date("created_at", created)
+        out.add_integer("day", _day(created))
         return out
 
     # ------------------------------------------------------------ reading
@@ -268,59 +291,88 @@ class TantivyIndex:
         by_date = query.sort == "date" or not plan.scored
         window = query.offset + query.limit
         counted = self._counts.get((stamp, plan.key))
-        if counted is None and plan.boosted is not None and not by_date:
-            counted = self._count(searcher, plan.query)  # the page will not need a pass over every match
+        if counted is None:
+            counted = self._count(searcher, plan.matching)
             self._counts.put((stamp, plan.key), counted)
-        if counted is None:  # the page's pass counts too (a counting collector costs nothing there)
-            result = self._top(searcher, plan, max(window, 1), by_date, count=True)
-            facets = self._facets(searcher, plan.query) if result.count else {}
-            counted = (result.count, facets)
-            self._counts.put((stamp, plan.key), counted)
-            found = result.hits
-        else:
-            found = self._top(searcher, plan, window, by_date).hits if counted[0] and window else []
         total, facets = counted
+        found = []
+        if total and window:
+            if by_date:
+                found = self._newest(searcher, stamp, query, plan.matching, window, total)
+            else:
+                found = self._top(searcher, plan, window)
         hits = self._hits(searcher, plan, found[query.offset : window], by_date)
         return SearchResults(total, hits, {"document_type": facets}, _ms(started))
 
     @staticmethod
-    def _facets(searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, int]:
-        agg = searcher.aggregate(query, {"t": {"terms": {"field": "document_type", "size": FACET_SIZE}}})
-        return {b["key"]: b["doc_count"] for b in agg["t"]["buckets"]}
-
-    @staticmethod
     def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> tuple[int, dict[str, int]]:
-        """Total and facets in one pass that scores nothing (every document has a created_at)."""
-        agg = searcher.aggregate(
-            query,
-            {"t": {"terms": {"field": "document_type", "size": FACET_SIZE}}, "n": {"value_count": {"field": "created_at"}}},
-        )
-        return int(agg["n"]["value"]), {b["key"]: b["doc_count"] for b in agg["t"]["buckets"]}
+        """Total and facets in one pass that scores nothing: the total is the sum of the type
+        buckets, the ones not returned and the documents without a type."""
+        terms = {"field": "document_type", "size": FACET_SIZE + 1, "missing": NO_TYPE}
+        agg = searcher.aggregate(query, {"t": {"terms": terms}})["t"]
+        buckets = agg["buckets"]
+        total = sum(b["doc_count"] for b in buckets) + agg.get("sum_other_doc_count", 0)
+        facets = {b["key"]: b["doc_count"] for b in buckets if b["key"] != NO_TYPE}
+        return total, dict(islice(facets.items(), FACET_SIZE))
 
     @staticmethod
-    def _top(searcher: tantivy.Searcher, plan: "_Plan", window: int, by_date: bool, count: bool = False):
-        """The first `window` hits; counted only when asked (the boosted shortcut cannot count)."""
-        if by_date:
-            return searcher.search(
-                plan.query, window, count=count, order_by_field="created_at", order=tantivy.Order.Desc
-            )
-        if plan.boosted is not None and not count:
-            result = searcher.search(plan.boosted, window, count=False)
-            if len(result.hits) >= window:
-                return result
-        return searcher.search(plan.query, window, count=count)
+    def _top(searcher: tantivy.Searcher, plan: "_Plan", window: int) -> list:
+        """The best `window` hits by score."""
+        if plan.boosted is not None:
+            hits = searcher.search(plan.boosted, window, count=False).hits
+            if len(hits) >= window:
+                return hits
+        return searcher.search(plan.query, window, count=False).hits
+
+    def _newest(self, searcher: tantivy.Searcher, stamp, q: SearchQuery, query: tantivy.Query, window: int,
+                total: int) -> list:
+        """The newest `window` hits of the `total` matches. Sorting every match by date costs a
+        column read per match, so the newest days that should hold NEWEST_MARGIN times the window
+        (if the matches were spread evenly over the days they can be on) are searched first, by
+        their day postings, and eight times as many days while those hold fewer than `window`.
+        Any newest days that hold `window` matches hold the newest ones."""
+        span = self._span(searcher, stamp)
+        if span is not None:
+            first = max(span[0], _day(_day_start(q.date_from))) if q.date_from else span[0]
+            last = span[1] + 1  # a day more than the newest's: never short of it, whatever the rounding
+            last = min(last, _day(_day_start(q.date_to))) if q.date_to else last
+            days = math.ceil(NEWEST_MARGIN * window * (last - first + 1) / total)
+            while days <= min(MAX_DAY_TERMS, last - first):
+                recent = tantivy.Query.boolean_query(
+                    [(tantivy.Occur.Should, self.term("day", d)) for d in range(last - days + 1, last + 1)])
+                hits = _by_date(searcher, tantivy.Query.boolean_query(
+                    [(tantivy.Occur.Must, query), (tantivy.Occur.Must, recent)]), window)
+                if len(hits) >= window:
+                    return hits
+                days *= 8
+        return _by_date(searcher, query, window)
+
+    def term(self, field: str, value) -> tantivy.Query:
+        return tantivy.Query.term_query(self._schema, field, value)
+
+    def _span(self, searcher: tantivy.Searcher, stamp) -> tuple[int, int] | None:
+        """The days of the oldest and the newest created_at in the index, per index state."""
+        cached = self._dates
+        if cached is None or cached[0] != stamp:
+            agg = searcher.aggregate(tantivy.Query.all_query(),
+                                     {"a": {"min": {"field": "created_at"}}, "b": {"max": {"field": "created_at"}}})
+            oldest, newest = agg["a"]["value"], agg["b"]["value"]
+            span = None if oldest is None or newest is None else (int(oldest // 86_400e9), int(newest // 86_400e9))
+            cached = self._dates = (stamp, span)
+        return cached[1]
 
     def _hits(self, searcher, plan: "_Plan", hits, by_date: bool) -> list[SearchHit]:
-        snippets = None
+        snippets = pattern = None
         if plan.highlight is not None and hits:
             snippets = tantivy.SnippetGenerator.create(searcher, plan.highlight, self._schema, "body")
             snippets.set_max_num_chars(SNIPPET_CHARS)
+            pattern = highlightmod.locator(plan.words)
         out = []
         for score, address in hits:
             doc = searcher.doc(address)
             highlights = []
             if snippets is not None:
-                snippet = snippets.snippet_from_doc(doc)
+                snippet = self._snippet(snippets, pattern, doc)
                 if snippet.highlighted():
                     highlights.append(_render(snippet))
             out.append(
@@ -336,6 +388,22 @@ class TantivyIndex:
                 )
             )
         return out
+
+    @staticmethod
+    def _snippet(snippets: tantivy.SnippetGenerator, pattern, doc: tantivy.Document) -> tantivy.Snippet:
+        """The snippet cut from a window around the first typed word (search/highlight.py), or
+        from the whole text when the window has none tantivy agrees with."""
+        if pattern is not None:
+            part = highlightmod.window(doc.get_first("body") or "", pattern, SNIPPET_CHARS)
+            if part is not None:
+                snippet = snippets.snippet_from_doc(tantivy.Document(body=part))
+                if snippet.highlighted():
+                    return snippet
+        return snippets.snippet_from_doc(doc)
+
+
+def _by_date(searcher: tantivy.Searcher, query: tantivy.Query, window: int) -> list:
+    return searcher.search(query, window, count=False, order_by_field="created_at", order=tantivy.Order.Desc).hits
 
 
 def _render(snippet: tantivy.Snippet) -> str:
@@ -391,9 +459,11 @@ class _CountCache:
 @dataclass
 class _Plan:
     query: tantivy.Query
+    matching: tantivy.Query  # the same documents, without the optional boosts: what is counted
     key: tuple  # what the matching set depends on (not paging, not sort)
     scored: bool  # False: nothing ranks, so results come newest first
     highlight: tantivy.Query | None  # folded words, on "body"
+    words: list[str]  # the folded words highlighted
     # When only exact-diacritics boosts rank: the query restricted to documents with a boosted
     # word. Every such document outscores every other (score 0), so when it has a full page it
     # is that page, found from the boosted words' few postings instead of scoring every match.
@@ -446,14 +516,16 @@ class _Planner:
         if q.text.strip() and not parts.words:
             return None  # text that analysis reduces to nothing ("*", "!!!") matches nothing, not everything
         parts.filters.extend(self._filters(q))
-        occurs = [(tantivy.Occur.Must, m) for m in parts.ranked + parts.filters]
-        occurs += [(tantivy.Occur.Should, b) for b in parts.boosts]
-        if not occurs:
-            query = tantivy.Query.all_query()
-        elif len(occurs) == 1:
-            query = occurs[0][1]
+        musts = [(tantivy.Occur.Must, m) for m in parts.ranked + parts.filters]
+        if not musts:
+            matching = tantivy.Query.all_query()
+        elif len(musts) == 1:
+            matching = musts[0][1]
         else:
-            query = tantivy.Query.boolean_query(occurs)
+            matching = tantivy.Query.boolean_query(musts)
+        query = matching
+        if parts.boosts:
+            query = tantivy.Query.boolean_query(musts + [(tantivy.Occur.Should, b) for b in parts.boosts])
         highlight = None
         if parts.words:
             highlight = tantivy.Query.boolean_query(
@@ -465,7 +537,8 @@ class _Planner:
         if parts.boosts and not parts.ranked:
             any_boost = tantivy.Query.boolean_query([(tantivy.Occur.Should, b) for b in parts.boosts])
             boosted = tantivy.Query.boolean_query([(tantivy.Occur.Must, m) for m in [*parts.filters, any_boost]])
-        return _Plan(query, key, bool(parts.ranked or parts.boosts), highlight, boosted)
+        scored = bool(parts.ranked or parts.boosts)
+        return _Plan(query, matching, key, scored, highlight, list(dict.fromkeys(parts.words)), boosted)
 
     def _required(self, parts: _Parts, field: str, term: str, df: int) -> None:
         query = self.term(field, term)

@@ -243,10 +243,15 @@ def reindex() -> None:
     with offline_services(rebuild_index=True) as services:
         services.index.clear()
         count = 0
-        with services.db.session() as s:
+
+        def ready(s):  # one stream: the embedded index writes it as one bulk upsert with one commit
+            nonlocal count
             for batch in iter_ready(s):
-                services.index.upsert(batch)
                 count += len(batch)
+                yield from batch
+
+        with services.db.session() as s:
+            services.index.upsert(ready(s))
         click.echo(f"reindexed {count} documents")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -229,6 +229,39 @@ def test_pagination(index):
     assert seen == [uid(n) for n in range(25, 0, -1)]
     assert index.search(SearchQuery(offset=40, limit=10)).hits == []
     assert index.search(SearchQuery(limit=0)).total == 25
+
+
+def test_date_pages_are_the_newest_matches_however_they_are_spread_over_time(index):
+    utc = timezone.utc
+    early = datetime(2020, 1, 1, tzinfo=utc)
+    old = [make_doc(n, "hưu trí", created_at=early + timedelta(hours=n)) for n in range(1, 61)]
+    new = [make_doc(n, "thai sản", created_at=datetime(2024, 6, 1, tzinfo=utc) + timedelta(hours=n))
+           for n in range(61, 301)]
+    last = make_doc(301, "hưu trí", created_at=datetime(2024, 12, 1, tzinfo=utc))
+    index.upsert([*old, *new, last])
+    expected = [uid(301)] + [uid(n) for n in range(60, 0, -1)]
+    pages = [index.search(SearchQuery(text="huu tri", sort="date", offset=o, limit=10)) for o in (0, 10, 50)]
+    assert [h.id for p in pages for h in p.hits] == expected[:20] + expected[50:60]
+    assert {p.total for p in pages} == {61}
+    assert ids(index.search(SearchQuery(text="thai san", sort="date", limit=3))) == [uid(300), uid(299), uid(298)]
+
+
+def test_date_pages_when_the_newest_days_hold_other_documents(index):
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    older = [make_doc(n, "hưu trí", created_at=start + timedelta(hours=2 * n)) for n in range(1, 241)]  # 20 days
+    newer = [make_doc(n, "thai sản", created_at=start + timedelta(days=20, hours=n - 240)) for n in range(241, 481)]
+    index.upsert([*older, *newer])
+    assert ids(index.search(SearchQuery(text="huu tri", sort="date", limit=5))) == [uid(n) for n in range(240, 235, -1)]
+    until = index.search(SearchQuery(text="thai san", sort="date", limit=3, date_to=date(2024, 1, 25)))
+    assert ids(until) == [uid(n) for n in range(359, 356, -1)]  # 2024-01-25 23:00: 119 hours after day 20 began
+    assert until.total == 119
+
+
+def test_documents_without_a_type_are_counted_but_not_a_facet(index):
+    index.upsert([make_doc(1, "tờ khai"), make_doc(2, "tờ khai", document_type=None), make_doc(3, "tờ khai")])
+    found = index.search(SearchQuery(text="to khai"))
+    assert found.total == 3 and len(found.hits) == 3
+    assert found.facets == {"document_type": {"CCCD": 2}}
 
 
 def test_highlights_mark_matches_and_escape_html(index):

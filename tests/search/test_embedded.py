@@ -200,3 +200,13 @@ def test_a_page_ranked_only_by_exact_diacritics_comes_from_the_boosted_words(tmp
     longer = ix.search(SearchQuery(text="đức", limit=10))  # more than the boosted words have: all of them
     assert longer.total == 30 and {h.id for h in longer.hits[:3]} == {d.id for d in exact}
     assert len(longer.hits) == 10 and longer.hits[3].score < longer.hits[2].score
+
+
+def test_the_total_counts_matches_of_types_beyond_the_facet_size(tmp_path):
+    index = TantivyIndex(tmp_path / "ix")
+    types = search.types.FACET_SIZE + 20
+    index.upsert([make_doc(n, "tờ khai", document_type=f"T{n % types:04d}") for n in range(2 * types + 7)])
+    found = index.search(SearchQuery(text="to khai", limit=1))
+    assert found.total == 2 * types + 7
+    facets = found.facets["document_type"]
+    assert len(facets) == search.types.FACET_SIZE and set(facets.values()) <= {2, 3}

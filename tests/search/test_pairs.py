@@ -24,9 +24,19 @@ def test_plain_splits_as_the_query_side_does_for_every_character():
 
 def test_words_of_a_page():
     assert pairs.words("Số: 01/2023/TT-VPCP — “Bảo hiểm”\u00a0xã hội…") == [
-        "Số", "01", "2023", "TT", "VPCP", "Bảo", "hiểm", "xã", "hội"]
+        "số", "01", "2023", "tt", "vpcp", "bảo", "hiểm", "xã", "hội"]
     assert pairs.words(" \n!") == [] and pairs.pair_text([]) == "" and pairs.pair_text(["một"]) == ""
-    assert pairs.diacritic_text(["Số", "01", "TT", "Đức", "hiểm"]) == "Số Đức hiểm"
+    diacritic = pairs.diacritic_text(["số", "01", "tt", "đức", "hiểm", "số"])
+    assert sorted(diacritic.split()) == ["hiểm", "số", "đức"]
+
+
+def test_a_page_gets_the_texts_of_its_words():
+    pages = ("Số: 01/2023/TT-VPCP — “Bảo hiểm”\u00a0xã hội… BẢO HIỂM", "a ← b ★ Đức", "", "!!", "một")
+    for page in pages:
+        diacritic, pair = pairs.page_texts(page)
+        words = pairs.words(page)
+        assert pair == pairs.pair_text(words)
+        assert sorted(diacritic.split()) == sorted(set(pairs.diacritic_text(words).split()))
 
 
 def test_a_phrase_has_the_pairs_its_page_has():
@@ -40,4 +50,5 @@ def test_a_phrase_has_the_pairs_its_page_has():
 
 def test_diacritic_words_are_lowercased_and_long_ones_dropped():
     analyzer = pairs.diacritic_analyzer()
-    assert analyzer.analyze(pairs.diacritic_text(["ĐỨC", "an", "đ" * 61])) == ["đức"]
+    assert analyzer.analyze(pairs.diacritic_text(pairs.words(f"ĐỨC an {'đ' * 61}"))) == ["đức"]
+    assert analyzer.analyze(pairs.page_texts(f"ĐỨC an {'đ' * 61}")[0]) == ["đức"]
