@@ -19,7 +19,7 @@ from catalog.digitization import PENDING, REJECTED
 from catalog.models import Component, Document
 from catalog.owners import owner_ref
 from catalog.register import STATUS_VI, Status, lock_dossier
-from core.clock import utcnow
+from catalog.review import record_decision
 from core.errors import Conflict, NotFound
 
 AT_THE_COUNTER = (Status.received.value, Status.supplement_requested.value)
@@ -53,8 +53,5 @@ def _withdraw_from_review(session: Session, code: str, document_id: str, actor: 
     result = session.scalar(select(DossierResult.id).where(DossierResult.document_id == document_id).limit(1))
     if elsewhere is not None or result is not None:
         return
-    note = f"Đã quét lại tại quầy (hồ sơ {code}); bản quét này không dùng."
-    document.review_status, document.reviewed_by, document.reviewed_at = REJECTED, actor.username, utcnow()
-    document.review_note = note
-    record(session, actor, "document.review", "document", document.id, owner_ref(document.owner),
-           decision=REJECTED, note=note, reason="rescanned")
+    record_decision(session, document, REJECTED, f"Đã quét lại tại quầy (hồ sơ {code}); bản quét này không dùng.",
+                    actor, reason="rescanned")

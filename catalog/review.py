@@ -100,10 +100,16 @@ def review(session: Session, document_id: str, approved: bool, note: str | None,
                        "Giấy tờ chưa có mã số hoá (thiếu chủ sở hữu hoặc loại giấy tờ); chưa duyệt được.")
     if not approved and not note:
         raise Invalid("note_required", "Cần ghi lý do khi từ chối.")
-    document.review_status = APPROVED if approved else REJECTED
+    return record_decision(session, document, APPROVED if approved else REJECTED, note, actor)
+
+
+def record_decision(session: Session, document: Document, decision: str, note: str | None, actor: Actor,
+                    **details: Any) -> Document:
+    """Write a review decision on the document and in the audit log (the checks are the caller's)."""
+    document.review_status = decision
     document.reviewed_by, document.reviewed_at, document.review_note = actor.username, utcnow(), note
     record(session, actor, "document.review", "document", document.id, owner_ref(document.owner),
-           decision=document.review_status, note=note)
+           decision=decision, note=note, **details)
     return document
 
 
