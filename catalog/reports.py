@@ -163,8 +163,7 @@ class Figures:
     @property
     def linked_received(self) -> int:
         """Column 13 = 14 + 15 + 16: linked dossiers resolved on time, late, or still being handled."""
-        o = self.linked
-        return o["resolved_on_time"] + o["resolved_late"] + o["pending_not_due"] + o["pending_overdue"]
+        return self.linked["resolved_on_time"] + self.linked["resolved_late"] + self.linked_pending
 
     @property
     def linked_pending(self) -> int:
