@@ -339,16 +339,13 @@ class TantivyIndex:
             days = math.ceil(NEWEST_MARGIN * window * (last - first + 1) / total)
             while days <= min(MAX_DAY_TERMS, last - first):
                 recent = tantivy.Query.boolean_query(
-                    [(tantivy.Occur.Should, self.term("day", d)) for d in range(last - days + 1, last + 1)])
+                    [(tantivy.Occur.Should, _term(self._schema, "day", d)) for d in range(last - days + 1, last + 1)])
                 hits = _by_date(searcher, tantivy.Query.boolean_query(
                     [(tantivy.Occur.Must, query), (tantivy.Occur.Must, recent)]), window)
                 if len(hits) >= window:
                     return hits
                 days *= 8
         return _by_date(searcher, query, window)
-
-    def term(self, field: str, value) -> tantivy.Query:
-        return tantivy.Query.term_query(self._schema, field, value)
 
     def _span(self, searcher: tantivy.Searcher, stamp) -> tuple[int, int] | None:
         """The days of the oldest and the newest created_at in the index, per index state."""
@@ -400,6 +397,10 @@ class TantivyIndex:
                 if snippet.highlighted():
                     return snippet
         return snippets.snippet_from_doc(doc)
+
+
+def _term(schema: tantivy.Schema, field: str, value) -> tantivy.Query:
+    return tantivy.Query.term_query(schema, field, value)
 
 
 def _by_date(searcher: tantivy.Searcher, query: tantivy.Query, window: int) -> list:
@@ -505,7 +506,7 @@ class _Planner:
         self.common_df = COMMON_FRACTION * n if n >= COMMON_MIN_DOCS else float("inf")
 
     def term(self, field: str, value) -> tantivy.Query:
-        return tantivy.Query.term_query(self.schema, field, value)
+        return _term(self.schema, field, value)
 
     def plan(self, q: SearchQuery) -> _Plan | None:
         clauses = textmod.parse(q.text)
