@@ -209,17 +209,21 @@ class TantivyIndex:
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
 
-    def _write(self, batches: Iterator[list], apply) -> None:
+    def _write(self, batches: Iterator[list], apply, *, replace: bool = False) -> None:
         """Run `apply(writer, batch)` over the batches under the writer lock, commit once at the
-        end, and make the result visible. One commit: every commit of a bulk build started merges
-        that later merges did again (tantivy still writes a segment whenever the heap is full)."""
+        end, and make the result visible; with `replace`, everything committed before goes in the
+        same commit (searches see the old content until then). One commit: every commit of a bulk
+        build started merges that later merges did again (tantivy still writes a segment whenever
+        the heap is full)."""
         with self._write_lock:
             first = next(batches, None)
-            if first is None:
+            if first is None and not replace:
                 return
-            writer = self._writer(bulk=len(first) >= BATCH_DOCS)
+            writer = self._writer(bulk=first is not None and len(first) >= BATCH_DOCS)
             try:
-                for batch in _chain(first, batches):
+                if replace:
+                    writer.delete_all_documents()
+                for batch in _chain(first, batches) if first is not None else ():
                     apply(writer, batch)
                 writer.commit()
             except BaseException:
@@ -239,6 +243,15 @@ class TantivyIndex:
 
         self._write(_batches(docs), apply)
 
+    def replace_all(self, docs: Iterable[IndexedDocument]) -> None:
+        """No delete per document: each is a term looked up in every segment at the commit (a
+        seventh of a bulk build's CPU, bench/search_scale.py)."""
+        def apply(writer: tantivy.IndexWriter, batch: list[IndexedDocument]) -> None:
+            for doc in batch:
+                writer.add_document(self._document(doc))
+
+        self._write(_batches(docs), apply, replace=True)
+
     def delete(self, ids: Iterable[str]) -> None:
         def apply(writer: tantivy.IndexWriter, batch: list[str]) -> None:
             for doc_id in batch:
@@ -247,7 +260,7 @@ class TantivyIndex:
         self._write(_batches(ids), apply)
 
     def clear(self) -> None:
-        self._write(iter([[None]]), lambda writer, _batch: writer.delete_all_documents())
+        self.replace_all(())
 
     def _document(self, doc: IndexedDocument) -> tantivy.Document:
         content = _content(doc)

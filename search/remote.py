@@ -58,6 +58,10 @@ class RemoteIndex(ABC):
         actions = ({"_op_type": "index", "_index": self.name, "_id": d.id, "_source": document_source(d)} for d in docs)
         self.helpers.bulk(self.client, actions, refresh="wait_for", raise_on_error=True, chunk_size=BULK_CHUNK)
 
+    def replace_all(self, docs: Iterable[IndexedDocument]) -> None:
+        self.clear()
+        self.upsert(docs)
+
     def delete(self, ids: Iterable[str]) -> None:
         actions = ({"_op_type": "delete", "_index": self.name, "_id": i} for i in ids)
         for ok, item in self.helpers.streaming_bulk(self.client, actions, raise_on_error=False, refresh="wait_for"):

@@ -241,17 +241,16 @@ def reindex() -> None:
     from catalog.indexing import iter_ready
 
     with offline_services(rebuild_index=True) as services:
-        services.index.clear()
         count = 0
 
-        def ready(s):  # one stream: the embedded index writes it as one bulk upsert with one commit
+        def ready(s):  # one stream: the embedded index writes it in one commit
             nonlocal count
             for batch in iter_ready(s):
                 count += len(batch)
                 yield from batch
 
         with services.db.session() as s:
-            services.index.upsert(ready(s))
+            services.index.replace_all(ready(s))
         click.echo(f"reindexed {count} documents")
 
 

@@ -334,6 +334,20 @@ def test_count_and_clear(index):
     assert index.count() == 1
 
 
+def test_replace_all_leaves_exactly_the_given_documents(index):
+    index.upsert([make_doc(1, "bản cũ", document_type="CCCD"), make_doc(2, "giữ lại")])
+    index.replace_all(make_doc(n, f"bản mới {n}", document_type="GKS") for n in (2, 3))  # any iterable
+    assert index.count() == 2
+    assert index.search(SearchQuery(text="cũ")).total == 0
+    assert index.search(SearchQuery(text="giữ lại")).total == 0
+    found = index.search(SearchQuery(text="bản mới"))
+    assert sorted(ids(found)) == sorted([uid(2), uid(3)]) and found.facets["document_type"] == {"GKS": 2}
+    index.upsert([make_doc(3, "sửa sau")])  # an upsert after it still replaces
+    assert index.count() == 2 and ids(index.search(SearchQuery(text="sửa"))) == [uid(3)]
+    index.replace_all([])
+    assert index.count() == 0
+
+
 def test_concurrent_writers_and_readers(index):
     errors: list[BaseException] = []
 
