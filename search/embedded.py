@@ -71,11 +71,11 @@ MAX_DAY_TERMS = 64
 NO_TYPE = "\x00"
 LOCK_TIMEOUT_S = 60.0
 BATCH_DOCS = 5_000
-# The writer's memory for a bulk upsert (sohoa reindex). With 2 GB a million pages are four segments
-# and nothing is merged (a search reads fewer segments); with 512 MB they were nine segments, eight of
-# them merged, for less CPU (bench/search_scale.py at 1M: 694 against 785 us a page, that build
-# without the day field).
-BULK_HEAP = 2_000_000_000
+# The writer's memory for a bulk write (sohoa reindex). Measured at a million pages (bench/search_scale.py,
+# replace_all): 2 GB 746 us a page, four segments; 512 MB 692 us, nine segments, queries as fast (mix p95
+# 15.0 against 16.9 ms); 256 MB 711 us and slower queries (mix p95 19.0 ms): a smaller term table stays
+# in the caches, until the segments multiply.
+BULK_HEAP = 512_000_000
 
 
 class IndexLockTimeout(RuntimeError):
