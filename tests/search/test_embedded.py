@@ -170,6 +170,23 @@ def test_bulk_upsert_over_many_batches(tmp_path, monkeypatch):
     assert ix.count() == 30 and ix.search(SearchQuery(text="mới")).total == 30
 
 
+def test_a_replacement_that_fails_midway_keeps_the_old_content(tmp_path, monkeypatch):
+    monkeypatch.setattr(embedded, "BATCH_DOCS", 7)  # the bulk writer, over several batches
+    ix = TantivyIndex(tmp_path / "ix")
+    ix.upsert([make_doc(n, "hồ sơ cũ") for n in range(1, 4)])
+
+    def catalog_read_fails():
+        yield from (make_doc(n, "hồ sơ mới") for n in range(10, 30))
+        raise OSError("catalog connection lost")
+
+    with pytest.raises(OSError):
+        ix.replace_all(catalog_read_fails())
+    assert ix.count() == 3 and ix.search(SearchQuery(text="cũ")).total == 3
+    assert ix.search(SearchQuery(text="mới")).total == 0
+    ix.replace_all(make_doc(n, "hồ sơ mới") for n in range(10, 30))
+    assert ix.count() == 20 and ix.search(SearchQuery(text="cũ")).total == 0
+
+
 def test_facet_counts_are_cached_per_index_state(tmp_path):
     ix = TantivyIndex(tmp_path / "ix")
     ix.upsert([make_doc(n, "hồ sơ", document_type="GKS") for n in range(1, 4)])
