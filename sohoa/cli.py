@@ -237,7 +237,8 @@ def create_user_command(username: str, role: str, office_code: str, full_name: s
 @main.command()
 def reindex() -> None:
     """Rebuild the search index from the catalog (the catalog is the source of truth); an index of
-    an older schema is replaced by one of the current schema first."""
+    an older schema is replaced by one of the current schema first. On the embedded engine a
+    reindex that fails midway leaves the index as it was."""
     from catalog.indexing import iter_ready
 
     with offline_services(rebuild_index=True) as services:
