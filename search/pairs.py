@@ -6,13 +6,13 @@ tantivy cost more than everything else done with the page. So each page is rewri
 byte-level operations, into its *plain* words: the letter/digit runs (as `search.text.tokens`
 splits them). From that one list, at C speed:
 
-  - the word pairs (`pair_text`): "w1_w2 w2_w3 ...", lowercased and folded by tantivy's whitespace
+  - the word pairs (`_pair_text`): "w1_w2 w2_w3 ...", lowercased, folded by tantivy's whitespace
     analyzer (`pair_analyzer`); "_" is never inside a plain word;
-  - the diacritic words (`diacritic_text`): only the words with a non-ASCII letter, the only ones
-    the exact-diacritics boost is ever asked about, lowercased by `diacritic_analyzer`.
+  - the diacritic words: only the words with a non-ASCII letter, each once, the only ones the
+    exact-diacritics boost is ever asked about.
 
-A query's phrase goes through the same functions and the same analyzer, so its pairs are the
-index's pairs by construction.
+A query's phrase goes through the same split, `_pair_text` and analyzer (`pairs_of`), so its pairs
+are the index's pairs by construction.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from itertools import filterfalse
 import tantivy
 
 MAX_TOKEN_CHARS = 60
-PAIR_JOIN = "_"
-_PAIR_JOIN_BYTES = PAIR_JOIN.encode()
 
 # Every ASCII byte that is not a letter or digit becomes a space; bytes >= 0x80 (the UTF-8 of
 # every non-ASCII character) are kept.
@@ -37,11 +35,6 @@ _ASCII_SEPARATORS = bytes(
 _ASCII_BYTES = bytes(range(0x80))
 _COMMON_PUNCTUATION = re.compile(rb"\xe2\x80[\x80-\xbf]|\xe2\x81[\x80-\xaf]|\xc2[\xa0-\xa9\xab-\xb1\xb4\xb6-\xb8\xbb\xbf]")
 _WORD = re.compile(r"[^\W_]+")
-
-
-def plain(text: str) -> str:
-    """The letter/digit runs of `text` joined by single spaces ('Số: 01/2023' → 'Số 01 2023')."""
-    return b" ".join(_split(text)).decode("utf-8", "surrogatepass")
 
 
 def _split(text: str) -> list[bytes]:
@@ -59,31 +52,17 @@ def _split(text: str) -> list[bytes]:
     return [w.encode("utf-8", "surrogatepass") for w in _WORD.findall(text)]
 
 
-def words(text: str) -> list[str]:
-    """The plain words of `text`, lowercased, in order (lowercased before the split, as
-    `search.text.tokens` does)."""
-    out = plain(text.lower())
-    return out.split(" ") if out else []
-
-
-def pair_text(words: list[str]) -> str:
-    """Each pair of consecutive words as one token, for the whitespace tokenizer."""
-    return " ".join(map(PAIR_JOIN.join, zip(words, words[1:])))
-
-
-def diacritic_text(words: list[str]) -> str:
-    """Each word with a non-ASCII letter (a diacritic, đ) once, in no order, for the whitespace
-    tokenizer."""
-    return " ".join(filterfalse(str.isascii, set(words)))
-
-
 def page_texts(text: str) -> tuple[str, str]:
-    """`diacritic_text` and `pair_text` of a page's words, made from their UTF-8 bytes (a list of
-    str words cost as much as the rest of the page's preparation)."""
+    """The diacritic words and the pair text of a page, made from its words' UTF-8 bytes (a list
+    of str words cost as much as the rest of the page's preparation)."""
     raw = _split(text.lower())
     diacritic = b" ".join(filterfalse(bytes.isascii, set(raw)))
-    pairs = b" ".join(map(_PAIR_JOIN_BYTES.join, zip(raw, raw[1:])))
-    return diacritic.decode("utf-8", "surrogatepass"), pairs.decode("utf-8", "surrogatepass")
+    return diacritic.decode("utf-8", "surrogatepass"), _pair_text(raw)
+
+
+def _pair_text(raw: list[bytes]) -> str:
+    """Each pair of consecutive words as one token, for the whitespace tokenizer."""
+    return b" ".join(map(b"_".join, zip(raw, raw[1:]))).decode("utf-8", "surrogatepass")
 
 
 def pair_analyzer() -> tantivy.TextAnalyzer:
@@ -104,4 +83,4 @@ def diacritic_analyzer() -> tantivy.TextAnalyzer:
 
 def pairs_of(typed: list[str], analyzer: tantivy.TextAnalyzer) -> list[str]:
     """The distinct pair terms of consecutive `typed` words (a phrase), as the index holds them."""
-    return list(dict.fromkeys(analyzer.analyze(pair_text(words(" ".join(typed))))))
+    return list(dict.fromkeys(analyzer.analyze(_pair_text(_split(" ".join(typed).lower())))))

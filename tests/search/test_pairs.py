@@ -17,31 +17,32 @@ def test_plain_splits_as_the_query_side_does_for_every_character():
             continue
         c = chr(code)
         for text in (f"ab{c}cd “x”  y.. \n", f"{c}Đức_{c}{c}"):
-            if pairs.plain(text) != " ".join(WORD.findall(text)):
+            words = WORD.findall(text.lower())
+            if pairs.page_texts(text)[1] != " ".join(f"{a}_{b}" for a, b in zip(words, words[1:])):
                 wrong.append(hex(code))
     assert not wrong
 
 
 def test_words_of_a_page():
-    assert pairs.words("Số: 01/2023/TT-VPCP — “Bảo hiểm”\u00a0xã hội…") == [
-        "số", "01", "2023", "tt", "vpcp", "bảo", "hiểm", "xã", "hội"]
-    assert pairs.words(" \n!") == [] and pairs.pair_text([]) == "" and pairs.pair_text(["một"]) == ""
-    diacritic = pairs.diacritic_text(["số", "01", "tt", "đức", "hiểm", "số"])
-    assert sorted(diacritic.split()) == ["hiểm", "số", "đức"]
+    diacritic, pair = pairs.page_texts("Số: 01/2023/TT-VPCP — “Bảo hiểm”\u00a0xã hội…")
+    assert pair == "số_01 01_2023 2023_tt tt_vpcp vpcp_bảo bảo_hiểm hiểm_xã xã_hội"
+    assert sorted(diacritic.split()) == ["bảo", "hiểm", "hội", "số", "xã"]
+    assert pairs.page_texts(" \n!") == ("", "") and pairs.page_texts("một") == ("một", "")
+    assert sorted(pairs.page_texts("số 01 tt đức hiểm số")[0].split()) == ["hiểm", "số", "đức"]
 
 
 def test_a_page_gets_the_texts_of_its_words():
     pages = ("Số: 01/2023/TT-VPCP — “Bảo hiểm”\u00a0xã hội… BẢO HIỂM", "a ← b ★ Đức", "", "!!", "một")
     for page in pages:
         diacritic, pair = pairs.page_texts(page)
-        words = pairs.words(page)
-        assert pair == pairs.pair_text(words)
-        assert sorted(diacritic.split()) == sorted(set(pairs.diacritic_text(words).split()))
+        words = WORD.findall(page.lower())
+        assert pair == " ".join(f"{a}_{b}" for a, b in zip(words, words[1:]))
+        assert sorted(diacritic.split()) == sorted({w for w in words if not w.isascii()})
 
 
 def test_a_phrase_has_the_pairs_its_page_has():
     analyzer = pairs.pair_analyzer()
-    page = analyzer.analyze(pairs.pair_text(pairs.words("Sổ BẢO HIỂM; xã-hội của Đức")))
+    page = analyzer.analyze(pairs.page_texts("Sổ BẢO HIỂM; xã-hội của Đức")[1])
     assert page == ["so_bao", "bao_hiem", "hiem_xa", "xa_hoi", "hoi_cua", "cua_duc"]
     typed = tokens("bảo hiểm xã hội bảo hiểm")
     assert pairs.pairs_of(typed, analyzer) == ["bao_hiem", "hiem_xa", "xa_hoi", "hoi_bao"]
@@ -50,5 +51,4 @@ def test_a_phrase_has_the_pairs_its_page_has():
 
 def test_diacritic_words_are_lowercased_and_long_ones_dropped():
     analyzer = pairs.diacritic_analyzer()
-    assert analyzer.analyze(pairs.diacritic_text(pairs.words(f"ĐỨC an {'đ' * 61}"))) == ["đức"]
     assert analyzer.analyze(pairs.page_texts(f"ĐỨC an {'đ' * 61}")[0]) == ["đức"]
