@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as dtime
 from datetime import timedelta, timezone
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 import tantivy
@@ -223,8 +223,9 @@ class TantivyIndex:
             try:
                 if replace:
                     writer.delete_all_documents()
-                for batch in _chain(first, batches) if first is not None else ():
-                    apply(writer, batch)
+                if first is not None:
+                    for batch in chain([first], batches):
+                        apply(writer, batch)
                 writer.commit()
             except BaseException:
                 writer.rollback()
@@ -435,11 +436,6 @@ def _batches(items: Iterable) -> Iterator[list]:
     it = iter(items)
     while batch := list(islice(it, BATCH_DOCS)):
         yield batch
-
-
-def _chain(first: list, rest: Iterator[list]) -> Iterator[list]:
-    yield first
-    yield from rest
 
 
 class _CountCache:
