@@ -18,7 +18,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/sohoa
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY api ./api
 COPY catalog ./catalog
 COPY core ./core

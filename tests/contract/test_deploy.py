@@ -201,6 +201,7 @@ def test_dockerfile_is_debian_slim_with_vietnamese_tesseract_and_no_root():
     for pattern in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]:
         package = pattern.rstrip("*")
         assert f"COPY {package} ./{package}" in dockerfile, f"the image lacks the {package} package"
+    assert re.search(r"^COPY pyproject.toml setup.py ", dockerfile, re.M), "the image builds the compiled module"
     ignored = (REPO / ".dockerignore").read_text().split()
     assert {".git", ".venv", "var", "deploy/*.env"} <= set(ignored), "no history, venv, data or secrets in the image"
 
