@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -96,3 +97,11 @@ def test_a_phrase_has_the_pairs_its_page_has():
 def test_diacritic_words_are_lowercased_and_long_ones_dropped():
     analyzer = pairs.diacritic_analyzer()
     assert analyzer.analyze(pairs.page_texts(f"ĐỨC an {'đ' * 61}")[0]) == ["đức"]
+
+
+def test_the_compiled_fold_table_is_the_one_tantivy_folds_to(capsys):
+    import runpy
+
+    runpy.run_path(str(Path(__file__).resolve().parents[2] / "tools" / "fold_table.py"), run_name="__main__")
+    source = (Path(__file__).resolve().parents[2] / "search" / "_words.c").read_text()
+    assert capsys.readouterr().out in source, "search/_words.c's fold table: run tools/fold_table.py"
