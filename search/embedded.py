@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as dtime
@@ -67,6 +69,8 @@ COMMON_MIN_DOCS = 10_000
 # the page, searching at most this many days' postings (see TantivyIndex._newest).
 NEWEST_MARGIN = 4
 MAX_DAY_TERMS = 64
+# Matches counted in the searching thread: for fewer, a thread of its own costs more than it saves.
+COUNT_ALONE_MAX_DOCS = 10_000
 # The document_type bucket of documents without one (no type code has a NUL).
 NO_TYPE = "\x00"
 LOCK_TIMEOUT_S = 60.0
@@ -305,17 +309,29 @@ class TantivyIndex:
         by_date = query.sort == "date" or not plan.scored
         window = query.offset + query.limit
         counted = self._counts.get((stamp, plan.key))
-        if counted is None:
+        if counted is None and plan.most <= COUNT_ALONE_MAX_DOCS:
             counted = self._count(searcher, plan.matching)
             self._counts.put((stamp, plan.key), counted)
+        # A bigger count reads every match (a conjunction of two common words: most of the index)
+        # and the page needs none of it: it runs beside the ranking, tantivy letting go of the GIL.
+        counting = None if counted is not None else _counting().submit(self._count, searcher, plan.matching)
+        try:
+            found = []
+            most = counted[0] if counted is not None else plan.most
+            if window and most:
+                if by_date:
+                    found = self._newest(searcher, stamp, query, plan.matching, window, most)
+                else:
+                    found = self._top(searcher, plan, window)
+            hits = self._hits(searcher, plan, found[query.offset : window], by_date)
+        except BaseException:
+            if counting is not None:
+                counting.cancel()
+            raise
+        if counting is not None:
+            counted = counting.result()
+            self._counts.put((stamp, plan.key), counted)
         total, facets = counted
-        found = []
-        if total and window:
-            if by_date:
-                found = self._newest(searcher, stamp, query, plan.matching, window, total)
-            else:
-                found = self._top(searcher, plan, window)
-        hits = self._hits(searcher, plan, found[query.offset : window], by_date)
         return SearchResults(total, hits, {"document_type": facets}, _ms(started))
 
     @staticmethod
@@ -339,18 +355,18 @@ class TantivyIndex:
         return searcher.search(plan.query, window, count=False).hits
 
     def _newest(self, searcher: tantivy.Searcher, stamp, q: SearchQuery, query: tantivy.Query, window: int,
-                total: int) -> list:
-        """The newest `window` hits of the `total` matches. Sorting every match by date costs a
-        column read per match, so the newest days that should hold NEWEST_MARGIN times the window
-        (if the matches were spread evenly over the days they can be on) are searched first, by
-        their day postings, and eight times as many days while those hold fewer than `window`.
-        Any newest days that hold `window` matches hold the newest ones."""
+                most: int) -> list:
+        """The newest `window` hits of the matches, of which there are `most` at most. Sorting every
+        match by date costs a column read per match, so the newest days that should hold
+        NEWEST_MARGIN times the window (if `most` matches were spread evenly over the days they can
+        be on) are searched first, by their day postings, and eight times as many days while those
+        hold fewer than `window`. Any newest days that hold `window` matches hold the newest ones."""
         span = self._span(searcher, stamp)
         if span is not None:
             first = max(span[0], _day(_day_start(q.date_from))) if q.date_from else span[0]
             last = span[1] + 1  # a day more than the newest's: never short of it, whatever the rounding
             last = min(last, _day(_day_start(q.date_to))) if q.date_to else last
-            days = math.ceil(NEWEST_MARGIN * window * (last - first + 1) / total)
+            days = math.ceil(NEWEST_MARGIN * window * (last - first + 1) / most)
             while days <= min(MAX_DAY_TERMS, last - first):
                 recent = tantivy.Query.boolean_query(
                     [(tantivy.Occur.Should, _term(self._schema, "day", d)) for d in range(last - days + 1, last + 1)])
@@ -411,6 +427,20 @@ class TantivyIndex:
                 if snippet.highlighted():
                     return snippet
         return snippets.snippet_from_doc(doc)
+
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+
+
+def _counting() -> ThreadPoolExecutor:
+    """The threads that count matches beside the ranking, one a core; made anew in a forked child
+    (a Celery worker's), which has none of its parent's threads."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid():
+            _pool = (os.getpid(), ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="search-count"))
+        return _pool[1]
 
 
 def _term(schema: tantivy.Schema, field: str, value) -> tantivy.Query:
@@ -474,6 +504,7 @@ class _Plan:
     scored: bool  # False: nothing ranks, so results come newest first
     highlight: tantivy.Query | None  # folded words, on "body"
     words: list[str]  # the folded words highlighted
+    most: int  # no more documents match: the rarest required term's (or the index's) count
     # When only exact-diacritics boosts rank: the query restricted to documents with a boosted
     # word. Every such document outscores every other (score 0), so when it has a full page it
     # is that page, found from the boosted words' few postings instead of scoring every match.
@@ -486,6 +517,7 @@ class _Parts:
     filters: list = field(default_factory=list)  # required, score 0
     boosts: list = field(default_factory=list)  # optional, scored
     words: list = field(default_factory=list)  # folded words to highlight
+    most: float = float("inf")  # the fewest documents of a required term
 
 
 class _Planner:
@@ -525,7 +557,10 @@ class _Planner:
                 return None  # a word or pair no document has: nothing matches
         if q.text.strip() and not parts.words:
             return None  # text that analysis reduces to nothing ("*", "!!!") matches nothing, not everything
-        parts.filters.extend(self._filters(q))
+        parts.filters.extend(self._filters(q, parts))
+        most = int(min(parts.most, self.searcher.num_docs))
+        if not most:
+            return None  # a filter no document has, or an empty index
         musts = [(tantivy.Occur.Must, m) for m in parts.ranked + parts.filters]
         if not musts:
             matching = tantivy.Query.all_query()
@@ -548,9 +583,10 @@ class _Planner:
             any_boost = tantivy.Query.boolean_query([(tantivy.Occur.Should, b) for b in parts.boosts])
             boosted = tantivy.Query.boolean_query([(tantivy.Occur.Must, m) for m in [*parts.filters, any_boost]])
         scored = bool(parts.ranked or parts.boosts)
-        return _Plan(query, matching, key, scored, highlight, list(dict.fromkeys(parts.words)), boosted)
+        return _Plan(query, matching, key, scored, highlight, list(dict.fromkeys(parts.words)), most, boosted)
 
     def _required(self, parts: _Parts, field: str, term: str, df: int) -> None:
+        parts.most = min(parts.most, df)
         query = self.term(field, term)
         if df > self.common_df:
             parts.filters.append(self._filter(query))
@@ -582,7 +618,7 @@ class _Planner:
     def _filter(query: tantivy.Query) -> tantivy.Query:
         return tantivy.Query.const_score_query(query, 0.0)  # restricts, never ranks
 
-    def _filters(self, q: SearchQuery) -> list[tantivy.Query]:
+    def _filters(self, q: SearchQuery, parts: _Parts) -> list[tantivy.Query]:
         out = []
         for name, value in (
             ("owner", q.owner),
@@ -593,9 +629,11 @@ class _Planner:
         ):
             if value is not None and value.strip():
                 out.append(self._filter(self.term(name, value.strip())))
+                parts.most = min(parts.most, self.searcher.doc_freq(name, value.strip()))
         if offices := sorted({o.strip() for o in q.offices if o.strip()}):
             any_office = tantivy.Query.boolean_query([(tantivy.Occur.Should, self.term("office", o)) for o in offices])
             out.append(self._filter(any_office))
+            parts.most = min(parts.most, sum(self.searcher.doc_freq("office", o) for o in offices))
         if q.date_from or q.date_to:
             days = tantivy.Query.range_query(
                 self.schema,

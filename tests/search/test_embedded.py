@@ -227,3 +227,53 @@ def test_the_total_counts_matches_of_types_beyond_the_facet_size(tmp_path):
     assert found.total == 2 * types + 7
     facets = found.facets["document_type"]
     assert len(facets) == search.types.FACET_SIZE and set(facets.values()) <= {2, 3}
+
+
+def _answers(index: TantivyIndex, queries: list[SearchQuery]) -> list[tuple]:
+    return [(r.total, r.facets, [h.id for h in r.hits]) for r in map(index.search, queries)]
+
+
+def test_searches_from_many_threads_count_as_one_thread_does(tmp_path, monkeypatch):
+    monkeypatch.setattr(embedded, "COUNT_ALONE_MAX_DOCS", 0)  # every count beside its ranking
+    ix = TantivyIndex(tmp_path / "ix", cache_size=0)  # and every search counts
+    types = ("CCCD", "GKS", "TK1-TS")
+    ix.upsert([make_doc(n, f"tờ khai số {n % 7} hưu trí {n % 3}", document_type=types[n % 3]) for n in range(1, 301)])
+    queries = [SearchQuery(text=t, sort=s, limit=5) for t in ("tờ khai", "huu tri 2", "so 3", "khai 1 tri")
+               for s in ("relevance", "date")] + [SearchQuery(owner="nobody"), SearchQuery(document_type="GKS")]
+    alone = _answers(ix, queries)
+    assert alone[0][0] == 300 and alone[0][1] == {"document_type": {"CCCD": 100, "GKS": 100, "TK1-TS": 100}}
+    assert alone[-2][0] == 0 and alone[-1][0] == 100
+    together: list = []
+    workers = [threading.Thread(target=lambda: together.append(_answers(ix, queries))) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert together == [alone] * 8
+
+
+def test_a_forked_child_counts_with_threads_of_its_own(tmp_path, monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr(embedded, "COUNT_ALONE_MAX_DOCS", 0)
+    ix = TantivyIndex(tmp_path / "ix")
+    ix.upsert([make_doc(n, "hồ sơ hưu trí") for n in range(1, 21)])
+    assert ix.search(SearchQuery(text="hưu trí")).total == 20  # the parent's counting threads exist
+    context = multiprocessing.get_context("fork")  # as a Celery worker's pool starts
+    results = context.Queue()
+    child = context.Process(target=lambda: results.put(TantivyIndex(tmp_path / "ix").search(
+        SearchQuery(text="hồ sơ")).total))
+    child.start()
+    child.join(60)
+    if child.is_alive():  # waiting for counting threads it does not have
+        child.kill()
+    assert child.exitcode == 0 and results.get(timeout=5) == 20
+
+
+def test_a_word_only_deleted_documents_had_finds_nothing(tmp_path):
+    ix = TantivyIndex(tmp_path / "ix")
+    ix.upsert([make_doc(1, "hưu trí"), make_doc(2, "thai sản")])
+    ix.delete([make_doc(1).id])  # its terms stay in the segment until a merge
+    for sort in ("relevance", "date"):
+        found = ix.search(SearchQuery(text="hưu trí", sort=sort))
+        assert (found.total, found.hits, found.facets) == (0, [], {"document_type": {}})
