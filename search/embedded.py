@@ -15,7 +15,8 @@ Fields (see `_schema`):
           among the newest days' postings first (see TantivyIndex._newest)
 
 Query planning (see `_Planner`) is where the speed at a million documents comes
-from; bench/search_scale.py measures it against a naive index.
+from; bench/search_scale.py measures it against a naive index. The total and the facets of a
+big result set are counted in a thread beside the ranking (`TantivyIndex.search`).
 """
 
 from __future__ import annotations
