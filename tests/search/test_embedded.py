@@ -252,22 +252,34 @@ def test_searches_from_many_threads_count_as_one_thread_does(tmp_path, monkeypat
     assert together == [alone] * 8
 
 
-def test_a_forked_child_counts_with_threads_of_its_own(tmp_path, monkeypatch):
-    import multiprocessing
-
-    monkeypatch.setattr(embedded, "COUNT_ALONE_MAX_DOCS", 0)
-    ix = TantivyIndex(tmp_path / "ix")
-    ix.upsert([make_doc(n, "hồ sơ hưu trí") for n in range(1, 21)])
-    assert ix.search(SearchQuery(text="hưu trí")).total == 20  # the parent's counting threads exist
-    context = multiprocessing.get_context("fork")  # as a Celery worker's pool starts
-    results = context.Queue()
-    child = context.Process(target=lambda: results.put(TantivyIndex(tmp_path / "ix").search(
-        SearchQuery(text="hồ sơ")).total))
-    child.start()
-    child.join(60)
-    if child.is_alive():  # waiting for counting threads it does not have
-        child.kill()
-    assert child.exitcode == 0 and results.get(timeout=5) == 20
+def test_a_forked_child_counts_with_threads_of_its_own(tmp_path):
+    # in a fresh interpreter: a child forked from this test process would also inherit the
+    # suite's other threads (servers, writers) and the locks they held at the fork
+    script = textwrap.dedent(
+        f"""
+        import multiprocessing, sys
+        sys.path[:0] = [{str(ROOT)!r}]
+        import search.embedded as embedded
+        from search import SearchQuery
+        from search.embedded import TantivyIndex
+        from tests.search.conftest import make_doc
+        embedded.COUNT_ALONE_MAX_DOCS = 0  # every count in a counting thread
+        ix = TantivyIndex({str(tmp_path / "ix")!r})
+        ix.upsert([make_doc(n, "hồ sơ hưu trí") for n in range(1, 21)])
+        assert ix.search(SearchQuery(text="hưu trí")).total == 20  # the parent's counting threads exist
+        context = multiprocessing.get_context("fork")  # as a Celery worker's pool starts
+        results = context.Queue()
+        child = context.Process(target=lambda: results.put(ix.search(SearchQuery(text="hồ sơ")).total))
+        child.start()
+        child.join(30)
+        if child.is_alive():
+            child.kill()
+            sys.exit("the child waited for counting threads it does not have")
+        print(results.get(timeout=5))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.split() == ["20"], done.stderr
 
 
 def test_a_word_only_deleted_documents_had_finds_nothing(tmp_path):
