@@ -435,8 +435,8 @@ _pool_lock = threading.Lock()
 
 
 def _counting() -> ThreadPoolExecutor:
-    """The threads that count matches beside the ranking, one a core; made anew in a forked child
-    (a Celery worker's), which has none of its parent's threads."""
+    """The threads that count matches beside the ranking, one a core; made anew in a child forked
+    after a search (multiprocessing's fork), which has none of its parent's threads."""
     global _pool
     with _pool_lock:
         if _pool is None or _pool[0] != os.getpid():

@@ -267,7 +267,7 @@ def test_a_forked_child_counts_with_threads_of_its_own(tmp_path):
         ix = TantivyIndex({str(tmp_path / "ix")!r})
         ix.upsert([make_doc(n, "hồ sơ hưu trí") for n in range(1, 21)])
         assert ix.search(SearchQuery(text="hưu trí")).total == 20  # the parent's counting threads exist
-        context = multiprocessing.get_context("fork")  # as a Celery worker's pool starts
+        context = multiprocessing.get_context("fork")  # Linux's default start method
         results = context.Queue()
         child = context.Process(target=lambda: results.put(ix.search(SearchQuery(text="hồ sơ")).total))
         child.start()
