@@ -309,13 +309,14 @@ class TantivyIndex:
             return SearchResults(0, [], {"document_type": {}}, _ms(started))
         by_date = query.sort == "date" or not plan.scored
         window = query.offset + query.limit
-        counted = self._counts.get((stamp, plan.key))
+        key = (stamp, plan.key)
+        counted, counting = self._counts.get(key), None
         if counted is None and plan.most <= COUNT_ALONE_MAX_DOCS:
-            counted = self._count(searcher, plan.matching)
-            self._counts.put((stamp, plan.key), counted)
-        # A bigger count reads every match (a conjunction of two common words: most of the index)
-        # and the page needs none of it: it runs beside the ranking, tantivy letting go of the GIL.
-        counting = None if counted is not None else _counting().submit(self._count, searcher, plan.matching)
+            counted = self._count(searcher, plan.matching, key)
+        elif counted is None:
+            # A bigger count reads every match (two common words: most of the index) and the page
+            # needs none of it: it runs beside the ranking, tantivy letting go of the GIL.
+            counting = _counting().submit(self._count, searcher, plan.matching, key)
         try:
             found = []
             most = counted[0] if counted is not None else plan.most
@@ -331,20 +332,21 @@ class TantivyIndex:
             raise
         if counting is not None:
             counted = counting.result()
-            self._counts.put((stamp, plan.key), counted)
         total, facets = counted
         return SearchResults(total, hits, {"document_type": facets}, _ms(started))
 
-    @staticmethod
-    def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> tuple[int, dict[str, int]]:
-        """Total and facets in one pass that scores nothing: the total is the sum of the type
-        buckets, the ones not returned and the documents without a type."""
+    def _count(self, searcher: tantivy.Searcher, query: tantivy.Query, key) -> tuple[int, dict[str, int]]:
+        """Total and facets in one pass that scores nothing, kept in the count cache under `key`:
+        the total is the sum of the type buckets, the ones not returned and the documents without a
+        type."""
         terms = {"field": "document_type", "size": FACET_SIZE + 1, "missing": NO_TYPE}
         agg = searcher.aggregate(query, {"t": {"terms": terms}})["t"]
         buckets = agg["buckets"]
         total = sum(b["doc_count"] for b in buckets) + agg.get("sum_other_doc_count", 0)
         facets = {b["key"]: b["doc_count"] for b in buckets if b["key"] != NO_TYPE}
-        return total, dict(islice(facets.items(), FACET_SIZE))
+        counted = total, dict(islice(facets.items(), FACET_SIZE))
+        self._counts.put(key, counted)
+        return counted
 
     @staticmethod
     def _top(searcher: tantivy.Searcher, plan: "_Plan", window: int) -> list:
@@ -628,9 +630,9 @@ class _Planner:
             ("dossier", q.dossier),
             ("status", q.status),
         ):
-            if value is not None and value.strip():
-                out.append(self._filter(self.term(name, value.strip())))
-                parts.most = min(parts.most, self.searcher.doc_freq(name, value.strip()))
+            if value is not None and (value := value.strip()):
+                out.append(self._filter(self.term(name, value)))
+                parts.most = min(parts.most, self.searcher.doc_freq(name, value))
         if offices := sorted({o.strip() for o in q.offices if o.strip()}):
             any_office = tantivy.Query.boolean_query([(tantivy.Occur.Should, self.term("office", o)) for o in offices])
             out.append(self._filter(any_office))
