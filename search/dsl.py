@@ -182,4 +182,5 @@ def results_from_response(resp: dict[str, Any], took_ms: float | None = None) ->
         hits=hits,
         facets={"document_type": {b["key"]: b["doc_count"] for b in buckets}},
         took_ms=float(resp.get("took", 0)) if took_ms is None else took_ms,
+        total_exact=resp["hits"]["total"].get("relation", "eq") == "eq",  # track_total_hits: always "eq"
     )

@@ -57,6 +57,9 @@ class SearchQuery:
     sort: str = "relevance"  # or "date" (newest first)
     offset: int = 0
     limit: int = 20
+    # False: a result set of many tens of thousands may be counted over a sample (SearchResults.total_exact
+    # then False): counting every match of two common words costs more than finding the page.
+    exact_total: bool = False
 
     def validate(self) -> None:
         """Raise InvalidQuery for what no backend can answer."""
@@ -92,6 +95,9 @@ class SearchResults:
     hits: list[SearchHit]
     facets: dict[str, dict[str, int]]  # {"document_type": {code: count}} over the filtered set
     took_ms: float
+    # False: total and facets are estimates (two significant digits) from a sample of the matches, and a
+    # type with few matches may be missing from the facets; a query's exact_total asks for exact counts.
+    total_exact: bool = True
 
 
 class SearchIndex(Protocol):

@@ -289,3 +289,46 @@ def test_a_word_only_deleted_documents_had_finds_nothing(tmp_path):
     for sort in ("relevance", "date"):
         found = ix.search(SearchQuery(text="hưu trí", sort=sort))
         assert (found.total, found.hits, found.facets) == (0, [], {"document_type": {}})
+
+
+def _sampled(monkeypatch, above: int, min_sampled: int) -> None:
+    monkeypatch.setattr(embedded, "ESTIMATE_ABOVE_DOCS", above)
+    monkeypatch.setattr(embedded, "ESTIMATE_MIN_SAMPLED", min_sampled)
+
+
+def test_a_big_result_set_is_counted_over_a_sample_unless_exact_counts_are_asked(tmp_path, monkeypatch):
+    _sampled(monkeypatch, above=2_500, min_sampled=40)
+    ix = TantivyIndex(tmp_path / "ix")
+    types = ("CCCD", "GKS", "GKS")  # a third and two thirds
+    ix.upsert([make_doc(n, f"tờ khai hưu trí {n % 2}", document_type=types[n % 3]) for n in range(6_000)])
+    estimated = ix.search(SearchQuery(text="to khai", limit=3))
+    assert not estimated.total_exact and len(estimated.hits) == 3
+    assert estimated.total == pytest.approx(6_000, rel=0.15) and estimated.total % 100 == 0  # two digits
+    facets = estimated.facets["document_type"]
+    assert facets.keys() == {"CCCD", "GKS"} and facets["GKS"] == pytest.approx(4_000, rel=0.2)
+    exact = ix.search(SearchQuery(text="to khai", limit=3, exact_total=True))  # not the estimate cached above
+    assert (exact.total_exact, exact.total, exact.facets) == (True, 6_000, {"document_type": {"GKS": 4_000, "CCCD": 2_000}})
+    assert [h.id for h in exact.hits] == [h.id for h in estimated.hits]
+    small = ix.search(SearchQuery(text="to khai", document_type="CCCD", limit=3))  # the type's 2,000: counted
+    assert (small.total_exact, small.total) == (True, 2_000)
+
+
+def test_a_sample_holding_few_matches_falls_back_to_counting_them_all(tmp_path, monkeypatch):
+    _sampled(monkeypatch, above=1_000, min_sampled=40)
+    ix = TantivyIndex(tmp_path / "ix")
+    # two words in half the documents each that meet in 30 of them
+    ix.upsert([make_doc(n, "hưu trí" if n % 2 else "thai sản") for n in range(4_000)]
+              + [make_doc(n, "hưu trí thai sản") for n in range(4_000, 4_030)])
+    found = ix.search(SearchQuery(text="huu thai", limit=3))
+    assert (found.total_exact, found.total, len(found.hits)) == (True, 30, 3)
+
+
+def test_a_first_page_holding_every_match_counts_them_as_the_aggregation_does(tmp_path):
+    ix = TantivyIndex(tmp_path / "ix", cache_size=0)
+    types = ("CCCD", "GKS", None)
+    ix.upsert([make_doc(n, "hồ sơ", document_type=types[n % 3]) for n in range(1, 8)])
+    for sort in ("relevance", "date"):
+        whole = ix.search(SearchQuery(text="hồ sơ", sort=sort))  # 7 matches on a page of 20
+        counted = ix.search(SearchQuery(text="hồ sơ", sort=sort, limit=2))  # counted by an aggregation
+        assert len(whole.hits) == 7 and whole.total_exact
+        assert (whole.total, whole.facets) == (counted.total, counted.facets) == (7, {"document_type": {"GKS": 3, "CCCD": 2}})
