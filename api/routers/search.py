@@ -39,18 +39,21 @@ async def search(
     sort: Literal["relevance", "date"] = "relevance",
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    exact_total: Annotated[bool, Query(description=(
+        "Count every match: without it, a result set of tens of thousands or more is counted over a "
+        "sample, and total and facets are estimates (total_exact false)"))] = False,
 ) -> SearchOut:
     offices = await run_in_threadpool(_offices, services, office) if office else ()
     query = SearchQuery(text=q, owner=owner, document_type=document_type, procedure=procedure, dossier=dossier,
                         status=status, offices=offices, date_from=_clamp(date_from), date_to=_clamp(date_to),
-                        sort=sort, offset=offset, limit=limit)
+                        sort=sort, offset=offset, limit=limit, exact_total=exact_total)
     try:
         results = await run_in_threadpool(services.index.search, query)
     except InvalidQuery as exc:
         raise Invalid("invalid_query", f"Câu tìm kiếm không hợp lệ: {exc}") from exc
     await run_in_threadpool(_audit, services, actor, query, results)
     return SearchOut(
-        total=results.total, took_ms=results.took_ms, facets=results.facets,
+        total=results.total, total_exact=results.total_exact, took_ms=results.took_ms, facets=results.facets,
         hits=[HitOut(id=h.id, score=h.score, title=h.title, document_type=h.document_type, owner_ids=h.owner_ids,
                      created_at=h.created_at, highlights=h.highlights, links=document_links(h.id), office=h.office)
               for h in results.hits],

@@ -23,7 +23,9 @@ async function search() {
   if (from) p.set("date_from", from);
   if (to) p.set("date_to", to);
   const r = await api("/api/v1/search?" + p);
-  say("search-msg", `${r.total} kết quả (${r.took_ms.toFixed(0)} ms).`, r.total ? "ok" : "info");
+  // A big result set is counted over a sample: its total is an estimate (total_exact false).
+  const total = `${r.total_exact ? "" : "Khoảng "}${r.total.toLocaleString("vi-VN")}`;
+  say("search-msg", `${total} kết quả (${r.took_ms.toFixed(0)} ms).`, r.total ? "ok" : "info");
   $("results").innerHTML = r.hits.map((h) => `<div class="hit">` +
     `<a href="#" class="open-doc" data-id="${esc(h.id)}">${esc(h.title)}</a>` +
     ` <span class="badge">${esc(typeNames[h.document_type] || h.document_type || "chưa rõ loại")}</span>` +

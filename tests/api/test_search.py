@@ -81,4 +81,9 @@ def test_filters_sort_paging_and_facets(client, papers):
     pages = [search(client, owner=OWNER_ID, sort="date", limit=2, offset=o) for o in (0, 2)]
     assert [ids(p) for p in pages] == [newest[:2], newest[2:]] and {p["total"] for p in pages} == {4}
     assert search(client, q='"giấy khai sinh"')["facets"] == {"document_type": {"HT01": 2}}
+    # a set this small is always counted exactly; exact_total asks for that of a big one too
+    assert search(client, q="giấy")["total_exact"] is True
+    assert search(client, q="giấy", exact_total="true")["total"] == search(client, q="giấy")["total"] == 3
+    bad = client.get(URL, params={"q": "giấy", "exact_total": "maybe"})
+    assert bad.status_code in (400, 422) and "exact_total" in bad.text
     assert search(client, owner=OWNER_ID)["facets"]["document_type"] == {"HT01": 1, "BH02": 1, "KQ05": 1, "YT01": 1}

@@ -1,5 +1,5 @@
 """The search page's office select in Debian Chromium: the user's own office first, another office,
-every office, and the whole scope of a province-wide archivist; axe-core on the page."""
+every office, and the whole scope of a province-wide archivist; an estimated total; axe-core on the page."""
 from __future__ import annotations
 
 import pytest
@@ -71,3 +71,29 @@ def test_a_province_archivist_searches_the_whole_scope(browser_page, live, offic
     assert results(page) == ["BHXH huyện Phù Ninh", "BHXH thành phố Việt Trì"]  # not Ba Đình: another province
     page.locator("#f-office").focus()
     check_page(page, "search-offices")
+
+
+@pytest.fixture
+def every_count_sampled(monkeypatch):
+    """Every search's count estimated over a sample that is the whole index (one bucket): set before
+    the papers are indexed, which puts each in its bucket."""
+    import search.embedded as embedded
+
+    monkeypatch.setattr(embedded, "ESTIMATE_ABOVE_DOCS", 0)
+    monkeypatch.setattr(embedded, "ESTIMATE_MIN_SAMPLED", 1)
+    monkeypatch.setattr(embedded, "SAMPLE_BUCKETS", 1)
+
+
+def test_an_estimated_total_reads_as_one(every_count_sampled, browser_page, live):
+    archive = Archive(live.client("counter1"))
+    dossier = archive.dossier(resolved=None)
+    for n in range(25):  # more than a page: a first page that holds every match is counted exactly
+        paper(archive, dossier, "HT01", text=f"GIẤY KHAI SINH số {n}")
+    page = browser_page
+    log_in(page, "handler1", "/login?next=/search")
+    select_ = page.get_by_label("Đơn vị", exact=True)
+    select_.locator("option").nth(1).wait_for(state="attached")
+    select_.select_option(label="Tất cả đơn vị")
+    page.get_by_label("Từ khoá").fill("giay khai sinh")
+    assert len(results(page)) == 20
+    assert page.locator("#search-msg").inner_text().startswith("Khoảng 25 kết quả")
