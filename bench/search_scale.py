@@ -22,6 +22,7 @@ Prints numbers; it is not a test.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import pickle
 import random
@@ -333,21 +334,46 @@ def percentiles(ms: list[float]) -> tuple[float, float, float]:
     return q[49], q[94], q[98]
 
 
-def measure(run, probes_: list[Probe], warm: list[Probe]) -> dict[str, dict[str, list[float]]]:
-    """Wall and CPU milliseconds per query kind. CPU (every thread of this process: the engine
-    counts the matches in a thread beside the ranking) is what the query costs; wall is what the
-    user waits, and adds waiting for a core on a shared machine."""
+def measure(runs: dict, probes_: list[Probe], warm: list[Probe]) -> dict[str, dict[str, dict[str, list[float]]]]:
+    """Wall and CPU milliseconds per index and query kind. CPU (every thread of this process: the
+    engine counts the matches in a thread beside the ranking) is what the query costs; wall is what
+    the user waits, and adds waiting for a core on a shared machine. The indexes answer each query in
+    turn, which one first alternating, so that a machine busier for a while slows them alike."""
     for p in warm:  # other queries: warm the OS cache, not the engine's facet cache
-        run(p.query)
-    times: dict[str, dict[str, list[float]]] = {"wall": defaultdict(list), "cpu": defaultdict(list)}
-    for p in probes_:
-        t, c = time.perf_counter(), time.process_time()
-        run(p.query)
-        wall, cpu = (time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000
-        for kind in (p.kind, "mix"):
-            times["wall"][kind].append(wall)
-            times["cpu"][kind].append(cpu)
+        for run in runs.values():
+            run(p.query)
+    times = {name: {"wall": defaultdict(list), "cpu": defaultdict(list)} for name in runs}
+    order = list(runs.items())
+    for i, p in enumerate(probes_):
+        for name, run in order if i % 2 == 0 else order[::-1]:
+            t, c = time.perf_counter(), time.process_time()
+            run(p.query)
+            wall, cpu = (time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000
+            for kind in (p.kind, "mix"):
+                times[name]["wall"][kind].append(wall)
+                times[name]["cpu"][kind].append(cpu)
     return times
+
+
+def estimates(engine, probes_: list[Probe]) -> str:
+    """How far the engine's estimated totals and facets (a big result set counted over a sample) are
+    from its exact counts of the same queries (exact_total; not timed)."""
+    total_errors, facet_errors = [], []
+    for p in probes_:
+        got = engine.search(p.query)
+        if got.total_exact:
+            continue
+        exact = engine.search(dataclasses.replace(p.query, exact_total=True))
+        total_errors.append(abs(got.total - exact.total) / exact.total * 100)
+        estimated = got.facets["document_type"]
+        for code, n in exact.facets["document_type"].items():
+            if n >= 1_000:  # a bucket the sample holds ~30 of at least
+                facet_errors.append(abs(estimated.get(code, 0) - n) / n * 100)
+    if not total_errors:
+        return "estimated totals: none (every result set counted exactly)"
+    spread = lambda e: f"median {statistics.median(e):.1f} %, p95 {percentiles(e)[1]:.1f} %, max {max(e):.1f} %"  # noqa: E731
+    return (f"estimated totals: {len(total_errors)} of {len(probes_)} queries, error against the exact count "
+            f"{spread(total_errors)}; facets of 1,000 or more: {spread(facet_errors) if facet_errors else 'none'}")
 
 
 SERVING = """
@@ -456,11 +482,9 @@ def main() -> None:
             server = index_on_server(args.docs, args.server_url or node.url)
         mix, warm = probes(sample, args.queries), probes(sample, 5, seed=99)
         print(f"load average before querying: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
-        results = {"engine": measure(engine.search, mix, warm)}
-        if naive:
-            results["naive"] = measure(naive.search, mix, warm)
-        if server:
-            results["server"] = measure(server.search, mix, warm)
+        runs = {"engine": engine.search, "naive": naive.search if naive else None,
+                "server": server.search if server else None}
+        results = measure({name: run for name, run in runs.items() if run}, mix, warm)
         for clock in ("wall", "cpu"):
             others = [name for name in results if name != "engine" and (clock == "wall" or name != "server")]
             print(f"\n{clock} ms per query at N={args.docs:,} ({args.queries} queries per kind)")
@@ -473,6 +497,7 @@ def main() -> None:
                     o = percentiles(results[name][clock][kind])
                     line += f"   {o[0]:7.1f} {o[1]:7.1f} {o[2]:7.1f}   {o[1] / e[1]:{len(name) + 11}.1f}x"
                 print(line)
+        print(f"\n{estimates(engine, mix)}")
         print(f"\nengine serving {args.docs:,} documents: {serving_memory(workdir / 'engine', mix)}")
         slow = sorted(zip(results["engine"]["wall"]["mix"], results["engine"]["cpu"]["mix"], mix), key=lambda x: -x[1])
         print("\nslowest engine queries (by CPU):")
