@@ -74,6 +74,13 @@ COMMON_MIN_DOCS = 10_000
 # the page, searching at most this many days' postings (see TantivyIndex._newest).
 NEWEST_MARGIN = 4
 MAX_DAY_TERMS = 64
+# Words ranked over more possible matches than this, with diacritics typed that EXACT_FIRST_SHARE of
+# them or fewer carry, are ranked first among the documents with every exact-diacritics word
+# (`_Plan.exact_first`): at a million documents two common names cost 5-11 ms ranked over every
+# match, 1-4 ms so. Over fewer matches, or boosted words nearly as common, the first look costs
+# more than it saves.
+EXACT_FIRST_ABOVE_DOCS = 100_000
+EXACT_FIRST_SHARE = 0.25
 # Matches counted in the searching thread: for fewer, a thread of its own costs more than it saves.
 COUNT_ALONE_MAX_DOCS = 10_000
 # A result set that may hold more than ESTIMATE_ABOVE_DOCS documents (its rarest required term's count)
@@ -173,7 +180,8 @@ class TantivyIndex:
         self._pairs = pairsmod.pair_analyzer()
         self._schema = _schema()
         self._index = self._open(rebuild)
-        self._counts = _CountCache(cache_size)
+        self._counts = _Lru(cache_size)
+        self._bests = _Lru(4 * cache_size)  # a ranked part's best score per index state
         self._dates: tuple | None = None  # (index state, oldest and newest created_at)
         self._meta_stamp = self._stamp()
 
@@ -353,7 +361,7 @@ class TantivyIndex:
                 if by_date:
                     found = self._newest(searcher, stamp, query, plan.matching, window, most)
                 else:
-                    found = self._top(searcher, plan, window)
+                    found = self._top(searcher, stamp, plan, window)
             hits = self._hits(searcher, plan, found[query.offset : window], by_date)
         except BaseException:
             if counting is not None:
@@ -396,14 +404,33 @@ class TantivyIndex:
         total = sum(b["doc_count"] for b in buckets) + agg.get("sum_other_doc_count", 0)
         return total, _facets({b["key"]: b["doc_count"] for b in buckets if b["key"] != NO_TYPE})
 
-    @staticmethod
-    def _top(searcher: tantivy.Searcher, plan: "_Plan", window: int) -> list:
+    def _top(self, searcher: tantivy.Searcher, stamp, plan: "_Plan", window: int) -> list:
         """The best `window` hits by score."""
+        if plan.exact_first is not None:
+            hits = searcher.search(plan.exact_first, window, count=False).hits
+            if len(hits) >= window and hits[-1][0] > self._missing_an_exact_word(searcher, stamp, plan):
+                return hits
         if plan.boosted is not None:
             hits = searcher.search(plan.boosted, window, count=False).hits
             if len(hits) >= window:
                 return hits
         return searcher.search(plan.query, window, count=False).hits
+
+    def _missing_an_exact_word(self, searcher: tantivy.Searcher, stamp, plan: "_Plan") -> float:
+        """More than any match without one of the exact-diacritics words can score: every ranked
+        part's best score in the index, and every boost's but the smallest (a part scores a document
+        as it scores it alone); each best kept per index state."""
+        def best(key, query: tantivy.Query) -> float:
+            found = self._bests.get((stamp, key))
+            if found is None:
+                hits = searcher.search(query, 1, count=False).hits  # tantivy skips blocks that cannot beat it
+                found = hits[0][0] if hits else 0.0
+                self._bests.put((stamp, key), found)
+            return found
+
+        boosts = [EXACT_BOOST * best(key, term) for key, term in plan.exact_parts]
+        bound = sum(best(key, part) for key, part in plan.ranked_parts) + sum(boosts) - min(boosts)
+        return bound + abs(bound) * 1e-5 + 1e-5  # the two queries add the same scores in other orders
 
     def _newest(self, searcher: tantivy.Searcher, stamp, q: SearchQuery, query: tantivy.Query, window: int,
                 most: int) -> list:
@@ -527,9 +554,9 @@ def _batches(items: Iterable) -> Iterator[list]:
 _Counted = tuple[int, dict[str, int], bool]  # total, facets, whether both are exact
 
 
-class _CountCache:
-    """Total and facet counts per (index state, filtered query): paging and repeated searches skip
-    the counting pass."""
+class _Lru:
+    """The least recently used entries, for threads: the counts per (index state, filtered query),
+    with which paging and repeated searches skip the counting pass, and ranked parts' best scores."""
 
     def __init__(self, size: int):
         self.size = size
@@ -568,6 +595,13 @@ class _Plan:
     # word. Every such document outscores every other (score 0), so when it has a full page it
     # is that page, found from the boosted words' few postings instead of scoring every match.
     boosted: tantivy.Query | None = None
+    # When words rank over many matches and the boosted words are in few of them (and are not the
+    # one boosted word alone): the query restricted to documents with every boosted word, scoring
+    # them as the query does. When its page's last score beats what a match without one of them
+    # can score (`TantivyIndex._missing_an_exact_word`), it is the query's page.
+    exact_first: tantivy.Query | None = None
+    ranked_parts: list = field(default_factory=list)  # (key, query) of each ranked part
+    exact_parts: list = field(default_factory=list)  # (key, term query) of each boost, unboosted
 
 
 @dataclass
@@ -575,6 +609,9 @@ class _Parts:
     ranked: list = field(default_factory=list)  # required and scored
     filters: list = field(default_factory=list)  # required, score 0
     boosts: list = field(default_factory=list)  # optional, scored
+    ranked_parts: list = field(default_factory=list)  # (key, query) of each ranked part
+    exact_parts: list = field(default_factory=list)  # (key, term query) of each boost, unboosted
+    exact_most: float = float("inf")  # the fewest documents of a boosted word
     words: list = field(default_factory=list)  # folded words to highlight
     most: float = float("inf")  # the fewest documents of a required term
 
@@ -641,8 +678,14 @@ class _Planner:
         if parts.boosts and not parts.ranked:
             any_boost = tantivy.Query.boolean_query([(tantivy.Occur.Should, b) for b in parts.boosts])
             boosted = tantivy.Query.boolean_query([(tantivy.Occur.Must, m) for m in [*parts.filters, any_boost]])
+        exact_first = None
+        several = len(parts.boosts) + len(parts.ranked) > 1  # one boost alone: `boosted` is that query
+        rare_boosts = parts.exact_most <= EXACT_FIRST_SHARE * most
+        if parts.boosts and several and most > EXACT_FIRST_ABOVE_DOCS and rare_boosts:
+            exact_first = tantivy.Query.boolean_query(musts + [(tantivy.Occur.Must, b) for b in parts.boosts])
         scored = bool(parts.ranked or parts.boosts)
-        return _Plan(query, matching, key, scored, highlight, list(dict.fromkeys(parts.words)), most, boosted)
+        return _Plan(query, matching, key, scored, highlight, list(dict.fromkeys(parts.words)), most, boosted,
+                     exact_first, parts.ranked_parts, parts.exact_parts)
 
     def _required(self, parts: _Parts, field: str, term: str, df: int) -> None:
         parts.most = min(parts.most, df)
@@ -651,6 +694,7 @@ class _Planner:
             parts.filters.append(self._filter(query))
         else:
             parts.ranked.append(query)
+            parts.ranked_parts.append(((field, term), query))
 
     def _clause(self, clause: textmod.Clause, parts: _Parts) -> bool:
         """Add one word or phrase to `parts`; False if no document can match it."""
@@ -659,8 +703,13 @@ class _Planner:
             return True
         parts.words.extend(folded)
         for word in dict.fromkeys(clause.words):
-            if textmod.fold(word) != word and 0 < self.searcher.doc_freq("exact", word) <= self.common_df:
-                parts.boosts.append(tantivy.Query.boost_query(self.term("exact", word), EXACT_BOOST))
+            df = self.searcher.doc_freq("exact", word) if textmod.fold(word) != word else 0
+            if 0 < df <= self.common_df:
+                exact = self.term("exact", word)
+                parts.exact_parts.append((("exact", word), exact))
+                parts.exact_most = min(parts.exact_most, df)
+                # unwrapped at 1.0: tantivy's fast paths (block-max intersection) take bare term queries
+                parts.boosts.append(exact if EXACT_BOOST == 1.0 else tantivy.Query.boost_query(exact, EXACT_BOOST))
         if len(folded) == 1:
             df = self.searcher.doc_freq("body", folded[0])
             self._required(parts, "body", folded[0], df)
@@ -671,6 +720,7 @@ class _Planner:
             self._required(parts, "pairs", pair, df)
         if len(folded) > 2 and 0 < min(freqs) <= POSITION_CHECK_MAX_DOCS:
             parts.ranked.append(tantivy.Query.phrase_query(self.schema, "body", folded))
+            parts.ranked_parts.append((("phrase", *folded), parts.ranked[-1]))
         return min(freqs) > 0
 
     @staticmethod
