@@ -337,7 +337,8 @@ class TantivyIndex:
         started = time.perf_counter()
         query.validate()
         searcher, stamp = self._searcher()
-        plan = _Planner(self._schema, searcher, self._fold, self._pairs).plan(query)
+        span = lambda: self._span(searcher, stamp)  # noqa: E731
+        plan = _Planner(self._schema, searcher, self._fold, self._pairs, span).plan(query)
         if plan is None:
             return SearchResults(0, [], {"document_type": {}}, _ms(started))
         by_date = query.sort == "date" or not plan.scored
@@ -378,9 +379,12 @@ class TantivyIndex:
     def _tally(self, searcher: tantivy.Searcher, plan: "_Plan", key, exact: bool) -> "_Counted":
         """Total and facets, kept in the count cache under `key`: estimated from the sample bucket's
         matches when the plan may match over ESTIMATE_ABOVE_DOCS documents and the sample holds
-        enough of them, counted over every match otherwise."""
+        enough of them, counted over every match otherwise. The sample is not counted when the
+        plan's independence estimate says it would hold too few (a filter of one type and a date
+        range over a common word: the sample and then every match cost more than every match alone)."""
         counted = None
-        if not exact and plan.most > ESTIMATE_ABOVE_DOCS:
+        sample_holds_enough = plan.expected >= SAMPLE_BUCKETS * ESTIMATE_MIN_SAMPLED  # or so one expects
+        if not exact and plan.most > ESTIMATE_ABOVE_DOCS and sample_holds_enough:
             sample = _term(self._schema, "sample", 0)
             total, facets = self._count(searcher, tantivy.Query.boolean_query(
                 [(tantivy.Occur.Must, plan.matching), (tantivy.Occur.Must, sample)]))
@@ -591,6 +595,7 @@ class _Plan:
     highlight: tantivy.Query | None  # folded words, on "body"
     words: list[str]  # the folded words highlighted
     most: int  # no more documents match: the rarest required term's (or the index's) count
+    expected: float  # how many match if the required parts were independent: whether a sample will hold enough
     # When only exact-diacritics boosts rank: the query restricted to documents with a boosted
     # word. Every such document outscores every other (score 0), so when it has a full page it
     # is that page, found from the boosted words' few postings instead of scoring every match.
@@ -612,6 +617,7 @@ class _Parts:
     ranked_parts: list = field(default_factory=list)  # (key, query) of each ranked part
     exact_parts: list = field(default_factory=list)  # (key, term query) of each boost, unboosted
     exact_most: float = float("inf")  # the fewest documents of a boosted word
+    share: float = 1.0  # of the documents, the matches' expected share (as if required parts were independent)
     words: list = field(default_factory=list)  # folded words to highlight
     most: float = float("inf")  # the fewest documents of a required term
 
@@ -634,12 +640,14 @@ class _Planner:
         searcher: tantivy.Searcher,
         fold: tantivy.TextAnalyzer,
         pairs: tantivy.TextAnalyzer,
+        span=lambda: None,
     ):
         self.schema = schema
         self.searcher = searcher
         self.fold = fold
         self.pairs = pairs
-        n = searcher.num_docs
+        self.span = span  # () -> the index's first and last day (TantivyIndex._span), asked for a date filter
+        self.n = n = searcher.num_docs
         self.common_df = COMMON_FRACTION * n if n >= COMMON_MIN_DOCS else float("inf")
 
     def term(self, field: str, value) -> tantivy.Query:
@@ -684,11 +692,17 @@ class _Planner:
         if parts.boosts and several and most > EXACT_FIRST_ABOVE_DOCS and rare_boosts:
             exact_first = tantivy.Query.boolean_query(musts + [(tantivy.Occur.Must, b) for b in parts.boosts])
         scored = bool(parts.ranked or parts.boosts)
-        return _Plan(query, matching, key, scored, highlight, list(dict.fromkeys(parts.words)), most, boosted,
-                     exact_first, parts.ranked_parts, parts.exact_parts)
+        return _Plan(query, matching, key, scored, highlight, list(dict.fromkeys(parts.words)), most,
+                     parts.share * self.n, boosted, exact_first, parts.ranked_parts, parts.exact_parts)
+
+    def _narrowed(self, parts: _Parts, df: int) -> None:
+        """A required part in `df` documents: no more can match, and (as if parts were independent)
+        its share of them."""
+        parts.most = min(parts.most, df)
+        parts.share *= df / self.n if self.n else 0.0
 
     def _required(self, parts: _Parts, field: str, term: str, df: int) -> None:
-        parts.most = min(parts.most, df)
+        self._narrowed(parts, df)
         query = self.term(field, term)
         if df > self.common_df:
             parts.filters.append(self._filter(query))
@@ -738,11 +752,11 @@ class _Planner:
         ):
             if value is not None and (value := value.strip()):
                 out.append(self._filter(self.term(name, value)))
-                parts.most = min(parts.most, self.searcher.doc_freq(name, value))
+                self._narrowed(parts, self.searcher.doc_freq(name, value))
         if offices := sorted({o.strip() for o in q.offices if o.strip()}):
             any_office = tantivy.Query.boolean_query([(tantivy.Occur.Should, self.term("office", o)) for o in offices])
             out.append(self._filter(any_office))
-            parts.most = min(parts.most, sum(self.searcher.doc_freq("office", o) for o in offices))
+            self._narrowed(parts, sum(self.searcher.doc_freq("office", o) for o in offices))
         if q.date_from or q.date_to:
             days = tantivy.Query.range_query(
                 self.schema,
@@ -754,4 +768,8 @@ class _Planner:
                 include_upper=False,
             )
             out.append(self._filter(days))
+            if (span := self.span()) is not None:  # its share of the days, as if documents came evenly
+                first = max(span[0], _day(_day_start(q.date_from))) if q.date_from else span[0]
+                last = min(span[1], _day(_day_start(q.date_to))) if q.date_to else span[1]
+                parts.share *= max(0, last - first + 1) / (span[1] - span[0] + 1)
         return out

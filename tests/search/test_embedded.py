@@ -8,6 +8,7 @@ import sys
 import textwrap
 import threading
 import time
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -358,3 +359,17 @@ def test_documents_with_every_typed_diacritic_are_ranked_first_as_the_whole_quer
     taken = [ix._top(searcher, stamp, p, q.limit) == searcher.search(p.exact_first, q.limit, count=False).hits
              for p, q in zip(plans, queries)]
     assert any(taken) and not all(taken)  # the first look was the page, and was not where a match without it beat it
+
+
+def test_a_sample_expected_to_hold_too_few_is_not_counted(tmp_path, monkeypatch):
+    _sampled(monkeypatch, above=1_000, min_sampled=40)  # a sample holds enough from 1,280 matches on
+    ix = TantivyIndex(tmp_path / "ix", cache_size=0)
+    start = datetime(2024, 1, 1, 8, tzinfo=timezone.utc)
+    ix.upsert([make_doc(n, "tờ khai", created_at=start + timedelta(days=n % 100)) for n in range(6_000)])
+    counted: list = []
+    count = TantivyIndex._count
+    monkeypatch.setattr(TantivyIndex, "_count", staticmethod(lambda *a: counted.append(a) or count(*a)))
+    week = ix.search(SearchQuery(text="to khai", date_from=date(2024, 1, 1), date_to=date(2024, 1, 7), limit=1))
+    assert (week.total_exact, week.total, len(counted)) == (True, 420, 1)  # 7 % of 6,000 expected: every match
+    whole = ix.search(SearchQuery(text="to khai", limit=1))
+    assert (whole.total_exact, len(counted)) == (False, 2)  # the sample alone
