@@ -239,9 +239,9 @@ class HitOut(BaseModel):
 
 class SearchOut(BaseModel):
     total: int
-    total_exact: bool
-    """False: total and facets are estimates (two significant digits) counted over a sample of a big
-    result set; ask ``exact_total`` for exact counts."""
+    total_exact: bool = Field(description=(
+        "False: total and facets are estimates (two significant digits) counted over a sample of a "
+        "big result set; exact_total=true asks for exact counts"))
     took_ms: float
     hits: list[HitOut]
     facets: dict[str, dict[str, int]]
