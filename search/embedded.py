@@ -611,11 +611,9 @@ class _Plan:
 
 @dataclass
 class _Parts:
-    ranked: list = field(default_factory=list)  # required and scored
+    ranked: list = field(default_factory=list)  # (key, query): required and scored
     filters: list = field(default_factory=list)  # required, score 0
-    boosts: list = field(default_factory=list)  # optional, scored
-    ranked_parts: list = field(default_factory=list)  # (key, query) of each ranked part
-    exact_parts: list = field(default_factory=list)  # (key, term query) of each boost, unboosted
+    boosts: list = field(default_factory=list)  # (key, term query): optional, each an exact-diacritics boost
     exact_most: float = float("inf")  # the fewest documents of a boosted word
     share: float = 1.0  # of the documents, the matches' expected share (as if required parts were independent)
     words: list = field(default_factory=list)  # folded words to highlight
@@ -662,10 +660,13 @@ class _Planner:
         if q.text.strip() and not parts.words:
             return None  # text that analysis reduces to nothing ("*", "!!!") matches nothing, not everything
         parts.filters.extend(self._filters(q, parts))
-        most = int(min(parts.most, self.searcher.num_docs))
+        most = int(min(parts.most, self.n))
         if not most:
             return None  # a filter no document has, or an empty index
-        musts = [(tantivy.Occur.Must, m) for m in parts.ranked + parts.filters]
+        ranked = [part for _, part in parts.ranked]
+        # bare term queries at 1.0: tantivy's fast paths (block-max intersection) take nothing else
+        boosts = [t if EXACT_BOOST == 1.0 else tantivy.Query.boost_query(t, EXACT_BOOST) for _, t in parts.boosts]
+        musts = [(tantivy.Occur.Must, m) for m in ranked + parts.filters]
         if not musts:
             matching = tantivy.Query.all_query()
         elif len(musts) == 1:
@@ -673,8 +674,8 @@ class _Planner:
         else:
             matching = tantivy.Query.boolean_query(musts)
         query = matching
-        if parts.boosts:
-            query = tantivy.Query.boolean_query(musts + [(tantivy.Occur.Should, b) for b in parts.boosts])
+        if boosts:
+            query = tantivy.Query.boolean_query(musts + [(tantivy.Occur.Should, b) for b in boosts])
         highlight = None
         if parts.words:
             highlight = tantivy.Query.boolean_query(
@@ -683,17 +684,17 @@ class _Planner:
         key = (tuple(clauses), q.owner, q.document_type, q.procedure, q.dossier, q.status, q.offices, q.date_from,
                q.date_to)
         boosted = None
-        if parts.boosts and not parts.ranked:
-            any_boost = tantivy.Query.boolean_query([(tantivy.Occur.Should, b) for b in parts.boosts])
+        if boosts and not ranked:
+            any_boost = tantivy.Query.boolean_query([(tantivy.Occur.Should, b) for b in boosts])
             boosted = tantivy.Query.boolean_query([(tantivy.Occur.Must, m) for m in [*parts.filters, any_boost]])
         exact_first = None
-        several = len(parts.boosts) + len(parts.ranked) > 1  # one boost alone: `boosted` is that query
+        several = len(boosts) + len(ranked) > 1  # one boost alone: `boosted` is that query
         rare_boosts = parts.exact_most <= EXACT_FIRST_SHARE * most
-        if parts.boosts and several and most > EXACT_FIRST_ABOVE_DOCS and rare_boosts:
-            exact_first = tantivy.Query.boolean_query(musts + [(tantivy.Occur.Must, b) for b in parts.boosts])
-        scored = bool(parts.ranked or parts.boosts)
+        if boosts and several and most > EXACT_FIRST_ABOVE_DOCS and rare_boosts:
+            exact_first = tantivy.Query.boolean_query(musts + [(tantivy.Occur.Must, b) for b in boosts])
+        scored = bool(ranked or boosts)
         return _Plan(query, matching, key, scored, highlight, list(dict.fromkeys(parts.words)), most,
-                     parts.share * self.n, boosted, exact_first, parts.ranked_parts, parts.exact_parts)
+                     parts.share * self.n, boosted, exact_first, parts.ranked, parts.boosts)
 
     def _narrowed(self, parts: _Parts, df: int) -> None:
         """A required part in `df` documents: no more can match, and (as if parts were independent)
@@ -707,8 +708,7 @@ class _Planner:
         if df > self.common_df:
             parts.filters.append(self._filter(query))
         else:
-            parts.ranked.append(query)
-            parts.ranked_parts.append(((field, term), query))
+            parts.ranked.append(((field, term), query))
 
     def _clause(self, clause: textmod.Clause, parts: _Parts) -> bool:
         """Add one word or phrase to `parts`; False if no document can match it."""
@@ -719,11 +719,8 @@ class _Planner:
         for word in dict.fromkeys(clause.words):
             df = self.searcher.doc_freq("exact", word) if textmod.fold(word) != word else 0
             if 0 < df <= self.common_df:
-                exact = self.term("exact", word)
-                parts.exact_parts.append((("exact", word), exact))
+                parts.boosts.append((("exact", word), self.term("exact", word)))
                 parts.exact_most = min(parts.exact_most, df)
-                # unwrapped at 1.0: tantivy's fast paths (block-max intersection) take bare term queries
-                parts.boosts.append(exact if EXACT_BOOST == 1.0 else tantivy.Query.boost_query(exact, EXACT_BOOST))
         if len(folded) == 1:
             df = self.searcher.doc_freq("body", folded[0])
             self._required(parts, "body", folded[0], df)
@@ -733,8 +730,7 @@ class _Planner:
         for pair, df in zip(pairs, freqs):
             self._required(parts, "pairs", pair, df)
         if len(folded) > 2 and 0 < min(freqs) <= POSITION_CHECK_MAX_DOCS:
-            parts.ranked.append(tantivy.Query.phrase_query(self.schema, "body", folded))
-            parts.ranked_parts.append((("phrase", *folded), parts.ranked[-1]))
+            parts.ranked.append((("phrase", *folded), tantivy.Query.phrase_query(self.schema, "body", folded)))
         return min(freqs) > 0
 
     @staticmethod
