@@ -164,6 +164,12 @@ def _approx(n: float) -> int:
     return int(float(f"{n:.2g}"))
 
 
+def _days_asked(q: SearchQuery, first: int, last: int) -> tuple[int, int]:
+    """The days first..last cut to the query's date filter (days since 1970)."""
+    return (max(first, _day(_day_start(q.date_from))) if q.date_from else first,
+            min(last, _day(_day_start(q.date_to))) if q.date_to else last)
+
+
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, dtime.min, tzinfo=timezone.utc)
 
@@ -445,9 +451,8 @@ class TantivyIndex:
         hold fewer than `window`. Any newest days that hold `window` matches hold the newest ones."""
         span = self._span(searcher, stamp)
         if span is not None:
-            first = max(span[0], _day(_day_start(q.date_from))) if q.date_from else span[0]
-            last = span[1] + 1  # a day more than the newest's: never short of it, whatever the rounding
-            last = min(last, _day(_day_start(q.date_to))) if q.date_to else last
+            # a day more than the newest's: never short of it, whatever the rounding
+            first, last = _days_asked(q, span[0], span[1] + 1)
             days = math.ceil(NEWEST_MARGIN * window * (last - first + 1) / most)
             while days <= min(MAX_DAY_TERMS, last - first):
                 recent = tantivy.Query.boolean_query(
@@ -765,7 +770,6 @@ class _Planner:
             )
             out.append(self._filter(days))
             if (span := self.span()) is not None:  # its share of the days, as if documents came evenly
-                first = max(span[0], _day(_day_start(q.date_from))) if q.date_from else span[0]
-                last = min(span[1], _day(_day_start(q.date_to))) if q.date_to else span[1]
+                first, last = _days_asked(q, *span)
                 parts.share *= max(0, last - first + 1) / (span[1] - span[0] + 1)
         return out
