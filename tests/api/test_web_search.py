@@ -97,3 +97,4 @@ def test_an_estimated_total_reads_as_one(every_count_sampled, browser_page, live
     page.get_by_label("Từ khoá").fill("giay khai sinh")
     assert len(results(page)) == 20
     assert page.locator("#search-msg").inner_text().startswith("Khoảng 25 kết quả")
+    check_page(page, "search-estimate")
