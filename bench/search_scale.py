@@ -316,13 +316,46 @@ class Ahead:
             yield from chunk
 
 
-def build_rate(name: str, n: int, gen: Ahead, wall: float, cpu: float, path: Path) -> str:
-    """Wall docs/s, and CPU per document of every thread (tantivy indexes in its own threads):
-    on a shared machine the CPU figure is the one that compares. The cores are CPU over wall."""
-    index_cpu = cpu - gen.cpu
-    return (f"{name}: indexed in {wall:.1f}s = {n / wall:,.0f} docs/s on {index_cpu / wall:.1f} cores, "
-            f"cpu {index_cpu / n * 1e6:,.0f} us/doc (= {n / index_cpu:,.0f} docs per cpu-second), "
-            f"size {dir_size(path) / 2**20:,.0f} MiB")
+class Build:
+    """One index build's clocks: wall and this process's CPU, less the generator's (`Ahead`), and
+    what the rest of the machine ran meanwhile (every CPU's busy time in /proc/stat, less this
+    process's; the hypervisor's steal apart). Two builds compare only on a machine that stayed as
+    quiet through both: the same engine build at a million documents counted 349 us of CPU a document
+    on a quiet machine and 530-588 in earlier runs, one of them beside a test run (cores shared,
+    caches evicted), so each build says how busy the machine was."""
+
+    def __init__(self, gen: Ahead):
+        self.gen = gen
+
+    def __enter__(self) -> Build:
+        self.t, self.c, self.busy = time.perf_counter(), time.process_time(), _busy()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        wall, own, busy = time.perf_counter() - self.t, time.process_time() - self.c, _busy()
+        self.wall = wall - self.gen.spent
+        self.cpu = own - self.gen.cpu
+        self.others = max(0.0, (busy[0] - self.busy[0]) - own) / wall
+        self.steal = (busy[1] - self.busy[1]) / wall
+
+    def rate(self, n: int) -> float:
+        return n / self.wall
+
+    def line(self, name: str, n: int, path: Path) -> str:
+        """Wall docs/s, and CPU per document of every thread (tantivy indexes in its own threads)."""
+        return (f"{name}: indexed in {self.wall:.1f}s = {self.rate(n):,.0f} docs/s on {self.cpu / self.wall:.1f} "
+                f"cores, cpu {self.cpu / n * 1e6:,.0f} us/doc (= {n / self.cpu:,.0f} docs per cpu-second), "
+                f"size {dir_size(path) / 2**20:,.0f} MiB; other processes {self.others:.2f} cores, "
+                f"steal {self.steal:.2f}")
+
+
+def _busy() -> tuple[float, float]:
+    """Seconds every CPU spent busy since boot, and of those stolen by the hypervisor (/proc/stat)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / tick, steal / tick
 
 
 def dir_size(path: Path) -> int:
@@ -420,7 +453,9 @@ def index_on_server(corpus_size: int, url: str):
     return server
 
 
-def index_both(corpus_size: int, workdir: Path, skip_baseline: bool, reuse: bool):
+def index_both(corpus_size: int, workdir: Path, skip_baseline: bool, reuse: bool, builds: int = 1):
+    """Build the engine's index and the plain one from the same documents, `builds` times in turn
+    (each round from scratch), and keep the last round's; or, with `reuse`, open those in `workdir`."""
     sample: list[IndexedDocument] = []
 
     def keep_sample(docs):
@@ -437,22 +472,31 @@ def index_both(corpus_size: int, workdir: Path, skip_baseline: bool, reuse: bool
         naive = NaiveIndex(naive_dir) if naive_dir.exists() and not skip_baseline else None
         print(f"reusing indexes in {workdir}: engine {engine.count():,} docs", flush=True)
         return engine, naive, sample
-    engine = open_index(str(engine_dir), default_dir=engine_dir)
-    gen = Ahead(keep_sample(Corpus(corpus_size).documents()))
-    t, c = time.perf_counter(), time.process_time()
-    engine.replace_all(gen)  # what `sohoa reindex` does
-    engine_s, engine_cpu = time.perf_counter() - t - gen.spent, time.process_time() - c
-    print(f"generated {corpus_size} docs in {gen.spent:.1f}s (not counted below)", flush=True)
-    print(build_rate("engine", corpus_size, gen, engine_s, engine_cpu, engine_dir), flush=True)
-    naive = None
-    if not skip_baseline:
-        naive_dir.mkdir()
-        naive = NaiveIndex(naive_dir)
-        gen = Ahead(Corpus(corpus_size).documents())
-        t, c = time.perf_counter(), time.process_time()
-        naive.add(gen)
-        naive_s, naive_cpu = time.perf_counter() - t - gen.spent, time.process_time() - c
-        print(build_rate("naive ", corpus_size, gen, naive_s, naive_cpu, naive_dir), flush=True)
+    ratios = []
+    for _ in range(builds):
+        sample.clear()
+        for path in (engine_dir, naive_dir):
+            shutil.rmtree(path, ignore_errors=True)
+        engine = open_index(str(engine_dir), default_dir=engine_dir)
+        gen = Ahead(keep_sample(Corpus(corpus_size).documents()))
+        with Build(gen) as built:
+            engine.replace_all(gen)  # what `sohoa reindex` does
+        print(f"generated {corpus_size} docs in {gen.spent:.1f}s (not counted below)", flush=True)
+        print(built.line("engine", corpus_size, engine_dir), flush=True)
+        naive = None
+        if not skip_baseline:
+            naive_dir.mkdir()
+            naive = NaiveIndex(naive_dir)
+            gen = Ahead(Corpus(corpus_size).documents())
+            with Build(gen) as plain:
+                naive.add(gen)
+            print(plain.line("naive ", corpus_size, naive_dir), flush=True)
+            ratios.append((built.rate(corpus_size) / plain.rate(corpus_size), plain.cpu / built.cpu))
+    if len(ratios) > 1:
+        print("build engine/naive per round (wall docs/s, docs per cpu-second): "
+              + ", ".join(f"1/{1 / w:.2f} and 1/{1 / c:.2f}" for w, c in ratios)
+              + f"; median 1/{1 / statistics.median(w for w, _ in ratios):.2f} and "
+              f"1/{1 / statistics.median(c for _, c in ratios):.2f}", flush=True)
     return engine, naive, sample
 
 
@@ -463,6 +507,7 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, help="work directory (kept); default: a temporary one (removed)")
     ap.add_argument("--skip-baseline", action="store_true")
     ap.add_argument("--reuse", action="store_true", help="query the indexes already in --dir")
+    ap.add_argument("--builds", type=int, default=1, help="build both indexes this many times in turn")
     ap.add_argument("--server", action="store_true", help="also run on a single-node OpenSearch started here")
     ap.add_argument("--server-url", help="also run on this server instead (opensearch+http://host:9200)")
     ap.add_argument("--server-heap", default="1g", help="heap of the OpenSearch started by --server")
@@ -471,7 +516,7 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     node, server = None, None
     try:
-        engine, naive, sample = index_both(args.docs, workdir, args.skip_baseline, args.reuse)
+        engine, naive, sample = index_both(args.docs, workdir, args.skip_baseline, args.reuse, args.builds)
         if args.server and not args.server_url:
             from tests.search_server import start_opensearch
 
