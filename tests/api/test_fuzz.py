@@ -27,7 +27,10 @@ FUZZ_ROLES = ("admin", "counter")
 
 
 @pytest.fixture(scope="module")
-def fuzz_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def fuzz_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
+    """The app, and each fuzzing role's token taken before any fuzzing: the fuzzer's own sign-ins
+    (POST /auth/token) use up the client's login attempts a minute, and a sign-in after them was
+    refused (429) whenever the next test started within that minute."""
     from catalog.users import Role, create_user
     from sohoa.asgi import create_app
 
@@ -38,7 +41,7 @@ def fuzz_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient
         with client.app.state.services.db.session() as s:
             for role in ROLES:
                 create_user(s, f"{role}1", PASSWORD, Role(role), "PT01")
-        yield client
+        yield client, {role: _headers(client, f"{role}1") for role in FUZZ_ROLES}
 
 
 def _headers(client: TestClient, username: str) -> dict[str, str]:
@@ -64,11 +67,11 @@ def documented(declared: set[str], status: int) -> bool:
     return str(status) in declared or f"{str(status)[0]}XX" in declared or "default" in declared
 
 
-def fuzz(client: TestClient, role: str, mode: GenerationMode = GenerationMode.POSITIVE,
+def fuzz(client: TestClient, role: str, headers: dict[str, str], mode: GenerationMode = GenerationMode.POSITIVE,
          examples: int = EXAMPLES) -> tuple[Counter, list[str]]:
-    """Run every operation; return the status counts and the problems found (not stopping at the first)."""
+    """Run every operation as `role` (its `headers`); return the status counts and the problems found
+    (not stopping at the first)."""
     schema = schemathesis.openapi.from_dict(client.app.openapi())
-    headers = _headers(client, f"{role}1")
     statuses: Counter = Counter()
     problems: list[str] = []
     for result in schema.get_all_operations():
@@ -100,7 +103,8 @@ def fuzz(client: TestClient, role: str, mode: GenerationMode = GenerationMode.PO
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("role", FUZZ_ROLES)
 def test_no_server_errors_and_every_status_documented(fuzz_client, role):
-    statuses, problems = fuzz(fuzz_client, role)
+    client, tokens = fuzz_client
+    statuses, problems = fuzz(client, role, tokens[role])
     total = sum(statuses.values())
     server_errors = sum(n for s, n in statuses.items() if s >= 500)
     print(f"\nschemathesis as {role}: {total} requests, {server_errors} server errors, statuses {dict(statuses)}")
@@ -112,7 +116,8 @@ def test_no_server_errors_and_every_status_documented(fuzz_client, role):
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_requests_that_break_the_schema_get_a_4xx(fuzz_client):
-    statuses, problems = fuzz(fuzz_client, "admin", GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES)
+    client, tokens = fuzz_client
+    statuses, problems = fuzz(client, "admin", tokens["admin"], GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES)
     total = sum(statuses.values())
     print(f"\nschemathesis negative as admin: {total} requests, statuses {dict(statuses)}")
     assert total > 100
