@@ -472,7 +472,7 @@ def index_both(corpus_size: int, workdir: Path, skip_baseline: bool, reuse: bool
         naive = NaiveIndex(naive_dir) if naive_dir.exists() and not skip_baseline else None
         print(f"reusing indexes in {workdir}: engine {engine.count():,} docs", flush=True)
         return engine, naive, sample
-    ratios = []
+    slower = []  # per round: how many times the plain build's wall rate and CPU rate the engine's
     for _ in range(builds):
         sample.clear()
         for path in (engine_dir, naive_dir):
@@ -491,12 +491,12 @@ def index_both(corpus_size: int, workdir: Path, skip_baseline: bool, reuse: bool
             with Build(gen) as plain:
                 naive.add(gen)
             print(plain.line("naive ", corpus_size, naive_dir), flush=True)
-            ratios.append((built.rate(corpus_size) / plain.rate(corpus_size), plain.cpu / built.cpu))
-    if len(ratios) > 1:
+            slower.append((plain.rate(corpus_size) / built.rate(corpus_size), built.cpu / plain.cpu))
+    if len(slower) > 1:  # printed as the engine's share of the plain index's rate: 1/x
         print("build engine/naive per round (wall docs/s, docs per cpu-second): "
-              + ", ".join(f"1/{1 / w:.2f} and 1/{1 / c:.2f}" for w, c in ratios)
-              + f"; median 1/{1 / statistics.median(w for w, _ in ratios):.2f} and "
-              f"1/{1 / statistics.median(c for _, c in ratios):.2f}", flush=True)
+              + ", ".join(f"1/{w:.2f} and 1/{c:.2f}" for w, c in slower)
+              + f"; median 1/{statistics.median(w for w, _ in slower):.2f} and "
+              f"1/{statistics.median(c for _, c in slower):.2f}", flush=True)
     return engine, naive, sample
 
 
