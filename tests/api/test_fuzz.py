@@ -36,7 +36,8 @@ def fuzz_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Test
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("fuzz") / "var", ocr_workers=1, document_workers=1,
                         max_upload_bytes=1024 * 1024, max_request_bytes=4 * 1024 * 1024, max_pages=5,
-                        scheduler_start_delay_s=3600)
+                        scheduler_start_delay_s=3600,
+                        token_minutes=10 * 60)  # the tokens taken once last a deep run (SOHOA_FUZZ_EXAMPLES raised)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         with client.app.state.services.db.session() as s:
             for role in ROLES:
